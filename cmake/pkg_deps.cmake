@@ -1,0 +1,20 @@
+# Every external dependency is found through pkg-config (or its CMake package where Debian
+# ships no .pc), with the Debian package that provides it named in the error.
+find_package(PkgConfig REQUIRED)
+
+pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET libsystemd>=252)   # libsystemd-dev
+pkg_check_modules(PAM REQUIRED IMPORTED_TARGET pam)                      # libpam0g-dev
+find_package(nlohmann_json 3.10 REQUIRED)                                # nlohmann-json3-dev
+
+if(SSPR_BUILD_TESTS)
+  pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)              # libcmocka-dev
+  pkg_check_modules(PAMTEST REQUIRED IMPORTED_TARGET libpamtest)         # libpamtest0-dev
+  pkg_check_modules(PAM_WRAPPER REQUIRED pam_wrapper)                    # libpam-wrapper
+  find_library(PAM_WRAPPER_LIBRARY NAMES pam_wrapper REQUIRED)
+  find_library(NSS_WRAPPER_LIBRARY NAMES nss_wrapper REQUIRED)           # libnss-wrapper
+  find_program(DBUS_DAEMON dbus-daemon REQUIRED)                         # dbus-daemon
+  find_program(SYSTEMD_ANALYZE systemd-analyze REQUIRED)                 # systemd
+  find_file(PAM_PERMIT_MODULE pam_permit.so
+            PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/security /lib/${CMAKE_LIBRARY_ARCHITECTURE}/security
+            NO_DEFAULT_PATH REQUIRED)                                    # libpam-modules
+endif()

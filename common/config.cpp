@@ -1,0 +1,310 @@
+#include "config.hpp"
+
+#include "text.hpp"
+#include "user_name.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "handle.hpp"
+
+namespace sspr {
+namespace {
+
+constexpr std::size_t kMaxConfigFileSize = 1024 * 1024;
+constexpr std::size_t kMaxLineLength = 4096;
+constexpr std::size_t kMaxListItems = 256;
+
+constexpr std::array<std::string_view, 3> kScopeChoices{"none", "all", "groups"};
+constexpr std::array<std::string_view, 2> kUnavailableChoices{"ignore", "deny"};
+
+std::uint32_t as_u32(std::string_view v) { return static_cast<std::uint32_t>(*parse_uint(v)); }
+
+const std::array kKeys = std::to_array<ConfigKey>({
+    {"registration", "required_for", ValueType::choice, "none", 0, 0, kScopeChoices,
+     "Who must register security info at login: none, all, or the members of required_groups.",
+     [](Config& c, std::string_view v) {
+       c.required_for = v == "all" ? RegistrationScope::all
+                        : v == "groups" ? RegistrationScope::groups
+                                        : RegistrationScope::none;
+     }},
+    {"registration", "required_groups", ValueType::name_list, "", 0, 0, {},
+     "Groups whose members must register when required_for = groups (comma or space separated).",
+     [](Config& c, std::string_view v) { c.required_groups = split_list(v); }},
+    {"registration", "exempt_users", ValueType::name_list, "", 0, 0, {},
+     "Users who are never required to register.",
+     [](Config& c, std::string_view v) { c.exempt_users = split_list(v); }},
+    {"registration", "exempt_groups", ValueType::name_list, "", 0, 0, {},
+     "Members of these groups are never required to register.",
+     [](Config& c, std::string_view v) { c.exempt_groups = split_list(v); }},
+    {"registration", "min_uid", ValueType::unsigned_integer, "1000", 1, 2147483647, {},
+     "Accounts with a lower uid (system accounts) are never required to register; root never is.",
+     [](Config& c, std::string_view v) { c.min_uid = as_u32(v); }},
+    {"registration", "methods_required", ValueType::unsigned_integer, "1", 1, 5, {},
+     "How many confirmed methods make a user count as registered.",
+     [](Config& c, std::string_view v) { c.methods_required = as_u32(v); }},
+    {"enforcement", "when_unavailable", ValueType::choice, "ignore", 0, 0, kUnavailableChoices,
+     "What pam_sspr does at login when ssprd cannot be reached: ignore (log, let the login go on) or deny.",
+     [](Config& c, std::string_view v) {
+       c.when_unavailable = v == "deny" ? UnavailableAction::deny : UnavailableAction::ignore;
+     }},
+    {"daemon", "state_directory", ValueType::absolute_path, "/var/lib/sspr", 0, 0, {},
+     "Root-only directory (mode 0700) holding registration records and throttle state.",
+     [](Config& c, std::string_view v) { c.state_directory = std::string(v); }},
+});
+
+const ConfigKey* find_key(std::string_view section, std::string_view name) {
+  for (const auto& key : kKeys)
+    if (key.section == section && key.name == name) return &key;
+  return nullptr;
+}
+
+bool known_section(std::string_view section) {
+  return std::any_of(kKeys.begin(), kKeys.end(), [&](const ConfigKey& k) { return k.section == section; });
+}
+
+// Returns an empty string when `value` is acceptable for `key`, else the reason.
+std::string check_value(const ConfigKey& key, std::string_view value) {
+  switch (key.type) {
+    case ValueType::unsigned_integer: {
+      const auto number = parse_uint(value);
+      if (!number) return "'" + escape_untrusted(value) + "' is not a non-negative integer";
+      if (*number < key.min || *number > key.max)
+        return std::to_string(*number) + " is out of range (" + std::to_string(key.min) + "-" +
+               std::to_string(key.max) + ")";
+      return {};
+    }
+    case ValueType::choice: {
+      if (std::find(key.choices.begin(), key.choices.end(), value) != key.choices.end()) return {};
+      std::string allowed;
+      for (auto choice : key.choices) allowed += (allowed.empty() ? "" : ", ") + std::string(choice);
+      return "'" + escape_untrusted(value) + "' is not one of: " + allowed;
+    }
+    case ValueType::name_list: {
+      const auto items = split_list(value);
+      if (items.size() > kMaxListItems) return "more than " + std::to_string(kMaxListItems) + " names";
+      for (const auto& item : items)
+        if (!valid_user_name(item)) return "'" + escape_untrusted(item) + "' is not a valid user or group name";
+      return {};
+    }
+    case ValueType::absolute_path:
+      if (value.empty() || value.front() != '/') return "'" + escape_untrusted(value) + "' is not an absolute path";
+      if (value.size() > 1024) return "path is longer than 1024 characters";
+      if (value.find("/../") != std::string_view::npos || value.ends_with("/.."))
+        return "path must not contain '..'";
+      for (char c : value)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "path contains control characters";
+      return {};
+  }
+  return "unsupported type";
+}
+
+void add_error(std::vector<ConfigDiagnostic>& errors, std::string_view file, unsigned line, std::string message) {
+  errors.push_back({std::string(file), line, std::move(message)});
+}
+
+// Reads a whole config file through a descriptor whose owner and mode we have checked.
+bool read_config_file(const std::string& path, std::string& text, std::vector<ConfigDiagnostic>& errors,
+                      bool& missing) {
+  missing = false;
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW));
+  if (!fd) {
+    if (errno == ENOENT) {
+      missing = true;
+      return false;
+    }
+    add_error(errors, path, 0, std::string("cannot open: ") + std::strerror(errno));
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) < 0) {
+    add_error(errors, path, 0, std::string("cannot stat: ") + std::strerror(errno));
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    add_error(errors, path, 0, "not a regular file");
+    return false;
+  }
+  if (st.st_uid != 0 && st.st_uid != ::geteuid()) {
+    add_error(errors, path, 0, "refusing a file not owned by root");
+    return false;
+  }
+  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    add_error(errors, path, 0, "refusing a file writable by group or others (chmod go-w)");
+    return false;
+  }
+  if (static_cast<std::size_t>(st.st_size) > kMaxConfigFileSize) {
+    add_error(errors, path, 0, "file is larger than 1 MiB");
+    return false;
+  }
+  text.clear();
+  char buffer[8192];
+  for (;;) {
+    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      add_error(errors, path, 0, std::string("read failed: ") + std::strerror(errno));
+      return false;
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+    if (text.size() > kMaxConfigFileSize) {
+      add_error(errors, path, 0, "file is larger than 1 MiB");
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<std::string> drop_in_files(const std::string& dir, std::vector<ConfigDiagnostic>& errors) {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) {
+    if (errno != ENOENT) add_error(errors, dir, 0, std::string("cannot open directory: ") + std::strerror(errno));
+    return names;
+  }
+  while (const dirent* entry = ::readdir(d)) {
+    std::string_view name = entry->d_name;
+    if (name.starts_with('.') || !name.ends_with(".conf")) continue;
+    names.emplace_back(name);
+  }
+  ::closedir(d);
+  std::sort(names.begin(), names.end());
+  for (auto& name : names) name = dir + "/" + name;
+  return names;
+}
+
+}  // namespace
+
+std::span<const ConfigKey> config_keys() noexcept { return kKeys; }
+
+Config Config::defaults() {
+  Config config;
+  for (const auto& key : kKeys) key.store(config, key.default_value);
+  return config;
+}
+
+std::string ConfigDiagnostic::to_string() const {
+  return line == 0 ? file + ": " + message : file + ":" + std::to_string(line) + ": " + message;
+}
+
+void parse_config_text(std::string_view text, std::string_view file_name, Config& config,
+                       std::vector<ConfigDiagnostic>& errors) {
+  std::string section;
+  unsigned line_number = 0;
+  while (!text.empty()) {
+    ++line_number;
+    const auto newline = text.find('\n');
+    std::string_view raw = text.substr(0, newline);
+    text.remove_prefix(newline == std::string_view::npos ? text.size() : newline + 1);
+
+    if (raw.size() > kMaxLineLength) {
+      add_error(errors, file_name, line_number, "line is longer than 4096 characters");
+      continue;
+    }
+    if (raw.find('\0') != std::string_view::npos) {
+      add_error(errors, file_name, line_number, "line contains a NUL byte");
+      continue;
+    }
+    const auto line = trim(raw);
+    if (line.empty() || line.front() == '#' || line.front() == ';') continue;
+
+    if (line.front() == '[') {
+      if (line.back() != ']' || line.size() < 3) {
+        add_error(errors, file_name, line_number, "malformed section header, expected [name]");
+        section.clear();
+        continue;
+      }
+      section = std::string(trim(line.substr(1, line.size() - 2)));
+      if (!known_section(section)) {
+        add_error(errors, file_name, line_number, "unknown section [" + escape_untrusted(section) + "]");
+        section = "\x01";  // keys below it are ignored without a second error per key
+      }
+      continue;
+    }
+
+    const auto equals = line.find('=');
+    if (equals == std::string_view::npos) {
+      add_error(errors, file_name, line_number, "expected 'key = value'");
+      continue;
+    }
+    const auto name = trim(line.substr(0, equals));
+    const auto value = trim(line.substr(equals + 1));
+    if (section.empty()) {
+      add_error(errors, file_name, line_number, "key '" + escape_untrusted(name) + "' outside of any [section]");
+      continue;
+    }
+    if (section == "\x01") continue;
+    const ConfigKey* key = find_key(section, name);
+    if (key == nullptr) {
+      add_error(errors, file_name, line_number,
+                "unknown key '" + escape_untrusted(name) + "' in section [" + section + "]");
+      continue;
+    }
+    if (auto problem = check_value(*key, value); !problem.empty()) {
+      add_error(errors, file_name, line_number,
+                "invalid value for '" + std::string(key->name) + "' in [" + section + "]: " + problem);
+      continue;
+    }
+    key->store(config, value);
+  }
+}
+
+ConfigResult load_config(const std::string& path, bool must_exist) {
+  ConfigResult result{Config::defaults(), {}, {}};
+  std::string text;
+  bool missing = false;
+  if (read_config_file(path, text, result.errors, missing)) {
+    parse_config_text(text, path, result.config, result.errors);
+    result.files_read.push_back(path);
+  } else if (missing && must_exist) {
+    add_error(result.errors, path, 0, "file does not exist");
+  }
+  for (const auto& drop_in : drop_in_files(path + ".d", result.errors)) {
+    if (read_config_file(drop_in, text, result.errors, missing)) {
+      parse_config_text(text, drop_in, result.config, result.errors);
+      result.files_read.push_back(drop_in);
+    }
+  }
+  return result;
+}
+
+std::string default_config_text() {
+  std::string out =
+      "# /etc/sspr.conf: configuration of sspr, self-service password reset.\n"
+      "#\n"
+      "# Every key is shown commented out at its built-in default. Files in /etc/sspr.conf.d/*.conf\n"
+      "# are read after this one, in byte order of their names; a key set in a later file replaces\n"
+      "# the earlier value (lists are replaced, not merged). Check with: ssprd --check-config\n";
+  std::string_view section;
+  for (const auto& key : kKeys) {
+    if (key.section != section) {
+      section = key.section;
+      out += "\n[" + std::string(section) + "]\n";
+    }
+    out += "# " + std::string(key.doc) + "\n";
+    out += "#" + std::string(key.name) + " = " + std::string(key.default_value) + "\n";
+  }
+  return out;
+}
+
+const char* to_string(RegistrationScope scope) noexcept {
+  switch (scope) {
+    case RegistrationScope::none: return "none";
+    case RegistrationScope::all: return "all";
+    case RegistrationScope::groups: return "groups";
+  }
+  return "?";
+}
+
+const char* to_string(UnavailableAction action) noexcept {
+  return action == UnavailableAction::deny ? "deny" : "ignore";
+}
+
+}  // namespace sspr

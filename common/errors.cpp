@@ -1,0 +1,96 @@
+#include "errors.hpp"
+
+#include <array>
+#include <cerrno>
+#include <security/_pam_types.h>
+
+namespace sspr {
+namespace {
+
+#define SSPR_ERR(name) "io.sspr.reset1.Error." name
+#define BUS_ERR(name) "org.freedesktop.DBus.Error." name
+
+constexpr auto kTable = std::to_array<ErrorInfo>({
+    {ErrorCode::NoSuchUser, ErrorOrigin::sspr, SSPR_ERR("NoSuchUser"), ENXIO, PAM_USER_UNKNOWN, false,
+     "No such user."},
+    {ErrorCode::InvalidUserName, ErrorOrigin::sspr, SSPR_ERR("InvalidUserName"), EINVAL, PAM_USER_UNKNOWN,
+     false, "The user name is not valid."},
+    {ErrorCode::InvalidArgument, ErrorOrigin::sspr, SSPR_ERR("InvalidArgument"), E2BIG, PAM_SYSTEM_ERR, false,
+     "The request was malformed or too large."},
+    {ErrorCode::RegistrationRequired, ErrorOrigin::sspr, SSPR_ERR("RegistrationRequired"), EKEYREVOKED,
+     PAM_PERM_DENIED, false,
+     "Your account must have password-reset security info registered before you can log in, and none "
+     "is registered yet. Please contact your administrator."},
+    {ErrorCode::CorruptRecord, ErrorOrigin::sspr, SSPR_ERR("CorruptRecord"), EBADMSG, PAM_SYSTEM_ERR, false,
+     "The stored security info of this account is damaged. Please contact your administrator."},
+    {ErrorCode::NotPermitted, ErrorOrigin::sspr, SSPR_ERR("NotPermitted"), EPERM, PAM_PERM_DENIED, false,
+     "This step is not allowed now."},
+    {ErrorCode::NotEnrolled, ErrorOrigin::sspr, SSPR_ERR("NotEnrolled"), ENOENT, PAM_AUTHINFO_UNAVAIL, false,
+     "No security info is registered for this account."},
+    {ErrorCode::BadCode, ErrorOrigin::sspr, SSPR_ERR("BadCode"), EKEYREJECTED, PAM_AUTH_ERR, false,
+     "The code is not correct."},
+    {ErrorCode::ChallengeExpired, ErrorOrigin::sspr, SSPR_ERR("ChallengeExpired"), ETIME, PAM_AUTH_ERR, false,
+     "The code has expired. Please request a new one."},
+    {ErrorCode::TooManyAttempts, ErrorOrigin::sspr, SSPR_ERR("TooManyAttempts"), EUSERS, PAM_MAXTRIES, false,
+     "Too many attempts. Please try again later."},
+    {ErrorCode::RateLimited, ErrorOrigin::sspr, SSPR_ERR("RateLimited"), EBUSY, PAM_MAXTRIES, false,
+     "Password reset is temporarily blocked for this account. Please try again later."},
+    {ErrorCode::LowPasswordQuality, ErrorOrigin::sspr, SSPR_ERR("LowPasswordQuality"), EUCLEAN,
+     PAM_AUTHTOK_ERR, false, "The new password does not meet the password policy."},
+    {ErrorCode::PasswordReused, ErrorOrigin::sspr, SSPR_ERR("PasswordReused"), EEXIST, PAM_AUTHTOK_ERR, false,
+     "The new password must differ from the current one."},
+    {ErrorCode::AuthtokLockBusy, ErrorOrigin::sspr, SSPR_ERR("AuthtokLockBusy"), ENOLCK, PAM_AUTHTOK_LOCK_BUSY,
+     false, "The password database is busy. Please try again in a moment."},
+    {ErrorCode::BackendUnavailable, ErrorOrigin::sspr, SSPR_ERR("BackendUnavailable"), EHOSTDOWN,
+     PAM_AUTHINFO_UNAVAIL, false, "The password store cannot be reached. Please try again later."},
+    {ErrorCode::DeliveryFailed, ErrorOrigin::sspr, SSPR_ERR("DeliveryFailed"), ECOMM, PAM_AUTHINFO_UNAVAIL,
+     false, "The code could not be sent. Please try another method or try again later."},
+    {ErrorCode::NoSuchSession, ErrorOrigin::sspr, SSPR_ERR("NoSuchSession"), ESTALE, PAM_AUTH_ERR, false,
+     "The password reset session has ended. Please start again."},
+    {ErrorCode::Internal, ErrorOrigin::sspr, SSPR_ERR("Internal"), EIO, PAM_SYSTEM_ERR, false,
+     "The password reset service failed. Please contact your administrator."},
+    {ErrorCode::AccessDenied, ErrorOrigin::bus, BUS_ERR("AccessDenied"), EACCES, PAM_PERM_DENIED, false,
+     "Permission denied."},
+    {ErrorCode::ServiceUnknown, ErrorOrigin::bus, BUS_ERR("ServiceUnknown"), EHOSTUNREACH,
+     PAM_AUTHINFO_UNAVAIL, true, "The password reset service is not available."},
+    {ErrorCode::NameHasNoOwner, ErrorOrigin::bus, BUS_ERR("NameHasNoOwner"), ENXIO, PAM_AUTHINFO_UNAVAIL, true,
+     "The password reset service is not available."},
+    {ErrorCode::NoReply, ErrorOrigin::bus, BUS_ERR("NoReply"), ETIMEDOUT, PAM_AUTHINFO_UNAVAIL, true,
+     "The password reset service did not answer."},
+    {ErrorCode::Timeout, ErrorOrigin::bus, BUS_ERR("Timeout"), ETIMEDOUT, PAM_AUTHINFO_UNAVAIL, true,
+     "The password reset service did not answer."},
+    {ErrorCode::Disconnected, ErrorOrigin::bus, BUS_ERR("Disconnected"), ECONNRESET, PAM_AUTHINFO_UNAVAIL, true,
+     "The connection to the password reset service was lost."},
+});
+
+#undef SSPR_ERR
+#undef BUS_ERR
+
+constexpr bool rows_in_enum_order() {
+  for (std::size_t i = 0; i < kTable.size(); ++i)
+    if (static_cast<std::size_t>(kTable[i].code) != i) return false;
+  return true;
+}
+static_assert(rows_in_enum_order(), "error table rows must follow ErrorCode order");
+static_assert(static_cast<std::size_t>(ErrorCode::Disconnected) + 1 == kTable.size(),
+              "every ErrorCode needs a row");
+
+}  // namespace
+
+std::span<const ErrorInfo> error_table() noexcept { return kTable; }
+
+const ErrorInfo& error_info(ErrorCode code) noexcept { return kTable[static_cast<std::size_t>(code)]; }
+
+const ErrorInfo* error_by_bus_name(std::string_view name) noexcept {
+  for (const auto& row : kTable)
+    if (row.bus_name == name) return &row;
+  return nullptr;
+}
+
+const ErrorInfo* error_by_errno(int errno_value) noexcept {
+  for (const auto& row : kTable)
+    if (row.origin == ErrorOrigin::sspr && row.errno_value == errno_value) return &row;
+  return nullptr;
+}
+
+}  // namespace sspr

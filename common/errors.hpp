@@ -1,0 +1,62 @@
+// The single error table: D-Bus error name <-> errno <-> PAM code <-> user message.
+// ssprd replies with these names; pam_sspr.so maps a received name back to a PAM code and the
+// text the user sees. Nothing else in the project invents an error name or a user message.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+namespace sspr {
+
+enum class ErrorCode : std::uint8_t {
+  // sspr's own errors (io.sspr.reset1.Error.*)
+  NoSuchUser,
+  InvalidUserName,
+  InvalidArgument,
+  RegistrationRequired,
+  CorruptRecord,
+  NotPermitted,
+  NotEnrolled,
+  BadCode,
+  ChallengeExpired,
+  TooManyAttempts,
+  RateLimited,
+  LowPasswordQuality,
+  PasswordReused,
+  AuthtokLockBusy,
+  BackendUnavailable,
+  DeliveryFailed,
+  NoSuchSession,
+  Internal,
+  // errors the bus itself produces (org.freedesktop.DBus.Error.*)
+  AccessDenied,
+  ServiceUnknown,
+  NameHasNoOwner,
+  NoReply,
+  Timeout,
+  Disconnected,
+};
+
+enum class ErrorOrigin : std::uint8_t { sspr, bus };
+
+struct ErrorInfo {
+  ErrorCode code;
+  ErrorOrigin origin;
+  std::string_view bus_name;  // full D-Bus error name
+  int errno_value;            // positive errno; the sd-bus errno map for sspr's own names
+  int pam_code;               // what the PAM module returns by default
+  bool service_unavailable;   // the daemon could not be reached at all
+  std::string_view message;   // what a user (or admin reading a log) is told
+};
+
+// Every row, in ErrorCode order.
+std::span<const ErrorInfo> error_table() noexcept;
+
+const ErrorInfo& error_info(ErrorCode code) noexcept;
+// nullptr when the name is not in the table.
+const ErrorInfo* error_by_bus_name(std::string_view name) noexcept;
+// Only sspr's own rows are searched: standard bus errors share errnos with them.
+const ErrorInfo* error_by_errno(int errno_value) noexcept;
+
+}  // namespace sspr

@@ -1,0 +1,107 @@
+#include "bus_client.hpp"
+
+#include "bus_names.hpp"
+#include "handle.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+namespace sspr::pam {
+namespace {
+
+constexpr const char* kDefaultSystemBus = "unix:path=/run/dbus/system_bus_socket";
+
+std::uint64_t now_usec() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+}
+
+// Like sd_bus_open_system(), but with our timeout in force before the connection starts,
+// so the Hello exchange is bounded too. secure_getenv(): a setuid caller's environment cannot
+// point us at another bus.
+int open_system_bus(std::uint64_t timeout_usec, BusPtr& out) noexcept {
+  sd_bus* raw = nullptr;
+  int r = sd_bus_new(&raw);
+  if (r < 0) return r;
+  BusPtr bus(raw);
+  const char* address = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
+  if ((r = sd_bus_set_address(bus.get(), address && *address ? address : kDefaultSystemBus)) < 0) return r;
+  if ((r = sd_bus_set_bus_client(bus.get(), 1)) < 0) return r;
+  if ((r = sd_bus_set_trusted(bus.get(), 1)) < 0) return r;  // we only talk to the system bus
+  if ((r = sd_bus_set_method_call_timeout(bus.get(), timeout_usec)) < 0) return r;
+  if ((r = sd_bus_start(bus.get())) < 0) return r;
+  out = std::move(bus);
+  return 0;
+}
+
+StatusQuery unavailable(std::string detail, const ErrorInfo* error = nullptr) {
+  StatusQuery q;
+  q.outcome = CallOutcome::unavailable;
+  q.error = error;
+  q.detail = std::move(detail);
+  return q;
+}
+
+StatusQuery malformed(std::string detail) {
+  StatusQuery q;
+  q.outcome = CallOutcome::malformed;
+  q.detail = std::move(detail);
+  return q;
+}
+
+}  // namespace
+
+StatusQuery query_registration_status(std::string_view user, std::uint64_t timeout_ms) {
+  const std::uint64_t budget = timeout_ms * 1000u;
+  const std::uint64_t start = now_usec();
+
+  BusPtr bus;
+  int r = open_system_bus(budget, bus);
+  if (r < 0) return unavailable(std::string("cannot connect to the system bus: ") + std::strerror(-r));
+
+  // What is left of the budget after connecting bounds the call itself.
+  const std::uint64_t spent = now_usec() - start;
+  const std::uint64_t remaining = spent < budget ? budget - spent : 1;
+
+  sd_bus_message* raw = nullptr;
+  r = sd_bus_message_new_method_call(bus.get(), &raw, bus::kServiceName, bus::kManagerPath,
+                                     bus::kManagerInterface, "GetRegistrationStatus");
+  if (r < 0) return malformed(std::string("cannot build the request: ") + std::strerror(-r));
+  MessagePtr request(raw);
+  const std::string user_arg(user);
+  if ((r = sd_bus_message_append(request.get(), "s", user_arg.c_str())) < 0)
+    return malformed(std::string("cannot build the request: ") + std::strerror(-r));
+
+  BusError error;
+  raw = nullptr;
+  r = sd_bus_call(bus.get(), request.get(), remaining, error.get(), &raw);
+  MessagePtr reply(raw);
+  if (r < 0) {
+    if (!error.is_set()) return unavailable(std::string("call failed: ") + std::strerror(-r));
+    const ErrorInfo* info = error_by_bus_name(error.name());
+    if (info == nullptr) return malformed(std::string("unexpected error ") + error.name());
+    if (info->service_unavailable) return unavailable(error.name(), info);
+    StatusQuery q;
+    q.outcome = CallOutcome::error_reply;
+    q.error = info;
+    q.detail = error.name();
+    return q;
+  }
+
+  const char* name = nullptr;
+  int registered = 0, must_register = 0;
+  const char* reason = nullptr;
+  if (!sd_bus_message_has_signature(reply.get(), "sbbs") ||
+      sd_bus_message_read(reply.get(), "sbbs", &name, &registered, &must_register, &reason) < 0)
+    return malformed("reply has an unexpected signature");
+
+  StatusQuery q;
+  q.outcome = CallOutcome::ok;
+  q.reply = {name, registered != 0, must_register != 0, reason};
+  return q;
+}
+
+}  // namespace sspr::pam

@@ -1,0 +1,36 @@
+// pam_sspr's side of the bus: one short-lived connection per request, with a hard time budget.
+// Typed stubs for the Manager methods; no PAM here.
+#pragma once
+
+#include "errors.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace sspr::pam {
+
+enum class CallOutcome {
+  ok,           // a well-formed reply
+  unavailable,  // ssprd (or the bus) could not be reached in time
+  error_reply,  // ssprd answered with a known error
+  malformed,    // anything we did not expect: an unknown error name, a wrong signature
+};
+
+struct RegistrationStatusReply {
+  std::string user;
+  bool registered = false;
+  bool must_register = false;
+  std::string reason;
+};
+
+struct StatusQuery {
+  CallOutcome outcome = CallOutcome::malformed;
+  RegistrationStatusReply reply;
+  const ErrorInfo* error = nullptr;  // for error_reply (and unavailable when it came as a bus error)
+  std::string detail;                // for logs: what went wrong, never user input unescaped
+};
+
+StatusQuery query_registration_status(std::string_view user, std::uint64_t timeout_ms);
+
+}  // namespace sspr::pam

@@ -1,0 +1,145 @@
+#include "daemon.hpp"
+
+#include "bus_names.hpp"
+#include "errors.hpp"
+#include "handle.hpp"
+#include "log.hpp"
+#include "manager.hpp"
+#include "manager_bus.hpp"
+#include "state_directory.hpp"
+
+#include <csignal>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <systemd/sd-daemon.h>
+#include <vector>
+
+namespace sspr::daemon {
+namespace {
+
+// sd-bus needs the map for the lifetime of the connection: built once, kept for the process.
+const sd_bus_error_map* sspr_error_map() {
+  static const std::vector<sd_bus_error_map> map = [] {
+    std::vector<sd_bus_error_map> m;
+    for (const auto& row : error_table())
+      if (row.origin == ErrorOrigin::sspr) m.push_back({row.bus_name.data(), row.errno_value});
+    m.push_back(SD_BUS_ERROR_MAP_END);
+    return m;
+  }();
+  return map.data();
+}
+
+}  // namespace
+
+int run_daemon(const Config& config) {
+  // No core dumps and no ptrace by other root-less processes: memory may hold secrets.
+  ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  if (sigprocmask(SIG_BLOCK, &mask, nullptr) < 0) return log_errno(LOG_ERR, -errno, "cannot block signals"), 1;
+
+  std::string problem;
+  UniqueFd state_dir = open_state_directory(config.state_directory, problem);
+  if (!state_dir) return log_error("state directory: %s", problem.c_str()), 1;
+  UniqueFd records_dir = open_private_subdirectory(state_dir.get(), "registrations", problem);
+  if (!records_dir)
+    return log_error("state directory %s: %s", config.state_directory.c_str(), problem.c_str()), 1;
+
+  Manager manager(config, RegistrationStore(std::move(records_dir)));
+
+  sd_event* raw_event = nullptr;
+  int r = sd_event_default(&raw_event);
+  if (r < 0) return log_errno(LOG_ERR, r, "cannot allocate the event loop"), 1;
+  EventPtr event(raw_event);
+  // NULL handlers: the default one leaves the loop, which is the clean shutdown path.
+  if ((r = sd_event_add_signal(event.get(), nullptr, SIGTERM, nullptr, nullptr)) < 0 ||
+      (r = sd_event_add_signal(event.get(), nullptr, SIGINT, nullptr, nullptr)) < 0)
+    return log_errno(LOG_ERR, r, "cannot watch signals"), 1;
+
+  sd_bus* raw_bus = nullptr;
+  r = sd_bus_open_system_with_description(&raw_bus, "ssprd");
+  if (r < 0) return log_errno(LOG_ERR, r, "cannot connect to the system bus"), 1;
+  BusPtr bus(raw_bus);
+  if ((r = sd_bus_error_add_map(sspr_error_map())) < 0) return log_errno(LOG_ERR, r, "cannot add error map"), 1;
+
+  sd_bus_slot* raw_slot = nullptr;
+  if ((r = add_manager_object(bus.get(), manager, &raw_slot)) < 0)
+    return log_errno(LOG_ERR, r, "cannot register the Manager object"), 1;
+  SlotPtr manager_slot(raw_slot);
+
+  if ((r = sd_bus_attach_event(bus.get(), event.get(), SD_EVENT_PRIORITY_NORMAL)) < 0)
+    return log_errno(LOG_ERR, r, "cannot attach the bus to the event loop"), 1;
+  if ((r = sd_bus_set_exit_on_disconnect(bus.get(), 1)) < 0)
+    return log_errno(LOG_ERR, r, "cannot set exit-on-disconnect"), 1;
+
+  // Only now, with every object in place, may clients find us.
+  if ((r = sd_bus_request_name(bus.get(), bus::kServiceName, 0)) < 0)
+    return log_errno(LOG_ERR, r, "cannot own bus name %s", bus::kServiceName), 1;
+
+  log_info("ready on %s (state directory %s, registration required for: %s)", bus::kServiceName,
+           config.state_directory.c_str(), to_string(config.required_for));
+  sd_notify(0, "READY=1\nSTATUS=Processing requests...");
+
+  r = sd_event_loop(event.get());
+  sd_notify(0, "STOPPING=1\nSTATUS=Shutting down...");
+  if (r < 0) return log_errno(LOG_ERR, r, "event loop failed"), 1;
+  log_info("stopped");
+  return 0;
+}
+
+std::string introspect_manager() {
+  int fds[2];
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0) return {};
+  BusPtr server, client;
+  sd_bus* raw = nullptr;
+  sd_id128_t id{};
+  sd_id128_randomize(&id);
+  if (sd_bus_new(&raw) < 0) return {};
+  server.reset(raw);
+  if (sd_bus_new(&raw) < 0) return {};
+  client.reset(raw);
+  if (sd_bus_set_fd(server.get(), fds[0], fds[0]) < 0 || sd_bus_set_server(server.get(), 1, id) < 0 ||
+      sd_bus_set_fd(client.get(), fds[1], fds[1]) < 0 || sd_bus_start(server.get()) < 0 ||
+      sd_bus_start(client.get()) < 0)
+    return {};
+
+  // Introspection needs no real Manager state: handlers are not invoked.
+  Manager* no_manager = nullptr;
+  sd_bus_slot* raw_slot = nullptr;
+  if (sd_bus_add_object_vtable(server.get(), &raw_slot, bus::kManagerPath, bus::kManagerInterface, kManagerVtable,
+                               no_manager) < 0)
+    return {};
+  SlotPtr slot(raw_slot);
+
+  struct Outcome {
+    bool done = false;
+    std::string xml;
+  } outcome;
+  auto on_reply = [](sd_bus_message* reply, void* userdata, sd_bus_error*) noexcept -> int {
+    auto* out = static_cast<Outcome*>(userdata);
+    const char* xml = nullptr;
+    if (!sd_bus_message_is_method_error(reply, nullptr) && sd_bus_message_read(reply, "s", &xml) >= 0) out->xml = xml;
+    out->done = true;
+    return 0;
+  };
+  if (sd_bus_call_method_async(client.get(), nullptr, nullptr, bus::kManagerPath,
+                               "org.freedesktop.DBus.Introspectable", "Introspect", on_reply, &outcome, "") < 0)
+    return {};
+  for (int round = 0; round < 1000 && !outcome.done; ++round) {
+    const int a = sd_bus_process(server.get(), nullptr);
+    const int b = sd_bus_process(client.get(), nullptr);
+    if (a < 0 || b < 0) return {};
+    if (a == 0 && b == 0 && !outcome.done) {
+      pollfd p[2] = {{sd_bus_get_fd(server.get()), static_cast<short>(sd_bus_get_events(server.get())), 0},
+                     {sd_bus_get_fd(client.get()), static_cast<short>(sd_bus_get_events(client.get())), 0}};
+      ::poll(p, 2, 1000);
+    }
+  }
+  return outcome.xml;
+}
+
+}  // namespace sspr::daemon

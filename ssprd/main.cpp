@@ -1,0 +1,91 @@
+// ssprd: the privileged sspr daemon. See ssprd(8) / docs/architecture.md.
+#include "bus_names.hpp"
+#include "config.hpp"
+#include "daemon.hpp"
+#include "log.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <string_view>
+
+namespace {
+
+void print_usage() {
+  std::printf(
+      "Usage: ssprd [OPTIONS]\n"
+      "\n"
+      "The privileged daemon of sspr, self-service password reset. It owns the system bus\n"
+      "name %s and is normally started by systemd (ssprd.service).\n"
+      "\n"
+      "  --config FILE            read FILE and FILE.d/*.conf instead of %s\n"
+      "  --check-config           validate the configuration, print every problem, exit non-zero on any\n"
+      "  --print-default-config   print a configuration file with every key at its default\n"
+      "  --bus-introspect=IFACE   print the D-Bus introspection XML of IFACE (%s) and exit\n"
+      "  --debug                  log debug messages\n"
+      "  --version                print the version\n"
+      "  --help                   this text\n",
+      sspr::bus::kServiceName, sspr::kDefaultConfigPath, sspr::bus::kManagerInterface);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sspr::log_set_identifier("ssprd");
+  std::string config_path = sspr::kDefaultConfigPath;
+  bool config_given = false, check_only = false;
+
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg == "--help") {
+      print_usage();
+      return 0;
+    } else if (arg == "--version") {
+      std::printf("ssprd %s\n", SSPR_VERSION);
+      return 0;
+    } else if (arg == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+      config_given = true;
+    } else if (arg.starts_with("--config=")) {
+      config_path = std::string(arg.substr(9));
+      config_given = true;
+    } else if (arg == "--check-config") {
+      check_only = true;
+    } else if (arg == "--print-default-config") {
+      std::fputs(sspr::default_config_text().c_str(), stdout);
+      return 0;
+    } else if (arg.starts_with("--bus-introspect=")) {
+      if (arg.substr(17) != sspr::bus::kManagerInterface) {
+        std::fprintf(stderr, "ssprd: unknown interface; known: %s\n", sspr::bus::kManagerInterface);
+        return 2;
+      }
+      const auto xml = sspr::daemon::introspect_manager();
+      if (xml.empty()) return std::fprintf(stderr, "ssprd: introspection failed\n"), 1;
+      std::fputs(xml.c_str(), stdout);
+      return 0;
+    } else if (arg == "--debug") {
+      sspr::log_set_max_level(LOG_DEBUG);
+    } else {
+      std::fprintf(stderr, "ssprd: unknown or incomplete option '%s' (see --help)\n", argv[i]);
+      return 2;
+    }
+  }
+
+  const auto loaded = sspr::load_config(config_path, config_given);
+  for (const auto& error : loaded.errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
+  if (check_only) {
+    if (!loaded.ok()) {
+      std::fprintf(stderr, "ssprd: configuration has %zu error(s)\n", loaded.errors.size());
+      return 1;
+    }
+    for (const auto& file : loaded.files_read) std::printf("%s: ok\n", file.c_str());
+    if (loaded.files_read.empty()) std::printf("%s: not present, built-in defaults apply\n", config_path.c_str());
+    return 0;
+  }
+  // A daemon that guessed at a broken policy could enforce the wrong thing: refuse to start.
+  if (!loaded.ok()) {
+    log_error("refusing to start with %zu configuration error(s); run 'ssprd --check-config'", loaded.errors.size());
+    return 1;
+  }
+  return sspr::daemon::run_daemon(loaded.config);
+}

@@ -1,0 +1,54 @@
+#include "manager_bus.hpp"
+
+#include "bus_auth.hpp"
+#include "bus_names.hpp"
+#include "bus_util.hpp"
+#include "text.hpp"
+
+namespace sspr::daemon {
+namespace {
+
+constexpr std::size_t kMaxUserArgument = 256;
+
+int method_get_registration_status(sd_bus_message* message, void* userdata, sd_bus_error* error) noexcept {
+  return guard_bus_call("GetRegistrationStatus", error, [&]() -> int {
+    auto& manager = *static_cast<Manager*>(userdata);
+    const char* user = nullptr;
+    int r = sd_bus_message_read(message, "s", &user);
+    if (r < 0) return r;
+    const std::string_view user_view(user);
+    if (user_view.size() > kMaxUserArgument) return set_bus_error(error, ErrorCode::InvalidUserName);
+
+    uid_t caller = 0;
+    r = query_caller_uid(message, &caller);
+    if (r < 0) {
+      log_warning("GetRegistrationStatus: cannot establish the caller's uid (%d); denied", r);
+      return set_bus_error(error, ErrorCode::AccessDenied);
+    }
+
+    const auto status = manager.registration_status(caller, user_view);
+    if (!status) {
+      log_debug("GetRegistrationStatus(%s) by uid %u: %s", escape_untrusted(user_view).c_str(),
+                static_cast<unsigned>(caller), error_info(status.error()).bus_name.data());
+      return set_bus_error(error, status.error());
+    }
+    return sd_bus_reply_method_return(message, "sbbs", status->user.c_str(), status->registered,
+                                      status->must_register, status->reason.c_str());
+  });
+}
+
+}  // namespace
+
+const sd_bus_vtable kManagerVtable[] = {
+    SD_BUS_VTABLE_START(0),
+    // Asked at every login by pam_sspr (as root) and by users about themselves.
+    SD_BUS_METHOD_WITH_ARGS("GetRegistrationStatus", SD_BUS_ARGS("s", user_name),
+                            SD_BUS_RESULT("s", resolved_user_name, "b", registered, "b", must_register, "s", reason),
+                            method_get_registration_status, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_VTABLE_END};
+
+int add_manager_object(sd_bus* bus, Manager& manager, sd_bus_slot** slot) noexcept {
+  return sd_bus_add_object_vtable(bus, slot, bus::kManagerPath, bus::kManagerInterface, kManagerVtable, &manager);
+}
+
+}  // namespace sspr::daemon

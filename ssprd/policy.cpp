@@ -1,0 +1,44 @@
+#include "policy.hpp"
+
+#include <algorithm>
+
+namespace sspr::daemon {
+namespace {
+
+bool contains(const std::vector<std::string>& list, const std::string& name) {
+  return std::find(list.begin(), list.end(), name) != list.end();
+}
+
+// The first of `groups` that the account belongs to, or nullptr.
+const std::string* first_common_group(const std::vector<std::string>& groups, const UserAccount& account) {
+  for (const auto& g : account.groups)
+    if (contains(groups, g)) return &g;
+  return nullptr;
+}
+
+}  // namespace
+
+RegistrationRequirement evaluate_registration_requirement(const Config& config, const UserAccount& account) {
+  // Exemptions first, in a fixed order, so the reason names the rule that decided.
+  if (account.uid == 0) return {false, "root is never required to register"};
+  if (account.uid < config.min_uid)
+    return {false, "system account (uid " + std::to_string(account.uid) + " is below min_uid " +
+                       std::to_string(config.min_uid) + ")"};
+  if (contains(config.exempt_users, account.name)) return {false, "listed in exempt_users"};
+  if (const auto* g = first_common_group(config.exempt_groups, account))
+    return {false, "member of exempt group '" + *g + "'"};
+
+  switch (config.required_for) {
+    case RegistrationScope::none:
+      return {false, "registration is not required (required_for = none)"};
+    case RegistrationScope::all:
+      return {true, "registration is required for all users"};
+    case RegistrationScope::groups:
+      if (const auto* g = first_common_group(config.required_groups, account))
+        return {true, "registration is required for members of group '" + *g + "'"};
+      return {false, "not a member of any group in required_groups"};
+  }
+  return {false, "unknown policy"};
+}
+
+}  // namespace sspr::daemon
