@@ -289,7 +289,8 @@ std::string default_config_text() {
       out += "\n[" + std::string(section) + "]\n";
     }
     out += "# " + std::string(key.doc) + "\n";
-    out += "#" + std::string(key.name) + " = " + std::string(key.default_value) + "\n";
+    out += "#" + std::string(key.name) + " =" + (key.default_value.empty() ? "" : " ") +
+           std::string(key.default_value) + "\n";
   }
   return out;
 }
