@@ -1,0 +1,61 @@
+// A private world for bus and PAM tests: a temp directory, a dbus-daemon configured like
+// Debian's system bus plus sspr's *shipped* policy file, the real ssprd with a test config and
+// state directory, and nss_wrapper users from tests/data. Nothing of the host is touched:
+// DBUS_SYSTEM_BUS_ADDRESS in this process points at the private bus.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <sys/types.h>
+
+namespace sspr::test {
+
+// The users of tests/data/passwd and the config most tests use with them.
+inline constexpr const char* kStandardConfig =
+    "[registration]\n"
+    "required_for = all\n"
+    "exempt_users = carol\n"
+    "exempt_groups = contractors\n"
+    "min_uid = 1000\n";
+
+inline constexpr const char* kConfirmedTotpRecord =
+    R"({"version":1,"user":"%USER%","methods":[{"type":"totp","confirmed":true}]})";
+
+class TestBed {
+ public:
+  // Starts the private bus. Returns nullptr and sets `error` if that fails.
+  static std::unique_ptr<TestBed> create(std::string& error);
+  ~TestBed();
+  TestBed(const TestBed&) = delete;
+  TestBed& operator=(const TestBed&) = delete;
+
+  const std::string& dir() const { return dir_; }
+  const std::string& bus_address() const { return bus_address_; }
+  std::string config_path() const { return dir_ + "/sspr.conf"; }
+  std::string state_dir() const { return dir_ + "/state"; }
+  std::string service_dir() const { return dir_ + "/pam.d"; }
+
+  void write_config(const std::string& text);
+  // Writes <state>/registrations/<user>.json (root-owned, 0600 unless `mode` says otherwise).
+  void write_record(const std::string& user, const std::string& json, mode_t mode = 0600);
+  void write_confirmed_record(const std::string& user);
+  // A PAM service file in service_dir(); "@MODULE@" and "@CONFIG@" are replaced.
+  void write_pam_service(const std::string& name, const std::string& text);
+
+  bool start_ssprd(std::string& error);
+  int stop_ssprd();  // exit status of ssprd
+  void pause_ssprd();
+  void resume_ssprd();
+  bool ssprd_running() const { return ssprd_pid_ > 0; }
+  pid_t ssprd_pid() const { return ssprd_pid_; }
+  std::string ssprd_log() const;
+
+ private:
+  TestBed() = default;
+  std::string dir_;
+  std::string bus_address_;
+  pid_t dbus_pid_ = -1;
+  pid_t ssprd_pid_ = -1;
+};
+
+}  // namespace sspr::test
