@@ -127,7 +127,9 @@ Spawned spawn_and_wait_ready(const std::vector<std::string>& argv_in, std::vecto
   return result;
 }
 
-Spawned spawn_dbus_daemon(const std::string& dbus_daemon, const std::string& config_file, std::string& address) {
+Spawned spawn_dbus_daemon(const std::string& dbus_daemon, const std::string& config_file, std::vector<std::string> env,
+                          std::string& address) {
+  auto c_env = c_strings(env);
   int pipe_fds[2];
   if (::pipe2(pipe_fds, O_CLOEXEC) < 0) return {-1, "pipe failed"};
   const pid_t pid = ::fork();
@@ -137,8 +139,7 @@ Spawned spawn_dbus_daemon(const std::string& dbus_daemon, const std::string& con
     const std::string config_arg = "--config-file=" + config_file;
     const char* argv[] = {dbus_daemon.c_str(), config_arg.c_str(), "--nofork", "--nopidfile", "--print-address=3",
                           nullptr};
-    const char* env[] = {"PATH=/usr/bin:/bin", nullptr};
-    ::execve(argv[0], const_cast<char* const*>(argv), const_cast<char* const*>(env));
+    ::execve(argv[0], const_cast<char* const*>(argv), c_env.data());
     _exit(127);
   }
   ::close(pipe_fds[1]);

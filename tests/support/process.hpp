@@ -19,8 +19,10 @@ struct Spawned {
 Spawned spawn_and_wait_ready(const std::vector<std::string>& argv, std::vector<std::string> env,
                              const std::string& runtime_dir, const std::string& log_path, int timeout_ms);
 
-// Starts dbus-daemon with `config_file`; returns once it listens. `address` gets its address.
-Spawned spawn_dbus_daemon(const std::string& dbus_daemon, const std::string& config_file, std::string& address);
+// Starts dbus-daemon with `config_file` and exactly `env`; returns once it listens.
+// `address` gets its address.
+Spawned spawn_dbus_daemon(const std::string& dbus_daemon, const std::string& config_file, std::vector<std::string> env,
+                          std::string& address);
 
 // SIGTERM, then waits; returns the exit status (or 128+signal).
 int terminate_and_wait(pid_t pid);

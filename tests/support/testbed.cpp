@@ -43,6 +43,11 @@ std::string bus_config(const std::string& dir) {
 )";
 }
 
+std::vector<std::string> nss_wrapper_environment() {
+  return {"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LD_PRELOAD=" SSPR_NSS_WRAPPER,
+          "NSS_WRAPPER_PASSWD=" SSPR_TEST_DATA_DIR "/passwd", "NSS_WRAPPER_GROUP=" SSPR_TEST_DATA_DIR "/group"};
+}
+
 std::string replace_all(std::string text, const std::string& from, const std::string& to) {
   for (std::size_t pos = 0; (pos = text.find(from, pos)) != std::string::npos; pos += to.size())
     text.replace(pos, from.size(), to);
@@ -67,7 +72,9 @@ std::unique_ptr<TestBed> TestBed::create(std::string& error) {
   write_file(bed->dir_ + "/bus.conf", bus_config(bed->dir_), 0644);
   bed->write_config(kStandardConfig);
 
-  auto spawned = spawn_dbus_daemon(SSPR_DBUS_DAEMON, bed->dir_ + "/bus.conf", bed->bus_address_);
+  // The bus resolves its peers' uids: it sees the same test users as ssprd.
+  auto spawned = spawn_dbus_daemon(SSPR_DBUS_DAEMON, bed->dir_ + "/bus.conf", nss_wrapper_environment(),
+                                   bed->bus_address_);
   if (spawned.pid < 0) {
     error = spawned.error;
     return nullptr;
@@ -107,13 +114,8 @@ void TestBed::write_pam_service(const std::string& name, const std::string& text
 }
 
 bool TestBed::start_ssprd(std::string& error) {
-  std::vector<std::string> env = {
-      "PATH=/usr/sbin:/usr/bin:/sbin:/bin",
-      "DBUS_SYSTEM_BUS_ADDRESS=" + bus_address_,
-      "LD_PRELOAD=" SSPR_NSS_WRAPPER,
-      "NSS_WRAPPER_PASSWD=" SSPR_TEST_DATA_DIR "/passwd",
-      "NSS_WRAPPER_GROUP=" SSPR_TEST_DATA_DIR "/group",
-  };
+  auto env = nss_wrapper_environment();
+  env.push_back("DBUS_SYSTEM_BUS_ADDRESS=" + bus_address_);
   // Sanitizer builds: keep the options, and let nss_wrapper be preloaded ahead of ASan.
   std::string asan = "ASAN_OPTIONS=verify_asan_link_order=0";
   if (const char* a = std::getenv("ASAN_OPTIONS")) asan += std::string(":") + a;
