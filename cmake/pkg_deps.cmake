@@ -8,7 +8,8 @@ find_package(nlohmann_json 3.10 REQUIRED)                                # nlohm
 
 if(SSPR_BUILD_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)              # libcmocka-dev
-  pkg_check_modules(PAMTEST REQUIRED IMPORTED_TARGET libpamtest)         # libpamtest0-dev
+  # libpamtest.pc lists the library as a flag, not a lib: find it directly.
+  find_library(PAMTEST_LIBRARY NAMES pamtest REQUIRED)                   # libpamtest0-dev
   pkg_check_modules(PAM_WRAPPER REQUIRED pam_wrapper)                    # libpam-wrapper
   find_library(PAM_WRAPPER_LIBRARY NAMES pam_wrapper REQUIRED)
   find_library(NSS_WRAPPER_LIBRARY NAMES nss_wrapper REQUIRED)           # libnss-wrapper

@@ -1,1 +1,369 @@
-int main() { return 77; }
+// pam_sspr.so in the account phase, run by libpamtest + pam_wrapper against the real ssprd on
+// a private bus: exact PAM codes, exact user-visible text, and the bounds on how long a login
+// waits when ssprd is gone or hung.
+#include "bus_names.hpp"
+#include "cmocka.hpp"
+#include "handle.hpp"
+#include "process.hpp"
+#include "testbed.hpp"
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <security/pam_appl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+extern "C" {
+#include <libpamtest.h>
+}
+
+using namespace sspr;
+using namespace sspr::test;
+
+namespace {
+
+TestBed* bed = nullptr;
+
+constexpr const char* kRegistrationRequired =
+    "Your account must have password-reset security info registered before you can log in, and none is registered "
+    "yet. Please contact your administrator.";
+
+// A login-like stack: the recommended control for pam_sspr, then another account module.
+constexpr const char* kLoginStack =
+    "auth     required  @PERMIT@\n"
+    "account  [success=ok ignore=ignore default=bad]  @MODULE@ config=@CONFIG@\n"
+    "account  required  @PERMIT@\n";
+
+struct StackResult {
+  int code = -1;
+  std::string errors;  // PAM_ERROR_MSG texts, one per line
+};
+
+// Runs pam_acct_mgmt for `user` through the named service with libpamtest.
+StackResult run_account_stack(const char* service, const char* user) {
+  // libpamtest copies each message into caller-provided buffers of PAM_MAX_MSG_SIZE.
+  static char err_buffers[8][PAM_MAX_MSG_SIZE];
+  static char info_buffers[8][PAM_MAX_MSG_SIZE];
+  std::memset(err_buffers, 0, sizeof err_buffers);
+  std::memset(info_buffers, 0, sizeof info_buffers);
+  char* out_err[8];
+  char* out_info[8];
+  for (int i = 0; i < 8; ++i) {
+    out_err[i] = err_buffers[i];
+    out_info[i] = info_buffers[i];
+  }
+  pamtest_conv_data conv{};
+  conv.out_err = out_err;
+  conv.out_info = out_info;
+  pam_testcase tests[] = {{PAMTEST_ACCOUNT, PAM_SUCCESS, 0, 0, {nullptr}}};
+  const auto rc = run_pamtest(service, user, &conv, tests, nullptr);
+  StackResult result;
+  result.code = (rc == PAMTEST_ERR_OK || rc == PAMTEST_ERR_CASE) ? tests[0].op_rv : -1000 - static_cast<int>(rc);
+  for (const auto& e : err_buffers)
+    if (e[0] != '\0') result.errors += std::string(e) + "\n";
+  return result;
+}
+
+// Collects what the module logs: under pam_wrapper, pam_syslog() lines go to stderr as
+// "PWRAP_ERROR[...] - SYSLOG(<priority>): <message>".
+class CapturedLog {
+ public:
+  CapturedLog() {
+    std::fflush(stderr);
+    path_ = bed->dir() + "/captured-stderr";
+    saved_ = dup(STDERR_FILENO);
+    const int fd = open(path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    dup2(fd, STDERR_FILENO);
+    close(fd);
+  }
+  ~CapturedLog() { restore(); }
+  // The syslog messages, one per line, without the pam_wrapper prefix.
+  std::string messages() {
+    restore();
+    std::string out;
+    std::istringstream in(read_file(path_));
+    for (std::string line; std::getline(in, line);) {
+      const auto pos = line.find(" - SYSLOG(");
+      if (pos != std::string::npos) out += line.substr(pos + 3) + "\n";
+    }
+    return out;
+  }
+
+ private:
+  void restore() {
+    if (saved_ < 0) return;
+    std::fflush(stderr);
+    dup2(saved_, STDERR_FILENO);
+    close(saved_);
+    saved_ = -1;
+  }
+  std::string path_;
+  int saved_ = -1;
+};
+
+// Calls pam_sm_* of the module directly, to see its own return code (a stack folds PAM_IGNORE).
+struct DirectResult {
+  int code = -1;
+  std::string errors;
+  long elapsed_ms = 0;
+};
+
+int capture_conv(int n, const pam_message** msgs, pam_response** resp, void* data) {
+  auto* out = static_cast<std::string*>(data);
+  for (int i = 0; i < n; ++i)
+    if (msgs[i]->msg_style == PAM_ERROR_MSG || msgs[i]->msg_style == PAM_TEXT_INFO) *out += std::string(msgs[i]->msg) + "\n";
+  *resp = nullptr;
+  return PAM_SUCCESS;
+}
+
+DirectResult call_module(const char* entry, const char* user, std::vector<const char*> args, int flags = 0) {
+  using Fn = int (*)(pam_handle_t*, int, int, const char**);
+  void* module = dlopen(SSPR_PAM_MODULE, RTLD_NOW | RTLD_LOCAL);
+  assert_non_null(module);
+  auto fn = reinterpret_cast<Fn>(dlsym(module, entry));
+  assert_non_null(fn);
+  DirectResult result;
+  pam_conv conv{capture_conv, &result.errors};
+  pam_handle_t* pamh = nullptr;
+  assert_int_equal(pam_start("sspr-login", user, &conv, &pamh), PAM_SUCCESS);
+  const auto start = std::chrono::steady_clock::now();
+  result.code = fn(pamh, flags, static_cast<int>(args.size()), args.data());
+  result.elapsed_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  pam_end(pamh, result.code);
+  dlclose(module);
+  return result;
+}
+
+DirectResult call_account(const char* user, std::vector<const char*> extra = {}, int flags = 0) {
+  static std::string config_arg;
+  config_arg = "config=" + bed->config_path();
+  extra.insert(extra.begin(), config_arg.c_str());
+  return call_module("pam_sm_acct_mgmt", user, extra, flags);
+}
+
+// A stand-in for ssprd that owns the name and answers wrongly, for the "unexpected reply" paths.
+enum class FakeMode { wrong_signature, unknown_error };
+
+int fake_status(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  if (*static_cast<FakeMode*>(userdata) == FakeMode::unknown_error)
+    return sd_bus_error_set(error, "com.example.Weird", "something odd");
+  return sd_bus_reply_method_return(m, "s", "only-a-string");
+}
+
+const sd_bus_vtable kFakeVtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD("GetRegistrationStatus", "s", "s", fake_status, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_VTABLE_END};
+
+pid_t start_fake_daemon(FakeMode mode) {
+  int ready[2];
+  assert_int_equal(pipe(ready), 0);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(ready[0]);
+    static FakeMode m = mode;
+    sd_bus* bus = nullptr;
+    if (sd_bus_open_system(&bus) < 0 ||
+        sd_bus_add_object_vtable(bus, nullptr, bus::kManagerPath, bus::kManagerInterface, kFakeVtable, &m) < 0 ||
+        sd_bus_request_name(bus, bus::kServiceName, 0) < 0)
+      _exit(1);
+    if (write(ready[1], "R", 1) != 1) _exit(1);
+    for (;;) {
+      if (sd_bus_process(bus, nullptr) < 0) _exit(1);
+      if (sd_bus_wait(bus, UINT64_MAX) < 0) _exit(1);
+    }
+  }
+  close(ready[1]);
+  char c = 0;
+  assert_int_equal(read(ready[0], &c, 1), 1);
+  close(ready[0]);
+  return pid;
+}
+
+int group_setup(void**) {
+  std::string error;
+  static std::unique_ptr<TestBed> holder = TestBed::create(error);
+  if (!holder) {
+    std::fprintf(stderr, "cannot create the test bed: %s\n", error.c_str());
+    return -1;
+  }
+  bed = holder.get();
+  bed->write_confirmed_record("alice");
+  bed->write_record("erin", "{not json");
+  bed->write_pam_service("sspr-login", kLoginStack);
+  bed->write_pam_service("other", "account required @PERMIT@\n");
+  write_file(bed->dir() + "/deny.conf", "[enforcement]\nwhen_unavailable = deny\n", 0644);
+  bed->write_pam_service("sspr-login-deny",
+                         "account [success=ok ignore=ignore default=bad] @MODULE@ config=" + bed->dir() + "/deny.conf\n"
+                         "account required @PERMIT@\n");
+  return 0;
+}
+
+// Every test starts with ssprd up (tests that stop or pause it leave it to this).
+int ensure_ssprd(void**) {
+  if (bed->ssprd_running()) return 0;
+  std::string error;
+  if (!bed->start_ssprd(error)) {
+    std::fprintf(stderr, "cannot start ssprd: %s\n", error.c_str());
+    return -1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+static void test_registered_user_passes(void**) {
+  const auto r = run_account_stack("sspr-login", "alice");
+  assert_int_equal(r.code, PAM_SUCCESS);
+  assert_str(r.errors, "");
+  assert_int_equal(call_account("alice").code, PAM_SUCCESS);
+}
+
+static void test_unregistered_user_is_refused_with_the_message(void**) {
+  const auto r = run_account_stack("sspr-login", "bob");
+  assert_int_equal(r.code, PAM_PERM_DENIED);
+  assert_str(r.errors, std::string(kRegistrationRequired) + "\n");
+  const auto direct = call_account("bob");
+  assert_int_equal(direct.code, PAM_PERM_DENIED);
+  assert_str(direct.errors, std::string(kRegistrationRequired) + "\n");
+}
+
+static void test_silent_flag_suppresses_the_message(void**) {
+  const auto r = call_account("bob", {}, PAM_SILENT);
+  assert_int_equal(r.code, PAM_PERM_DENIED);
+  assert_str(r.errors, "");
+}
+
+static void test_exempt_users_pass(void**) {
+  for (const char* user : {"carol", "dave"}) {
+    const auto r = run_account_stack("sspr-login", user);
+    assert_int_equal(r.code, PAM_SUCCESS);
+    assert_str(r.errors, "");
+  }
+}
+
+static void test_root_and_system_accounts_pass(void**) {
+  assert_int_equal(run_account_stack("sspr-login", "root").code, PAM_SUCCESS);
+  assert_int_equal(run_account_stack("sspr-login", "svc").code, PAM_SUCCESS);
+}
+
+static void test_damaged_record_does_not_count_as_registered(void**) {
+  const auto r = run_account_stack("sspr-login", "erin");
+  assert_int_equal(r.code, PAM_PERM_DENIED);
+  assert_str(r.errors, std::string(kRegistrationRequired) + "\n");
+}
+
+static void test_bad_and_unknown_user_names(void**) {
+  assert_int_equal(call_account("bad/name").code, PAM_USER_UNKNOWN);
+  assert_int_equal(call_account("nosuchuser").code, PAM_USER_UNKNOWN);
+  assert_int_equal(run_account_stack("sspr-login", "nosuchuser").code, PAM_USER_UNKNOWN);
+}
+
+static void test_unknown_module_options_are_ignored(void**) {
+  assert_int_equal(call_account("alice", {"frobnicate", "timeout=1"}).code, PAM_SUCCESS);
+  assert_int_equal(call_account("bob", {"debug", "timeout=2000"}).code, PAM_PERM_DENIED);
+}
+
+static void test_daemon_absent_steps_aside_within_100ms(void**) {
+  assert_int_equal(bed->stop_ssprd(), 0);
+  CapturedLog log;
+  const auto r = call_account("bob");
+  assert_int_equal(r.code, PAM_IGNORE);
+  assert_str(r.errors, "");
+  assert_true(r.elapsed_ms < 100);
+  // Exactly one log line, at LOG_ERR, saying what happened and what it means.
+  assert_str(log.messages(),
+             "SYSLOG(3): cannot reach ssprd (org.freedesktop.DBus.Error.ServiceUnknown); registration is not enforced "
+             "for bob\n");
+  // In the login stack the login goes on.
+  assert_int_equal(run_account_stack("sspr-login", "bob").code, PAM_SUCCESS);
+}
+
+static void test_no_bus_at_all_steps_aside_within_100ms(void**) {
+  const std::string saved = std::getenv("DBUS_SYSTEM_BUS_ADDRESS");
+  setenv("DBUS_SYSTEM_BUS_ADDRESS", ("unix:path=" + bed->dir() + "/no-such-socket").c_str(), 1);
+  CapturedLog log;
+  const auto r = call_account("bob");
+  setenv("DBUS_SYSTEM_BUS_ADDRESS", saved.c_str(), 1);
+  assert_int_equal(r.code, PAM_IGNORE);
+  assert_true(r.elapsed_ms < 100);
+  assert_str(log.messages(),
+             "SYSLOG(3): cannot reach ssprd (cannot connect to the system bus: No such file or directory); registration "
+             "is not enforced for bob\n");
+}
+
+static void test_hung_daemon_steps_aside_within_5s(void**) {
+  bed->pause_ssprd();
+  CapturedLog log;
+  const auto r = call_account("bob");  // default timeout (3 s)
+  bed->resume_ssprd();
+  assert_str(log.messages(),
+             "SYSLOG(3): cannot reach ssprd (org.freedesktop.DBus.Error.Timeout); registration is not enforced for "
+             "bob\n");
+  assert_int_equal(r.code, PAM_IGNORE);
+  assert_true(r.elapsed_ms >= 2900);  // it did wait for its budget, not fail early
+  assert_true(r.elapsed_ms < 5000);
+  const auto quick = [] {
+    bed->pause_ssprd();
+    auto q = call_account("bob", {"timeout=200"});
+    bed->resume_ssprd();
+    return q;
+  }();
+  assert_int_equal(quick.code, PAM_IGNORE);
+  assert_true(quick.elapsed_ms < 1000);
+}
+
+static void test_when_unavailable_deny_refuses_with_a_message(void**) {
+  assert_int_equal(bed->stop_ssprd(), 0);
+  const auto r = run_account_stack("sspr-login-deny", "bob");
+  assert_int_equal(r.code, PAM_AUTHINFO_UNAVAIL);
+  assert_str(r.errors, "The password reset service is not available.\n");
+}
+
+static void test_unexpected_replies_are_system_errors(void**) {
+  assert_int_equal(bed->stop_ssprd(), 0);
+  for (auto mode : {FakeMode::wrong_signature, FakeMode::unknown_error}) {
+    const pid_t fake = start_fake_daemon(mode);
+    const auto direct = call_account("alice");
+    const auto stack = run_account_stack("sspr-login", "alice");
+    kill(fake, SIGKILL);
+    waitpid(fake, nullptr, 0);
+    assert_int_equal(direct.code, PAM_SYSTEM_ERR);
+    assert_int_equal(stack.code, PAM_SYSTEM_ERR);
+  }
+}
+
+static void test_other_phases_step_aside(void**) {
+  for (const char* entry : {"pam_sm_authenticate", "pam_sm_setcred", "pam_sm_chauthtok", "pam_sm_open_session",
+                            "pam_sm_close_session"})
+    assert_int_equal(call_module(entry, "bob", {}).code, PAM_IGNORE);
+}
+
+int main() {
+  if (geteuid() != 0) {
+    std::fprintf(stderr, "SKIP: the shipped bus policy lets only root own io.sspr.reset1; run as root\n");
+    return 77;
+  }
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup(test_registered_user_passes, ensure_ssprd),
+      cmocka_unit_test_setup(test_unregistered_user_is_refused_with_the_message, ensure_ssprd),
+      cmocka_unit_test_setup(test_silent_flag_suppresses_the_message, ensure_ssprd),
+      cmocka_unit_test_setup(test_exempt_users_pass, ensure_ssprd),
+      cmocka_unit_test_setup(test_root_and_system_accounts_pass, ensure_ssprd),
+      cmocka_unit_test_setup(test_damaged_record_does_not_count_as_registered, ensure_ssprd),
+      cmocka_unit_test_setup(test_bad_and_unknown_user_names, ensure_ssprd),
+      cmocka_unit_test_setup(test_unknown_module_options_are_ignored, ensure_ssprd),
+      cmocka_unit_test_setup(test_daemon_absent_steps_aside_within_100ms, ensure_ssprd),
+      cmocka_unit_test_setup(test_no_bus_at_all_steps_aside_within_100ms, ensure_ssprd),
+      cmocka_unit_test_setup(test_hung_daemon_steps_aside_within_5s, ensure_ssprd),
+      cmocka_unit_test_setup(test_when_unavailable_deny_refuses_with_a_message, ensure_ssprd),
+      cmocka_unit_test_setup(test_unexpected_replies_are_system_errors, ensure_ssprd),
+      cmocka_unit_test_setup(test_other_phases_step_aside, ensure_ssprd),
+  };
+  return cmocka_run_group_tests(tests, group_setup, nullptr);
+}
