@@ -28,7 +28,7 @@ int start(int argc, char** argv) {
   std::vector<std::string> env;
   for (char** e = environ; *e != nullptr; ++e)
     if (std::strncmp(*e, "NOTIFY_SOCKET=", 14) != 0) env.emplace_back(*e);
-  const auto spawned = sspr::test::spawn_and_wait_ready(args, env, argv[2], argv[3], 10000);
+  const auto spawned = sspr::test::spawn_and_wait_ready(args, env, argv[2], argv[3], 10000, /*die_with_parent=*/false);
   if (spawned.pid < 0) {
     std::fprintf(stderr, "sspr-test-launch: %s\n", spawned.error.c_str());
     return 1;

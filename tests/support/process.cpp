@@ -7,6 +7,7 @@
 #include <fstream>
 #include <poll.h>
 #include <sstream>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -61,7 +62,8 @@ void write_file(const std::string& path, const std::string& content, mode_t mode
 }
 
 Spawned spawn_and_wait_ready(const std::vector<std::string>& argv_in, std::vector<std::string> env,
-                             const std::string& runtime_dir, const std::string& log_path, int timeout_ms) {
+                             const std::string& runtime_dir, const std::string& log_path, int timeout_ms,
+                             bool die_with_parent) {
   Spawned result;
   const std::string socket_path = runtime_dir + "/notify-" + std::to_string(::getpid());
   ::unlink(socket_path.c_str());
@@ -80,6 +82,8 @@ Spawned spawn_and_wait_ready(const std::vector<std::string>& argv_in, std::vecto
   const pid_t pid = ::fork();
   if (pid < 0) return {-1, "fork failed"};
   if (pid == 0) {
+    // A test that crashes must not leave daemons behind (or ctest waiting on their pipes).
+    if (die_with_parent) ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (!log_path.empty()) {
       int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
       if (fd >= 0) {
@@ -135,6 +139,10 @@ Spawned spawn_dbus_daemon(const std::string& dbus_daemon, const std::string& con
   const pid_t pid = ::fork();
   if (pid < 0) return {-1, "fork failed"};
   if (pid == 0) {
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    const int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    ::dup2(devnull, STDIN_FILENO);
+    ::dup2(devnull, STDOUT_FILENO);
     ::dup2(pipe_fds[1], 3);  // dup2 clears O_CLOEXEC on the new descriptor
     const std::string config_arg = "--config-file=" + config_file;
     const char* argv[] = {dbus_daemon.c_str(), config_arg.c_str(), "--nofork", "--nopidfile", "--print-address=3",

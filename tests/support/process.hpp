@@ -15,9 +15,11 @@ struct Spawned {
 
 // Starts argv[0] with exactly `env`, stdout/stderr appended to `log_path` (if not empty),
 // and waits up to `timeout_ms` for READY=1 on a notify socket in `runtime_dir`. If the
-// program exits first, reports its exit status and the tail of the log.
+// program exits first, reports its exit status and the tail of the log. With `die_with_parent`
+// the program gets SIGTERM when the calling process dies (a crashed test leaves nothing behind).
 Spawned spawn_and_wait_ready(const std::vector<std::string>& argv, std::vector<std::string> env,
-                             const std::string& runtime_dir, const std::string& log_path, int timeout_ms);
+                             const std::string& runtime_dir, const std::string& log_path, int timeout_ms,
+                             bool die_with_parent = true);
 
 // Starts dbus-daemon with `config_file` and exactly `env`; returns once it listens.
 // `address` gets its address.

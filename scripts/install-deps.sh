@@ -1,0 +1,27 @@
+#!/bin/bash
+# Installs every Debian 12 package sspr needs to build, test and run its demo. Idempotent.
+# Each package is listed with why it is here.
+set -euo pipefail
+if [ "$(id -u)" -ne 0 ]; then echo "install-deps.sh: run as root (apt-get)" >&2; exit 1; fi
+packages=(
+  # build
+  g++ cmake make pkg-config binutils
+  libpam0g-dev            # pam_sspr.so: the PAM module API
+  libsystemd-dev          # sd-bus, sd-event, sd-daemon in ssprd and the module
+  nlohmann-json3-dev      # ssprd: registration records
+  # tests
+  libcmocka-dev           # unit, bus and PAM test programs
+  libpam-wrapper libpamtest0-dev   # run PAM stacks from a test directory, libpamtest
+  libnss-wrapper          # test users for the private bus and ssprd
+  libpam-modules          # pam_permit/pam_deny/pam_rootok/pam_unix in test stacks
+  dbus-daemon dbus-system-bus-common dbus   # the private and sandboxed system buses
+  systemd                 # systemd-analyze (unit hardening score), busctl
+  util-linux              # unshare, setpriv, su
+  passwd login            # real useradd in the sandbox
+  pamtester               # a second real PAM application in the sandbox
+  python3-minimal         # bus-policy lint, dlopen check
+)
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "install-deps.sh: all packages present"
