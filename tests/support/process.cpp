@@ -141,8 +141,10 @@ Spawned spawn_dbus_daemon(const std::string& dbus_daemon, const std::string& con
   if (pid == 0) {
     ::prctl(PR_SET_PDEATHSIG, SIGTERM);
     const int devnull = ::open("/dev/null", O_RDWR | O_CLOEXEC);
+    const int log = ::open((config_file + ".log").c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
     ::dup2(devnull, STDIN_FILENO);
     ::dup2(devnull, STDOUT_FILENO);
+    ::dup2(log >= 0 ? log : devnull, STDERR_FILENO);
     ::dup2(pipe_fds[1], 3);  // dup2 clears O_CLOEXEC on the new descriptor
     const std::string config_arg = "--config-file=" + config_file;
     const char* argv[] = {dbus_daemon.c_str(), config_arg.c_str(), "--nofork", "--nopidfile", "--print-address=3",

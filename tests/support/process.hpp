@@ -21,7 +21,8 @@ Spawned spawn_and_wait_ready(const std::vector<std::string>& argv, std::vector<s
                              const std::string& runtime_dir, const std::string& log_path, int timeout_ms,
                              bool die_with_parent = true);
 
-// Starts dbus-daemon with `config_file` and exactly `env`; returns once it listens.
+// Starts dbus-daemon with `config_file` and exactly `env` (its messages go to
+// `config_file`.log); returns once it listens.
 // `address` gets its address.
 Spawned spawn_dbus_daemon(const std::string& dbus_daemon, const std::string& config_file, std::vector<std::string> env,
                           std::string& address);
