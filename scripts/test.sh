@@ -25,4 +25,11 @@ run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSSPR_SANITIZE=ON
 
 echo "=== benchmark (not a test: figures only, see bench/README.md)"
 cmake --build build --target bench
-echo "test.sh: all suites passed"
+
+total=0
+for dir in build build-asan; do
+  n=$(sed -n 's/.*tests passed, 0 tests failed out of \([0-9]*\).*/\1/p' "$dir/ctest.log")
+  total=$((total + n))
+done
+echo "test.sh: all suites passed (normal and ASan+UBSan builds)"
+echo "$total passed, 0 failed"
