@@ -5,6 +5,11 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBSYSTEMD REQUIRED IMPORTED_TARGET libsystemd>=252)   # libsystemd-dev
 pkg_check_modules(PAM REQUIRED IMPORTED_TARGET pam)                      # libpam0g-dev
 find_package(nlohmann_json 3.10 REQUIRED)                                # nlohmann-json3-dev
+pkg_check_modules(LIBSODIUM REQUIRED IMPORTED_TARGET libsodium)          # libsodium-dev
+pkg_check_modules(LIBOATH REQUIRED IMPORTED_TARGET liboath)              # liboath-dev
+pkg_check_modules(LIBQRENCODE REQUIRED IMPORTED_TARGET libqrencode)      # libqrencode-dev
+pkg_check_modules(LIBCURL REQUIRED IMPORTED_TARGET libcurl)              # libcurl4-openssl-dev
+find_library(LIBUNISTRING_LIBRARY NAMES unistring REQUIRED)              # libunistring-dev
 
 if(SSPR_BUILD_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)              # libcmocka-dev
@@ -15,6 +20,9 @@ if(SSPR_BUILD_TESTS)
   find_library(NSS_WRAPPER_LIBRARY NAMES nss_wrapper REQUIRED)           # libnss-wrapper
   find_program(DBUS_DAEMON dbus-daemon REQUIRED)                         # dbus-daemon
   find_program(SYSTEMD_ANALYZE systemd-analyze REQUIRED)                 # systemd
+  find_program(OATHTOOL oathtool REQUIRED)                               # oathtool
+  find_program(PYTHON3 python3 REQUIRED)                                 # python3 (test sinks)
+  find_program(OPENSSL openssl REQUIRED)                                 # openssl (test certificates)
   find_file(PAM_PERMIT_MODULE pam_permit.so
             PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/security /lib/${CMAKE_LIBRARY_ARCHITECTURE}/security
             NO_DEFAULT_PATH REQUIRED)                                    # libpam-modules

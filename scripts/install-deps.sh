@@ -9,6 +9,11 @@ packages=(
   libpam0g-dev            # pam_sspr.so: the PAM module API
   libsystemd-dev          # sd-bus, sd-event, sd-daemon in ssprd and the module
   nlohmann-json3-dev      # ssprd: registration records
+  libsodium-dev           # ssprd: secretbox for TOTP secrets, Argon2id, keyed hashes, RNG
+  liboath-dev             # ssprd: RFC 6238 TOTP
+  libqrencode-dev         # ssprd: the enrollment QR code, rendered as text
+  libcurl4-openssl-dev    # ssprd: SMTP (STARTTLS) and the SMS webhook
+  libunistring-dev        # ssprd: Unicode normalisation of security answers
   # tests
   libcmocka-dev           # unit, bus and PAM test programs
   libpam-wrapper libpamtest0-dev   # run PAM stacks from a test directory, libpamtest
@@ -20,6 +25,10 @@ packages=(
   passwd login            # real useradd in the sandbox
   pamtester               # a second real PAM application in the sandbox
   python3-minimal         # bus-policy lint, dlopen check
+  oathtool                # independent TOTP codes in tests
+  python3-aiosmtpd        # a real SMTP sink on 127.0.0.1 in tests
+  openssl ca-certificates # test certificates for STARTTLS
+  expect                  # driving su through a pty in the sandbox
 )
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
