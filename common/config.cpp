@@ -23,6 +23,23 @@ constexpr std::size_t kMaxListItems = 256;
 
 constexpr std::array<std::string_view, 3> kScopeChoices{"none", "all", "groups"};
 constexpr std::array<std::string_view, 2> kUnavailableChoices{"ignore", "deny"};
+constexpr std::array<std::string_view, 2> kNonInteractiveChoices{"deny", "allow"};
+constexpr std::array<std::string_view, 3> kTotpAlgorithms{"SHA1", "SHA256", "SHA512"};
+constexpr std::size_t kMaxTextLength = 512;
+
+std::vector<std::string> split_text_list(std::string_view v) {
+  std::vector<std::string> items;
+  while (!v.empty()) {
+    const auto bar = v.find('|');
+    const auto item = trim(v.substr(0, bar));
+    if (!item.empty()) items.emplace_back(item);
+    if (bar == std::string_view::npos) break;
+    v.remove_prefix(bar + 1);
+  }
+  return items;
+}
+
+bool as_bool(std::string_view v) { return *parse_bool(v); }
 
 std::uint32_t as_u32(std::string_view v) { return static_cast<std::uint32_t>(*parse_uint(v)); }
 
@@ -49,14 +66,94 @@ const std::array kKeys = std::to_array<ConfigKey>({
     {"registration", "methods_required", ValueType::unsigned_integer, "1", 1, 5, {},
      "How many confirmed methods make a user count as registered.",
      [](Config& c, std::string_view v) { c.methods_required = as_u32(v); }},
+    {"registration", "grace_skips", ValueType::unsigned_integer, "3", 0, 100, {},
+     "How many times a user who must register may skip it at login (0: never).",
+     [](Config& c, std::string_view v) { c.grace_skips = as_u32(v); }},
+    {"registration", "grace_days", ValueType::unsigned_integer, "14", 0, 365, {},
+     "Skipping is allowed only this many days after the first prompt (0: no deadline).",
+     [](Config& c, std::string_view v) { c.grace_days = as_u32(v); }},
+    {"registration", "reconfirm_days", ValueType::unsigned_integer, "180", 0, 730, {},
+     "Registered users confirm their security info is still right this often (0: never).",
+     [](Config& c, std::string_view v) { c.reconfirm_days = as_u32(v); }},
+    {"registration", "cooling_off_hours", ValueType::unsigned_integer, "24", 0, 720, {},
+     "A method added or changed after the first registration cannot be used for a reset this long.",
+     [](Config& c, std::string_view v) { c.cooling_off_hours = as_u32(v); }},
     {"enforcement", "when_unavailable", ValueType::choice, "ignore", 0, 0, kUnavailableChoices,
      "What pam_sspr does at login when ssprd cannot be reached: ignore (log, let the login go on) or deny.",
      [](Config& c, std::string_view v) {
        c.when_unavailable = v == "deny" ? UnavailableAction::deny : UnavailableAction::ignore;
      }},
+    {"enforcement", "when_non_interactive", ValueType::choice, "deny", 0, 0, kNonInteractiveChoices,
+     "A login that must register but cannot converse (e.g. ssh with a command): deny, or allow and log.",
+     [](Config& c, std::string_view v) {
+       c.when_non_interactive = v == "allow" ? NonInteractiveAction::allow : NonInteractiveAction::deny;
+     }},
+    {"methods", "totp", ValueType::boolean, "yes", 0, 0, {}, "Offer authenticator apps (TOTP, RFC 6238).",
+     [](Config& c, std::string_view v) { c.method_totp = as_bool(v); }},
+    {"methods", "email", ValueType::boolean, "yes", 0, 0, {}, "Offer e-mail (needs [email]).",
+     [](Config& c, std::string_view v) { c.method_email = as_bool(v); }},
+    {"methods", "sms", ValueType::boolean, "no", 0, 0, {}, "Offer mobile phone by SMS (needs [sms]).",
+     [](Config& c, std::string_view v) { c.method_sms = as_bool(v); }},
+    {"methods", "questions", ValueType::boolean, "yes", 0, 0, {}, "Offer security questions.",
+     [](Config& c, std::string_view v) { c.method_questions = as_bool(v); }},
+    {"methods", "recovery_codes", ValueType::boolean, "yes", 0, 0, {}, "Offer single-use recovery codes.",
+     [](Config& c, std::string_view v) { c.method_recovery_codes = as_bool(v); }},
+    {"totp", "issuer", ValueType::text, "sspr", 0, 0, {}, "Issuer shown in authenticator apps.",
+     [](Config& c, std::string_view v) { c.totp_issuer = std::string(v); }},
+    {"totp", "digits", ValueType::unsigned_integer, "6", 6, 8, {}, "Digits of a TOTP code.",
+     [](Config& c, std::string_view v) { c.totp_digits = as_u32(v); }},
+    {"totp", "period", ValueType::unsigned_integer, "30", 15, 120, {}, "Seconds per TOTP code.",
+     [](Config& c, std::string_view v) { c.totp_period = as_u32(v); }},
+    {"totp", "algorithm", ValueType::choice, "SHA1", 0, 0, kTotpAlgorithms,
+     "TOTP hash; most authenticator apps support only SHA1.",
+     [](Config& c, std::string_view v) { c.totp_algorithm = std::string(v); }},
+    {"questions", "count", ValueType::unsigned_integer, "3", 3, 5, {}, "Security questions a user registers.",
+     [](Config& c, std::string_view v) { c.questions_count = as_u32(v); }},
+    {"questions", "custom", ValueType::text_list, "", 0, 0, {},
+     "Extra questions offered besides the built-in ones, separated by '|'.",
+     [](Config& c, std::string_view v) { c.questions_custom = split_text_list(v); }},
+    {"codes", "length", ValueType::unsigned_integer, "6", 6, 8, {}, "Digits of a code sent by e-mail or SMS.",
+     [](Config& c, std::string_view v) { c.code_length = as_u32(v); }},
+    {"codes", "lifetime_minutes", ValueType::unsigned_integer, "5", 1, 60, {}, "Minutes a sent code stays valid.",
+     [](Config& c, std::string_view v) { c.code_lifetime_minutes = as_u32(v); }},
+    {"codes", "max_tries", ValueType::unsigned_integer, "3", 1, 10, {}, "Wrong entries before a sent code is void.",
+     [](Config& c, std::string_view v) { c.code_max_tries = as_u32(v); }},
+    {"email", "smtp_url", ValueType::text, "smtp://localhost:25", 0, 0, {},
+     "SMTP server (smtp:// with STARTTLS, or smtps://).",
+     [](Config& c, std::string_view v) { c.smtp_url = std::string(v); }},
+    {"email", "from", ValueType::text, "", 0, 0, {}, "Sender address of sspr's mail (required for e-mail).",
+     [](Config& c, std::string_view v) { c.mail_from = std::string(v); }},
+    {"email", "require_starttls", ValueType::boolean, "yes", 0, 0, {},
+     "Refuse to send mail without STARTTLS and a verified certificate; 'no' allows plain SMTP.",
+     [](Config& c, std::string_view v) { c.require_starttls = as_bool(v); }},
+    {"email", "ca_file", ValueType::optional_path, "", 0, 0, {}, "CA bundle for the SMTP server (default: system).",
+     [](Config& c, std::string_view v) { c.smtp_ca_file = std::string(v); }},
+    {"email", "username", ValueType::text, "", 0, 0, {}, "SMTP user name (empty: no authentication).",
+     [](Config& c, std::string_view v) { c.smtp_username = std::string(v); }},
+    {"email", "password_file", ValueType::optional_path, "", 0, 0, {}, "Root-only file holding the SMTP password.",
+     [](Config& c, std::string_view v) { c.smtp_password_file = std::string(v); }},
+    {"email", "timeout_seconds", ValueType::unsigned_integer, "10", 1, 120, {}, "Give up on the SMTP server after this.",
+     [](Config& c, std::string_view v) { c.smtp_timeout_seconds = as_u32(v); }},
+    {"sms", "webhook_url", ValueType::text, "", 0, 0, {}, "HTTPS URL that sends SMS (POST with a JSON body).",
+     [](Config& c, std::string_view v) { c.sms_webhook_url = std::string(v); }},
+    {"sms", "headers", ValueType::text_list, "", 0, 0, {}, "HTTP headers for the webhook, separated by '|'.",
+     [](Config& c, std::string_view v) { c.sms_headers = split_text_list(v); }},
+    {"sms", "body_template", ValueType::text, R"({"to":"{to}","message":"{message}"})", 0, 0, {},
+     "JSON body of the webhook; {to} and {message} are filled in (JSON-escaped).",
+     [](Config& c, std::string_view v) { c.sms_body_template = std::string(v); }},
+    {"sms", "ca_file", ValueType::optional_path, "", 0, 0, {}, "CA bundle for the webhook (default: system).",
+     [](Config& c, std::string_view v) { c.sms_ca_file = std::string(v); }},
+    {"sms", "timeout_seconds", ValueType::unsigned_integer, "10", 1, 120, {}, "Give up on the webhook after this.",
+     [](Config& c, std::string_view v) { c.sms_timeout_seconds = as_u32(v); }},
     {"daemon", "state_directory", ValueType::absolute_path, "/var/lib/sspr", 0, 0, {},
      "Root-only directory (mode 0700) holding registration records and throttle state.",
      [](Config& c, std::string_view v) { c.state_directory = std::string(v); }},
+    {"daemon", "template_directory", ValueType::absolute_path, "/usr/share/sspr/templates", 0, 0, {},
+     "Where the e-mail and SMS templates are.",
+     [](Config& c, std::string_view v) { c.template_directory = std::string(v); }},
+    {"daemon", "audit_log", ValueType::optional_path, "/var/log/sspr/audit.jsonl", 0, 0, {},
+     "Audit events as JSON lines (root-only; empty: journal only).",
+     [](Config& c, std::string_view v) { c.audit_log = std::string(v); }},
 });
 
 const ConfigKey* find_key(std::string_view section, std::string_view name) {
@@ -93,6 +190,18 @@ std::string check_value(const ConfigKey& key, std::string_view value) {
         if (!valid_user_name(item)) return "'" + escape_untrusted(item) + "' is not a valid user or group name";
       return {};
     }
+    case ValueType::boolean:
+      if (!parse_bool(value)) return "'" + escape_untrusted(value) + "' is not a boolean (yes/no)";
+      return {};
+    case ValueType::text:
+    case ValueType::text_list:
+      if (value.size() > kMaxTextLength) return "longer than " + std::to_string(kMaxTextLength) + " bytes";
+      for (char c : value)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return "contains control characters";
+      return {};
+    case ValueType::optional_path:
+      if (value.empty()) return {};
+      [[fallthrough]];
     case ValueType::absolute_path:
       if (value.empty() || value.front() != '/') return "'" + escape_untrusted(value) + "' is not an absolute path";
       if (value.size() > 1024) return "path is longer than 1024 characters";
@@ -306,6 +415,10 @@ const char* to_string(RegistrationScope scope) noexcept {
 
 const char* to_string(UnavailableAction action) noexcept {
   return action == UnavailableAction::deny ? "deny" : "ignore";
+}
+
+const char* to_string(NonInteractiveAction action) noexcept {
+  return action == NonInteractiveAction::allow ? "allow" : "deny";
 }
 
 }  // namespace sspr

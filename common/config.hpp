@@ -16,6 +16,7 @@ inline constexpr const char* kDefaultConfigPath = "/etc/sspr.conf";
 
 enum class RegistrationScope { none, all, groups };
 enum class UnavailableAction { ignore, deny };
+enum class NonInteractiveAction { deny, allow };
 
 struct Config {
   // [registration]
@@ -25,17 +26,65 @@ struct Config {
   std::vector<std::string> exempt_groups;
   std::uint32_t min_uid{};
   std::uint32_t methods_required{};
+  std::uint32_t grace_skips{};
+  std::uint32_t grace_days{};
+  std::uint32_t reconfirm_days{};
+  std::uint32_t cooling_off_hours{};
   // [enforcement]
   UnavailableAction when_unavailable{};
+  NonInteractiveAction when_non_interactive{};
+  // [methods]
+  bool method_totp{};
+  bool method_email{};
+  bool method_sms{};
+  bool method_questions{};
+  bool method_recovery_codes{};
+  // [totp]
+  std::string totp_issuer;
+  std::uint32_t totp_digits{};
+  std::uint32_t totp_period{};
+  std::string totp_algorithm;
+  // [questions]
+  std::uint32_t questions_count{};
+  std::vector<std::string> questions_custom;
+  // [codes]
+  std::uint32_t code_length{};
+  std::uint32_t code_lifetime_minutes{};
+  std::uint32_t code_max_tries{};
+  // [email]
+  std::string smtp_url;
+  std::string mail_from;
+  bool require_starttls{};
+  std::string smtp_ca_file;
+  std::string smtp_username;
+  std::string smtp_password_file;
+  std::uint32_t smtp_timeout_seconds{};
+  // [sms]
+  std::string sms_webhook_url;
+  std::vector<std::string> sms_headers;
+  std::string sms_body_template;
+  std::string sms_ca_file;
+  std::uint32_t sms_timeout_seconds{};
   // [daemon]
   std::string state_directory;
+  std::string template_directory;
+  std::string audit_log;
 
   // Every key at its table default.
   static Config defaults();
   bool operator==(const Config&) const = default;
 };
 
-enum class ValueType { unsigned_integer, choice, name_list, absolute_path };
+enum class ValueType {
+  unsigned_integer,
+  boolean,
+  choice,
+  name_list,      // user/group names, comma or space separated
+  absolute_path,  // required
+  optional_path,  // empty or an absolute path
+  text,           // one line of printable text (UTF-8 allowed), at most 512 bytes
+  text_list,      // '|'-separated items of text
+};
 
 struct ConfigKey {
   std::string_view section;
@@ -81,5 +130,6 @@ std::string default_config_text();
 
 const char* to_string(RegistrationScope scope) noexcept;
 const char* to_string(UnavailableAction action) noexcept;
+const char* to_string(NonInteractiveAction action) noexcept;
 
 }  // namespace sspr

@@ -59,6 +59,26 @@ static void test_defaults(void**) {
   assert_int_equal(c.methods_required, 1);
   assert_int_equal(static_cast<int>(c.when_unavailable), static_cast<int>(UnavailableAction::ignore));
   assert_str(c.state_directory, "/var/lib/sspr");
+  assert_int_equal(c.grace_skips, 3);
+  assert_int_equal(c.grace_days, 14);
+  assert_int_equal(c.reconfirm_days, 180);
+  assert_int_equal(c.cooling_off_hours, 24);
+  assert_int_equal(static_cast<int>(c.when_non_interactive), static_cast<int>(NonInteractiveAction::deny));
+  assert_true(c.method_totp && c.method_email && !c.method_sms && c.method_questions && c.method_recovery_codes);
+  assert_str(c.totp_issuer, "sspr");
+  assert_int_equal(c.totp_digits, 6);
+  assert_int_equal(c.totp_period, 30);
+  assert_str(c.totp_algorithm, "SHA1");
+  assert_int_equal(c.questions_count, 3);
+  assert_true(c.questions_custom.empty());
+  assert_int_equal(c.code_length, 6);
+  assert_int_equal(c.code_lifetime_minutes, 5);
+  assert_int_equal(c.code_max_tries, 3);
+  assert_str(c.smtp_url, "smtp://localhost:25");
+  assert_true(c.require_starttls);
+  assert_str(c.sms_body_template, R"({"to":"{to}","message":"{message}"})");
+  assert_str(c.template_directory, "/usr/share/sspr/templates");
+  assert_str(c.audit_log, "/var/log/sspr/audit.jsonl");
 }
 
 static void test_every_key_accepts_its_default_and_keeps_defaults(void**) {
@@ -99,6 +119,20 @@ static void test_every_key_rejects_bad_values_with_file_and_line(void**) {
         assert_int_equal(parse(key_line(key, "alice, bob wheel")).errors.size(), 0);
         assert_str(one_error(key_line(key, "alice, ../etc")), where + "'../etc' is not a valid user or group name");
         break;
+      case ValueType::boolean:
+        for (const char* v : {"yes", "no", "true", "false", "on", "off", "1", "0"})
+          assert_int_equal(parse(key_line(key, v)).errors.size(), 0);
+        assert_str(one_error(key_line(key, "maybe")), where + "'maybe' is not a boolean (yes/no)");
+        break;
+      case ValueType::text:
+      case ValueType::text_list:
+        assert_int_equal(parse(key_line(key, "Ünïcode text | with, punctuation {x}")).errors.size(), 0);
+        assert_str(one_error(key_line(key, "bell\a")), where + "contains control characters");
+        assert_str(one_error(key_line(key, std::string(513, 'x'))), where + "longer than 512 bytes");
+        break;
+      case ValueType::optional_path:
+        assert_int_equal(parse(key_line(key, "")).errors.size(), 0);
+        [[fallthrough]];
       case ValueType::absolute_path:
         assert_int_equal(parse(key_line(key, "/srv/sspr")).errors.size(), 0);
         assert_str(one_error(key_line(key, "relative/dir")), where + "'relative/dir' is not an absolute path");
@@ -112,7 +146,8 @@ static void test_values_land_in_their_fields(void**) {
   const auto p = parse(
       "# comment\n; also a comment\n\n[registration]\nrequired_for = groups\nrequired_groups = staff, dev\n"
       "exempt_users = carol\nexempt_groups=contractors admins\nmin_uid = 500\nmethods_required = 2\n"
-      "[enforcement]\n  when_unavailable   =   deny  \n[daemon]\nstate_directory = /srv/sspr\n");
+      "[enforcement]\n  when_unavailable   =   deny  \n[daemon]\nstate_directory = /srv/sspr\n"
+      "[questions]\ncustom = What is your quest? | Who wrote 'Dune', and when? |\n[methods]\nsms = yes\n");
   assert_int_equal(p.errors.size(), 0);
   assert_int_equal(static_cast<int>(p.config.required_for), static_cast<int>(RegistrationScope::groups));
   assert_int_equal(p.config.required_groups.size(), 2);
@@ -123,6 +158,9 @@ static void test_values_land_in_their_fields(void**) {
   assert_int_equal(p.config.methods_required, 2);
   assert_int_equal(static_cast<int>(p.config.when_unavailable), static_cast<int>(UnavailableAction::deny));
   assert_str(p.config.state_directory, "/srv/sspr");
+  assert_int_equal(p.config.questions_custom.size(), 2);
+  assert_str(p.config.questions_custom[1], "Who wrote 'Dune', and when?");
+  assert_true(p.config.method_sms);
 }
 
 static void test_syntax_errors(void**) {
