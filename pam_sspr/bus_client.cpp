@@ -92,15 +92,18 @@ StatusQuery query_registration_status(std::string_view user, std::uint64_t timeo
   }
 
   const char* name = nullptr;
-  int registered = 0, must_register = 0;
+  int registered = 0, must_register = 0, reconfirm_due = 0, can_skip = 0;
   const char* reason = nullptr;
-  if (!sd_bus_message_has_signature(reply.get(), "sbbs") ||
-      sd_bus_message_read(reply.get(), "sbbs", &name, &registered, &must_register, &reason) < 0)
+  uint32_t skips_left = 0;
+  uint64_t deadline = 0;
+  if (!sd_bus_message_has_signature(reply.get(), "sbbsbbut") ||
+      sd_bus_message_read(reply.get(), "sbbsbbut", &name, &registered, &must_register, &reason, &reconfirm_due,
+                          &can_skip, &skips_left, &deadline) < 0)
     return malformed("reply has an unexpected signature");
 
   StatusQuery q;
   q.outcome = CallOutcome::ok;
-  q.reply = {name, registered != 0, must_register != 0, reason};
+  q.reply = {name, registered != 0, must_register != 0, reason, reconfirm_due != 0, can_skip != 0, skips_left, deadline};
   return q;
 }
 

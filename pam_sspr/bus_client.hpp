@@ -22,6 +22,10 @@ struct RegistrationStatusReply {
   bool registered = false;
   bool must_register = false;
   std::string reason;
+  bool reconfirm_due = false;
+  bool can_skip = false;
+  std::uint32_t skips_left = 0;
+  std::uint64_t skip_deadline_usec = 0;
 };
 
 struct StatusQuery {

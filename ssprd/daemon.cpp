@@ -49,7 +49,8 @@ int run_daemon(const Config& config) {
   if (!records_dir)
     return log_error("state directory %s: %s", config.state_directory.c_str(), problem.c_str()), 1;
 
-  Manager manager(config, RegistrationStore(std::move(records_dir)));
+  RegistrationStore store(std::move(records_dir));
+  Manager manager(config, store);
 
   sd_event* raw_event = nullptr;
   int r = sd_event_default(&raw_event);

@@ -32,8 +32,10 @@ int method_get_registration_status(sd_bus_message* message, void* userdata, sd_b
                 static_cast<unsigned>(caller), error_info(status.error()).bus_name.data());
       return set_bus_error(error, status.error());
     }
-    return sd_bus_reply_method_return(message, "sbbs", status->user.c_str(), status->registered,
-                                      status->must_register, status->reason.c_str());
+    return sd_bus_reply_method_return(message, "sbbsbbut", status->user.c_str(), status->registered,
+                                      status->must_register, status->reason.c_str(), status->reconfirm_due,
+                                      status->can_skip, status->skips_left,
+                                      static_cast<uint64_t>(status->skip_deadline) * 1000000u);
   });
 }
 
@@ -43,7 +45,9 @@ const sd_bus_vtable kManagerVtable[] = {
     SD_BUS_VTABLE_START(0),
     // Asked at every login by pam_sspr (as root) and by users about themselves.
     SD_BUS_METHOD_WITH_ARGS("GetRegistrationStatus", SD_BUS_ARGS("s", user_name),
-                            SD_BUS_RESULT("s", resolved_user_name, "b", registered, "b", must_register, "s", reason),
+                            SD_BUS_RESULT("s", resolved_user_name, "b", registered, "b", must_register, "s", reason,
+                                          "b", reconfirm_due, "b", can_skip, "u", skips_left, "t",
+                                          skip_deadline_usec),
                             method_get_registration_status, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_VTABLE_END};
 

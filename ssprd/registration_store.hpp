@@ -1,21 +1,16 @@
-// Registration records: one JSON file per user in <state_directory>/registrations/.
-// This slice only reads them (the enrollment flows that write them come with registration).
-// A record that cannot be read or parsed is reported, never counted as "registered".
+// Registration records: one JSON file per user in <state_directory>/registrations/, root 0600,
+// reached only through the directory's descriptor. A record that cannot be read or parsed is
+// reported, never counted as "registered", and never silently overwritten by a read.
 #pragma once
 
 #include "handle.hpp"
+#include "record.hpp"
 
 #include <string>
-#include <string_view>
-#include <vector>
 
 namespace sspr::daemon {
 
 enum class RecordState { absent, present, corrupt };
-
-struct RegistrationRecord {
-  std::vector<std::string> confirmed_methods;  // e.g. "totp", "email"
-};
 
 struct LoadedRecord {
   RecordState state = RecordState::absent;
@@ -23,14 +18,13 @@ struct LoadedRecord {
   std::string problem;  // set when corrupt
 };
 
-// Pure parser of a record's bytes (fuzzable; no I/O).
-LoadedRecord parse_registration_record(std::string_view text, std::string_view expected_user);
-
 class RegistrationStore {
  public:
   explicit RegistrationStore(UniqueFd records_dir) noexcept : dir_(std::move(records_dir)) {}
   // `user` must already satisfy valid_user_name().
   LoadedRecord load(const std::string& user) const;
+  // Atomically and durably replaces the record. Returns 0 or a negative errno.
+  int save(const std::string& user, const RegistrationRecord& record) const;
 
  private:
   UniqueFd dir_;

@@ -29,9 +29,16 @@ std::string call_status(const std::string& user, const char* method = "GetRegist
   MessagePtr reply(reply_raw);
   if (r < 0) return std::string("ERROR ") + error.name() + "|" + error.message();
   const char *name = nullptr, *reason = nullptr;
-  int registered = 0, must = 0;
-  if (sd_bus_message_read(reply.get(), "sbbs", &name, &registered, &must, &reason) < 0) return "BAD REPLY";
-  return std::string(name) + "|" + (registered ? "yes" : "no") + "|" + (must ? "yes" : "no") + "|" + reason;
+  int registered = 0, must = 0, reconfirm = 0, can_skip = 0;
+  uint32_t skips = 0;
+  uint64_t deadline = 0;
+  if (sd_bus_message_read(reply.get(), "sbbsbbut", &name, &registered, &must, &reason, &reconfirm, &can_skip, &skips,
+                          &deadline) < 0)
+    return "BAD REPLY";
+  std::string out = std::string(name) + "|" + (registered ? "yes" : "no") + "|" + (must ? "yes" : "no") + "|" + reason;
+  if (reconfirm) out += "|reconfirm";
+  if (can_skip) out += "|skips=" + std::to_string(skips) + (deadline ? "+deadline" : "");
+  return out;
 }
 
 int group_setup(void**) {
@@ -55,7 +62,7 @@ int group_setup(void**) {
 
 static void test_root_may_ask_about_anyone(void**) {
   assert_str(call_status("alice"), "alice|yes|yes|registration is required for all users");
-  assert_str(call_status("bob"), "bob|no|yes|registration is required for all users");
+  assert_str(call_status("bob"), "bob|no|yes|registration is required for all users|skips=3+deadline");
   assert_str(call_status("carol"), "carol|no|no|listed in exempt_users");
   assert_str(call_status("dave"), "dave|no|no|member of exempt group 'contractors'");
   assert_str(call_status("svc"), "svc|no|no|system account (uid 999 is below min_uid 1000)");
@@ -77,8 +84,8 @@ static void test_non_root_caller_only_about_itself(void**) {
            "\n" + call_status("root") + "\n";
   });
   assert_str(out,
-             "bob|no|yes|registration is required for all users\n"
-             "bob|no|yes|registration is required for all users\n"
+             "bob|no|yes|registration is required for all users|skips=3+deadline\n"
+             "bob|no|yes|registration is required for all users|skips=3+deadline\n"
              "ERROR org.freedesktop.DBus.Error.AccessDenied|Permission denied.\n"
              "ERROR org.freedesktop.DBus.Error.AccessDenied|Permission denied.\n"
              "ERROR org.freedesktop.DBus.Error.AccessDenied|Permission denied.\n");
@@ -104,7 +111,7 @@ static void test_bus_policy_is_the_outer_fence(void**) {
 
 static void test_damaged_record_is_reported_and_not_registered(void**) {
   assert_str(call_status("erin"),
-             "erin|no|yes|registration is required for all users; the stored registration record is damaged");
+             "erin|no|yes|registration is required for all users; the stored registration record is damaged|skips=3+deadline");
   const auto log = bed->ssprd_log();
   assert_true(log.find("registration record of user erin is unusable (not a JSON object); treating the user as not "
                        "registered") != std::string::npos);

@@ -97,10 +97,12 @@ sandbox_useradd() {
   useradd --no-create-home --user-group --shell /bin/sh "$1" || sandbox_die "useradd $1 failed"
 }
 
-# Marks NAME as registered with one confirmed method (what the enrollment flow will write).
+# Marks NAME as registered (one method) without going through the wizard.
 sandbox_register() {
   local file="$SANDBOX/state/registrations/$1.json"
-  printf '{"version":1,"user":"%s","methods":[{"type":"totp","confirmed":true}]}' "$1" >"$file"
+  local now; now=$(date +%s)
+  printf '{"version":2,"user":"%s","first_registered":%s,"last_confirmed":%s,"first_prompted":0,"skips_used":0,"methods":{"recovery_codes":{"added":%s,"usable_from":%s,"digests":["00"]}}}' \
+    "$1" "$now" "$now" "$now" "$now" >"$file"
   chmod 0600 "$file"
 }
 

@@ -50,9 +50,10 @@ bus_call() { busctl --system call io.sspr.reset1 /io/sspr/reset1 io.sspr.reset1.
 out=$(setpriv --reuid=alice --regid=alice --init-groups bash -c "$(declare -f bus_call); bus_call bob" 2>&1); rc=$?
 check "alice cannot query bob" "1|Call failed: Access denied" "$rc|$out"
 out=$(setpriv --reuid=alice --regid=alice --init-groups bash -c "$(declare -f bus_call); bus_call alice" 2>&1); rc=$?
-check "alice queries herself" '0|sbbs "alice" true true "registration is required for all users"' "$rc|$out"
+check "alice queries herself" '0|sbbsbbut "alice" true true "registration is required for all users" false false 0 0' "$rc|$out"
 out=$(setpriv --reuid=bob --regid=bob --init-groups bash -c "$(declare -f bus_call); bus_call ''" 2>&1); rc=$?
-check "bob queries himself by the empty name" '0|sbbs "bob" false true "registration is required for all users"' "$rc|$out"
+# (the last field is the grace deadline, 14 days from now)
+check "bob queries himself by the empty name" '0|sbbsbbut "bob" false true "registration is required for all users" false true 3' "$rc|${out% *}"
 
 # ssprd stops cleanly; with it gone, enforcement steps aside and bob can log in.
 sandbox_stop_ssprd; rc=$?

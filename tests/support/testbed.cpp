@@ -3,6 +3,7 @@
 #include "process.hpp"
 
 #include <csignal>
+#include <ctime>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
@@ -103,7 +104,8 @@ void TestBed::write_record(const std::string& user, const std::string& json, mod
 }
 
 void TestBed::write_confirmed_record(const std::string& user) {
-  write_record(user, replace_all(kConfirmedTotpRecord, "%USER%", user));
+  const auto now = std::to_string(static_cast<long long>(std::time(nullptr)));
+  write_record(user, replace_all(replace_all(kConfirmedTotpRecord, "%USER%", user), "%NOW%", now));
 }
 
 void TestBed::write_pam_service(const std::string& name, const std::string& text) {

@@ -18,8 +18,10 @@ inline constexpr const char* kStandardConfig =
     "exempt_groups = contractors\n"
     "min_uid = 1000\n";
 
+// A registered user (one method: recovery codes), confirmed now.
 inline constexpr const char* kConfirmedTotpRecord =
-    R"({"version":1,"user":"%USER%","methods":[{"type":"totp","confirmed":true}]})";
+    R"({"version":2,"user":"%USER%","first_registered":%NOW%,"last_confirmed":%NOW%,"first_prompted":0,)"
+    R"("skips_used":0,"methods":{"recovery_codes":{"added":%NOW%,"usable_from":%NOW%,"digests":["00"]}}})";
 
 class TestBed {
  public:

@@ -1,0 +1,15 @@
+// Replace a file so that a crash at any moment leaves either the old or the new content:
+// write a temp file beside it, fsync, rename over, fsync the directory.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+
+namespace sspr::daemon {
+
+// `name` is a plain file name inside the directory `dir_fd`. The file ends up owned by us
+// with `mode`. Returns 0 or a negative errno; on failure no temp file is left behind.
+int write_file_atomically(int dir_fd, const std::string& name, std::string_view content, mode_t mode) noexcept;
+
+}  // namespace sspr::daemon
