@@ -19,8 +19,12 @@ constexpr auto kTable = std::to_array<ErrorInfo>({
      "The request was malformed or too large."},
     {ErrorCode::RegistrationRequired, ErrorOrigin::sspr, SSPR_ERR("RegistrationRequired"), EKEYREVOKED,
      PAM_PERM_DENIED, false,
-     "Your account must have password-reset security info registered before you can log in, and none "
-     "is registered yet. Please contact your administrator."},
+     "Your account must have password-reset security info registered before you can log in. Log in again to "
+     "register it."},
+    {ErrorCode::InteractionRequired, ErrorOrigin::sspr, SSPR_ERR("InteractionRequired"), ENOTTY, PAM_PERM_DENIED,
+     false,
+     "Your account must register password-reset security info, which needs an interactive login. Log in at the "
+     "console or with an interactive session (for example ssh without a command) to register."},
     {ErrorCode::CorruptRecord, ErrorOrigin::sspr, SSPR_ERR("CorruptRecord"), EBADMSG, PAM_SYSTEM_ERR, false,
      "The stored security info of this account is damaged. Please contact your administrator."},
     {ErrorCode::NotPermitted, ErrorOrigin::sspr, SSPR_ERR("NotPermitted"), EPERM, PAM_PERM_DENIED, false,
@@ -47,6 +51,16 @@ constexpr auto kTable = std::to_array<ErrorInfo>({
      false, "The code could not be sent. Please try another method or try again later."},
     {ErrorCode::NoSuchSession, ErrorOrigin::sspr, SSPR_ERR("NoSuchSession"), ESTALE, PAM_AUTH_ERR, false,
      "The password reset session has ended. Please start again."},
+    {ErrorCode::StepUpRequired, ErrorOrigin::sspr, SSPR_ERR("StepUpRequired"), EKEYEXPIRED, PAM_PERM_DENIED, false,
+     "To change your security info, first confirm it is you with a method you registered before, or with your "
+     "current password."},
+    {ErrorCode::MethodNotOffered, ErrorOrigin::sspr, SSPR_ERR("MethodNotOffered"), EOPNOTSUPP, PAM_SERVICE_ERR, false,
+     "This method is not offered on this system."},
+    {ErrorCode::InvalidAddress, ErrorOrigin::sspr, SSPR_ERR("InvalidAddress"), EDESTADDRREQ, PAM_SERVICE_ERR, false,
+     "That is not a valid e-mail address or phone number (phone numbers look like +4915112345678)."},
+    {ErrorCode::InvalidAnswers, ErrorOrigin::sspr, SSPR_ERR("InvalidAnswers"), EDOM, PAM_SERVICE_ERR, false,
+     "Those questions or answers cannot be used: pick different questions from the list, and give answers of 3 "
+     "to 40 characters that all differ."},
     {ErrorCode::Internal, ErrorOrigin::sspr, SSPR_ERR("Internal"), EIO, PAM_SYSTEM_ERR, false,
      "The password reset service failed. Please contact your administrator."},
     {ErrorCode::AccessDenied, ErrorOrigin::bus, BUS_ERR("AccessDenied"), EACCES, PAM_PERM_DENIED, false,

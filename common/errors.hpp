@@ -15,6 +15,7 @@ enum class ErrorCode : std::uint8_t {
   InvalidUserName,
   InvalidArgument,
   RegistrationRequired,
+  InteractionRequired,
   CorruptRecord,
   NotPermitted,
   NotEnrolled,
@@ -28,6 +29,10 @@ enum class ErrorCode : std::uint8_t {
   BackendUnavailable,
   DeliveryFailed,
   NoSuchSession,
+  StepUpRequired,
+  MethodNotOffered,
+  InvalidAddress,
+  InvalidAnswers,
   Internal,
   // errors the bus itself produces (org.freedesktop.DBus.Error.*)
   AccessDenied,

@@ -1,5 +1,6 @@
 #include "bus_client.hpp"
 
+#include "bus_connection.hpp"
 #include "bus_names.hpp"
 #include "handle.hpp"
 
@@ -11,30 +12,10 @@
 namespace sspr::pam {
 namespace {
 
-constexpr const char* kDefaultSystemBus = "unix:path=/run/dbus/system_bus_socket";
-
 std::uint64_t now_usec() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
-}
-
-// Like sd_bus_open_system(), but with our timeout in force before the connection starts,
-// so the Hello exchange is bounded too. secure_getenv(): a setuid caller's environment cannot
-// point us at another bus.
-int open_system_bus(std::uint64_t timeout_usec, BusPtr& out) noexcept {
-  sd_bus* raw = nullptr;
-  int r = sd_bus_new(&raw);
-  if (r < 0) return r;
-  BusPtr bus(raw);
-  const char* address = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
-  if ((r = sd_bus_set_address(bus.get(), address && *address ? address : kDefaultSystemBus)) < 0) return r;
-  if ((r = sd_bus_set_bus_client(bus.get(), 1)) < 0) return r;
-  if ((r = sd_bus_set_trusted(bus.get(), 1)) < 0) return r;  // we only talk to the system bus
-  if ((r = sd_bus_set_method_call_timeout(bus.get(), timeout_usec)) < 0) return r;
-  if ((r = sd_bus_start(bus.get())) < 0) return r;
-  out = std::move(bus);
-  return 0;
 }
 
 StatusQuery unavailable(std::string detail, const ErrorInfo* error = nullptr) {
@@ -59,7 +40,7 @@ StatusQuery query_registration_status(std::string_view user, std::uint64_t timeo
   const std::uint64_t start = now_usec();
 
   BusPtr bus;
-  int r = open_system_bus(budget, bus);
+  int r = client::open_system_bus(budget, bus);
   if (r < 0) return unavailable(std::string("cannot connect to the system bus: ") + std::strerror(-r));
 
   // What is left of the budget after connecting bounds the call itself.

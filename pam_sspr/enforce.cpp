@@ -3,8 +3,11 @@
 #include "bus_client.hpp"
 #include "config.hpp"
 #include "errors.hpp"
+#include "pam_conversation.hpp"
+#include "registration_client.hpp"
 #include "text.hpp"
 #include "user_name.hpp"
+#include "wizard.hpp"
 
 #include <security/pam_ext.h>
 #include <security/pam_modules.h>
@@ -18,13 +21,19 @@ void tell_user(pam_handle_t* pamh, int flags, std::string_view message) {
   pam_error(pamh, "%.*s", static_cast<int>(message.size()), message.data());
 }
 
-// ssprd is the authority; only when it cannot be asked do we read the policy ourselves, and
-// then only the one key that says what to do.
-UnavailableAction unavailable_action(pam_handle_t* pamh, const ModuleOptions& options) {
+// ssprd is the authority on who must register; the module reads only the two keys that say
+// what to do when ssprd cannot be asked, or the user cannot be.
+Config local_policy(pam_handle_t* pamh, const ModuleOptions& options) {
   const auto loaded = load_config(options.config_path, false);
   for (const auto& e : loaded.errors)
     pam_syslog(pamh, LOG_WARNING, "config: %s", escape_untrusted(e.to_string(), 512).c_str());
-  return loaded.ok() ? loaded.config.when_unavailable : UnavailableAction::ignore;
+  return loaded.ok() ? loaded.config : Config::defaults();
+}
+
+int refuse(pam_handle_t* pamh, int flags, ErrorCode code) {
+  const auto& info = error_info(code);
+  tell_user(pamh, flags, info.message);
+  return info.pam_code;
 }
 
 }  // namespace
@@ -44,12 +53,10 @@ int enforce_registration(pam_handle_t* pamh, int flags, const ModuleOptions& opt
   const auto query = query_registration_status(user, options.timeout_ms);
   switch (query.outcome) {
     case CallOutcome::unavailable: {
-      if (unavailable_action(pamh, options) == UnavailableAction::deny) {
+      if (local_policy(pamh, options).when_unavailable == UnavailableAction::deny) {
         pam_syslog(pamh, LOG_ERR, "cannot reach ssprd (%s); login of %s denied (when_unavailable = deny)",
                    query.detail.c_str(), user);
-        const auto& info = error_info(ErrorCode::ServiceUnknown);
-        tell_user(pamh, flags, info.message);
-        return info.pam_code;
+        return refuse(pamh, flags, ErrorCode::ServiceUnknown);
       }
       // Enforcement is a posture control: an outage must never lock everybody out.
       pam_syslog(pamh, LOG_ERR, "cannot reach ssprd (%s); registration is not enforced for %s",
@@ -66,18 +73,48 @@ int enforce_registration(pam_handle_t* pamh, int flags, const ModuleOptions& opt
       break;
   }
 
-  const auto& status = query.reply;
+  const auto& reply = query.reply;
   if (options.debug)
-    pam_syslog(pamh, LOG_DEBUG, "%s: registered=%s must_register=%s (%s)", user, status.registered ? "yes" : "no",
-               status.must_register ? "yes" : "no", escape_untrusted(status.reason).c_str());
-  if (status.must_register && !status.registered) {
-    pam_syslog(pamh, LOG_NOTICE, "login of %s refused: security info not registered (%s)", user,
-               escape_untrusted(status.reason).c_str());
-    const auto& info = error_info(ErrorCode::RegistrationRequired);
-    tell_user(pamh, flags, info.message);
-    return info.pam_code;
+    pam_syslog(pamh, LOG_DEBUG, "%s: registered=%s must_register=%s reconfirm_due=%s (%s)", user,
+               reply.registered ? "yes" : "no", reply.must_register ? "yes" : "no", reply.reconfirm_due ? "yes" : "no",
+               escape_untrusted(reply.reason).c_str());
+  client::Status status{reply.user,          reply.registered, reply.must_register, reply.reason, reply.reconfirm_due,
+                        reply.can_skip,      reply.skips_left, reply.skip_deadline_usec};
+  if (!status.action_needed()) return PAM_SUCCESS;
+
+  auto client = client::RegistrationClient::connect(options.timeout_ms);
+  if (!client) {
+    pam_syslog(pamh, LOG_ERR, "cannot reach ssprd for the registration of %s; registration is not enforced", user);
+    return PAM_IGNORE;
   }
-  return PAM_SUCCESS;
+  PamConversation conversation(pamh, (flags & PAM_SILENT) != 0);
+  const auto outcome = client::run_registration_wizard(client.value(), conversation, user, status);
+  switch (outcome) {
+    case client::WizardOutcome::registered:
+      pam_syslog(pamh, LOG_NOTICE, "%s registered security info at login", user);
+      return PAM_SUCCESS;
+    case client::WizardOutcome::reconfirmed:
+      pam_syslog(pamh, LOG_NOTICE, "%s reconfirmed security info at login", user);
+      return PAM_SUCCESS;
+    case client::WizardOutcome::skipped:
+      pam_syslog(pamh, LOG_NOTICE, "%s skipped registration at login (grace)", user);
+      return PAM_SUCCESS;
+    case client::WizardOutcome::no_conversation:
+      if (local_policy(pamh, options).when_non_interactive == NonInteractiveAction::allow) {
+        pam_syslog(pamh, LOG_WARNING, "%s must register but the login is not interactive; allowed by policy", user);
+        return PAM_SUCCESS;
+      }
+      pam_syslog(pamh, LOG_NOTICE, "login of %s refused: must register, login not interactive", user);
+      return refuse(pamh, flags, ErrorCode::InteractionRequired);
+    case client::WizardOutcome::declined:
+      pam_syslog(pamh, LOG_NOTICE, "login of %s refused: security info not registered (%s)", user,
+                 escape_untrusted(reply.reason).c_str());
+      return refuse(pamh, flags, ErrorCode::RegistrationRequired);
+    case client::WizardOutcome::service_error:
+      break;
+  }
+  pam_syslog(pamh, LOG_ERR, "registration of %s failed in ssprd; login refused", user);
+  return refuse(pamh, flags, ErrorCode::Internal);
 }
 
 }  // namespace sspr::pam

@@ -6,6 +6,11 @@
 #include "log.hpp"
 #include "manager.hpp"
 #include "manager_bus.hpp"
+#include "audit.hpp"
+#include "crypto/secret_key.hpp"
+#include "delivery_messenger.hpp"
+#include "enrollment.hpp"
+#include "password_check.hpp"
 #include "state_directory.hpp"
 
 #include <csignal>
@@ -51,6 +56,10 @@ int run_daemon(const Config& config) {
 
   RegistrationStore store(std::move(records_dir));
   Manager manager(config, store);
+  auto key = crypto::load_or_create_key(state_dir.get(), problem);
+  if (!key) return log_error("secret key: %s", problem.c_str()), 1;
+  auto audit = AuditLog::open(config.audit_log, problem);
+  if (!audit) return log_error("audit log: %s", problem.c_str()), 1;
 
   sd_event* raw_event = nullptr;
   int r = sd_event_default(&raw_event);
@@ -61,6 +70,11 @@ int run_daemon(const Config& config) {
       (r = sd_event_add_signal(event.get(), nullptr, SIGINT, nullptr, nullptr)) < 0)
     return log_errno(LOG_ERR, r, "cannot watch signals"), 1;
 
+  DeliveryMessenger messenger(manager.config(), event.get());
+  Enrollment enrollment(manager.config(), store, std::move(key.value()), *audit, messenger);
+  enrollment.set_password_check(verify_local_password);
+  BusContext context{manager, &enrollment, {}};
+
   sd_bus* raw_bus = nullptr;
   r = sd_bus_open_system_with_description(&raw_bus, "ssprd");
   if (r < 0) return log_errno(LOG_ERR, r, "cannot connect to the system bus"), 1;
@@ -68,7 +82,7 @@ int run_daemon(const Config& config) {
   if ((r = sd_bus_error_add_map(sspr_error_map())) < 0) return log_errno(LOG_ERR, r, "cannot add error map"), 1;
 
   sd_bus_slot* raw_slot = nullptr;
-  if ((r = add_manager_object(bus.get(), manager, &raw_slot)) < 0)
+  if ((r = add_manager_object(bus.get(), context, &raw_slot)) < 0)
     return log_errno(LOG_ERR, r, "cannot register the Manager object"), 1;
   SlotPtr manager_slot(raw_slot);
 
@@ -108,11 +122,11 @@ std::string introspect_manager() {
       sd_bus_start(client.get()) < 0)
     return {};
 
-  // Introspection needs no real Manager state: handlers are not invoked.
-  Manager* no_manager = nullptr;
+  // Introspection needs no real state: handlers are not invoked.
+  BusContext* no_context = nullptr;
   sd_bus_slot* raw_slot = nullptr;
   if (sd_bus_add_object_vtable(server.get(), &raw_slot, bus::kManagerPath, bus::kManagerInterface, kManagerVtable,
-                               no_manager) < 0)
+                               no_context) < 0)
     return {};
   SlotPtr slot(raw_slot);
 

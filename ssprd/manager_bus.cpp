@@ -3,6 +3,7 @@
 #include "bus_auth.hpp"
 #include "bus_names.hpp"
 #include "bus_util.hpp"
+#include "enrollment_bus.hpp"
 #include "text.hpp"
 
 namespace sspr::daemon {
@@ -12,7 +13,7 @@ constexpr std::size_t kMaxUserArgument = 256;
 
 int method_get_registration_status(sd_bus_message* message, void* userdata, sd_bus_error* error) noexcept {
   return guard_bus_call("GetRegistrationStatus", error, [&]() -> int {
-    auto& manager = *static_cast<Manager*>(userdata);
+    auto& manager = static_cast<BusContext*>(userdata)->manager;
     const char* user = nullptr;
     int r = sd_bus_message_read(message, "s", &user);
     if (r < 0) return r;
@@ -41,6 +42,9 @@ int method_get_registration_status(sd_bus_message* message, void* userdata, sd_b
 
 }  // namespace
 
+// Methods a user may call about themselves carry SD_BUS_VTABLE_UNPRIVILEGED (ssprd then checks
+// "root or self" from the bus credentials); the rest are root-only at the sd-bus level too.
+// Every method whose arguments or reply carry a secret is SD_BUS_VTABLE_SENSITIVE.
 const sd_bus_vtable kManagerVtable[] = {
     SD_BUS_VTABLE_START(0),
     // Asked at every login by pam_sspr (as root) and by users about themselves.
@@ -49,10 +53,39 @@ const sd_bus_vtable kManagerVtable[] = {
                                           "b", reconfirm_due, "b", can_skip, "u", skips_left, "t",
                                           skip_deadline_usec),
                             method_get_registration_status, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("GetRegistration", SD_BUS_ARGS("s", user_name),
+                            SD_BUS_RESULT("a(sstt)", methods, "as", offered_methods, "u", methods_required),
+                            method_get_registration, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("BeginTotp", SD_BUS_ARGS("s", user_name),
+                            SD_BUS_RESULT("s", secret_base32, "s", otpauth_uri, "s", qr_code_text), method_begin_totp,
+                            SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    SD_BUS_METHOD_WITH_ARGS("ConfirmTotp", SD_BUS_ARGS("s", user_name, "s", code), SD_BUS_NO_RESULT,
+                            method_confirm_totp, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    SD_BUS_METHOD_WITH_ARGS("BeginContact", SD_BUS_ARGS("s", user_name, "s", method, "s", address),
+                            SD_BUS_RESULT("s", masked_destination, "t", expires_usec), method_begin_contact,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("ConfirmContact", SD_BUS_ARGS("s", user_name, "s", method, "s", code), SD_BUS_NO_RESULT,
+                            method_confirm_contact, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    SD_BUS_METHOD_WITH_ARGS("GetSecurityQuestions", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", questions, "u", count),
+                            method_get_security_questions, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("SetSecurityQuestions", SD_BUS_ARGS("s", user_name, "a(ss)", questions_and_answers),
+                            SD_BUS_NO_RESULT, method_set_security_questions,
+                            SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    SD_BUS_METHOD_WITH_ARGS("RegenerateRecoveryCodes", SD_BUS_ARGS("s", user_name), SD_BUS_RESULT("as", codes),
+                            method_regenerate_recovery_codes, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    SD_BUS_METHOD_WITH_ARGS("RemoveMethod", SD_BUS_ARGS("s", user_name, "s", method), SD_BUS_NO_RESULT,
+                            method_remove_method, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("ConfirmRegistration", SD_BUS_ARGS("s", user_name), SD_BUS_NO_RESULT,
+                            method_confirm_registration, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("StepUp", SD_BUS_ARGS("s", user_name, "s", method, "s", response), SD_BUS_NO_RESULT,
+                            method_step_up, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    // Root only: a skip is a login decision taken by pam_sspr.
+    SD_BUS_METHOD_WITH_ARGS("SkipRegistration", SD_BUS_ARGS("s", user_name),
+                            SD_BUS_RESULT("u", skips_left, "t", skip_deadline_usec), method_skip_registration, 0),
     SD_BUS_VTABLE_END};
 
-int add_manager_object(sd_bus* bus, Manager& manager, sd_bus_slot** slot) noexcept {
-  return sd_bus_add_object_vtable(bus, slot, bus::kManagerPath, bus::kManagerInterface, kManagerVtable, &manager);
+int add_manager_object(sd_bus* bus, BusContext& context, sd_bus_slot** slot) noexcept {
+  return sd_bus_add_object_vtable(bus, slot, bus::kManagerPath, bus::kManagerInterface, kManagerVtable, &context);
 }
 
 }  // namespace sspr::daemon

@@ -1,8 +1,8 @@
-// The Manager object on the bus: vtable and thin handlers (read arguments, establish the
-// caller, call Manager, reply).
+// The Manager object on the bus: its vtable and the status handler (read arguments, establish
+// the caller, call the logic, reply). The registration handlers are in enrollment_bus.cpp.
 #pragma once
 
-#include "manager.hpp"
+#include "bus_context.hpp"
 
 #include <systemd/sd-bus.h>
 
@@ -10,7 +10,7 @@ namespace sspr::daemon {
 
 extern const sd_bus_vtable kManagerVtable[];
 
-// Registers the Manager object; `manager` must outlive the slot.
-int add_manager_object(sd_bus* bus, Manager& manager, sd_bus_slot** slot) noexcept;
+// Registers the Manager object; `context` must outlive the slot.
+int add_manager_object(sd_bus* bus, BusContext& context, sd_bus_slot** slot) noexcept;
 
 }  // namespace sspr::daemon

@@ -167,6 +167,30 @@ Spawned spawn_dbus_daemon(const std::string& dbus_daemon, const std::string& con
   return {pid, {}};
 }
 
+std::string capture_output(const std::vector<std::string>& argv_in) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) < 0) return {};
+  std::vector<std::string> argv = argv_in;
+  auto c_argv = c_strings(argv);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(fds[1], STDOUT_FILENO);
+    ::execv(c_argv[0], c_argv.data());
+    _exit(127);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return {};
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  return out;
+}
+
 int terminate_and_wait(pid_t pid) {
   if (pid <= 0) return -1;
   ::kill(pid, SIGCONT);  // a test may have stopped it

@@ -30,6 +30,9 @@ Spawned spawn_dbus_daemon(const std::string& dbus_daemon, const std::string& con
 // SIGTERM, then waits; returns the exit status (or 128+signal).
 int terminate_and_wait(pid_t pid);
 
+// Runs argv (no shell) and returns its stdout without the trailing newline; "" on failure.
+std::string capture_output(const std::vector<std::string>& argv);
+
 std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content, mode_t mode);
 

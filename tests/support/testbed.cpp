@@ -96,7 +96,10 @@ TestBed::~TestBed() {
 }
 
 void TestBed::write_config(const std::string& text) {
-  write_file(config_path(), text + "\n[daemon]\nstate_directory = " + state_dir() + "\n", 0644);
+  write_file(config_path(),
+             text + "\n[daemon]\nstate_directory = " + state_dir() + "\ntemplate_directory = " SSPR_TEMPLATE_DIR
+                    "\naudit_log = " + audit_log() + "\n",
+             0644);
 }
 
 void TestBed::write_record(const std::string& user, const std::string& json, mode_t mode) {

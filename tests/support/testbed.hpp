@@ -36,7 +36,10 @@ class TestBed {
   std::string config_path() const { return dir_ + "/sspr.conf"; }
   std::string state_dir() const { return dir_ + "/state"; }
   std::string service_dir() const { return dir_ + "/pam.d"; }
+  std::string audit_log() const { return dir_ + "/audit/audit.jsonl"; }
 
+  // Writes the config (plus [daemon] keys pointing into the test directory). Sections the
+  // text ends with must not be [daemon].
   void write_config(const std::string& text);
   // Writes <state>/registrations/<user>.json (root-owned, 0600 unless `mode` says otherwise).
   void write_record(const std::string& user, const std::string& json, mode_t mode = 0600);

@@ -1,0 +1,177 @@
+// sspr: the user's command for self-service password reset security info. Talks to ssprd over
+// the system bus as the calling user; ssprd lets a user act only on their own registration.
+#include "errors.hpp"
+#include "registration_client.hpp"
+#include "terminal_conversation.hpp"
+#include "text.hpp"
+#include "wizard.hpp"
+
+#include <cstdio>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+using namespace sspr;
+using namespace sspr::client;
+
+namespace {
+
+constexpr std::uint64_t kTimeoutMs = 25000;
+
+int usage(FILE* out) {
+  std::fprintf(out,
+               "Usage: sspr COMMAND\n"
+               "\n"
+               "Manage your security info for self-service password reset.\n"
+               "\n"
+               "  status                 what you have registered, and what is required of you\n"
+               "  register               add or replace methods (the same wizard as at login)\n"
+               "  remove METHOD          remove a method: totp, email, sms, questions, recovery_codes\n"
+               "  recovery-codes         make a new set of recovery codes (the old set stops working)\n"
+               "  help                   this text\n");
+  return out == stdout ? 0 : 2;
+}
+
+int fail(ErrorCode code) {
+  std::fprintf(stderr, "sspr: %s\n", error_info(code).message.data());
+  return 1;
+}
+
+std::string format_time(std::uint64_t usec) {
+  const std::time_t t = static_cast<std::time_t>(usec / 1000000u);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return buf;
+}
+
+// Before changing existing info, prove it is you (ssprd remembers it for this connection).
+bool step_up(RegistrationClient& client, Conversation& conv, const Registration& current) {
+  if (current.methods.empty()) return true;
+  bool has_totp = false, has_codes = false;
+  for (const auto& m : current.methods) {
+    has_totp |= m.type == "totp";
+    has_codes |= m.type == "recovery_codes";
+  }
+  conv.info("To change your security info, first confirm it is you.");
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string method = "password";
+    std::string prompt = "Current password: ";
+    if (has_totp || has_codes) {
+      std::string menu = "  1) Your current password";
+      if (has_totp) menu += "\n  2) A code from your authenticator app";
+      if (has_codes) menu += "\n  3) One of your recovery codes";
+      conv.info(menu);
+      auto choice = conv.ask("Your choice: ");
+      if (!choice) return false;
+      const auto c = std::string(trim(*choice));
+      if (c == "2" && has_totp) {
+        method = "totp";
+        prompt = "Code shown by the app: ";
+      } else if (c == "3" && has_codes) {
+        method = "recovery_code";
+        prompt = "Recovery code: ";
+      } else if (c != "1") {
+        conv.error("Please choose one of the listed options.");
+        continue;
+      }
+    }
+    auto response = method == "password" ? conv.ask_secret(prompt) : [&]() -> std::optional<Secret> {
+      auto line = conv.ask(prompt);
+      if (!line) return std::nullopt;
+      return Secret(trim(*line));
+    }();
+    if (!response) return false;
+    auto ok = client.step_up("", method, *response);
+    if (ok) return true;
+    conv.error(error_info(ok.error()).message);
+    if (ok.error() != ErrorCode::BadCode) return false;
+  }
+  return false;
+}
+
+int cmd_status(RegistrationClient& client) {
+  auto status = client.status("");
+  if (!status) return fail(status.error());
+  auto reg = client.registration("");
+  if (!reg) return fail(reg.error());
+  std::printf("User:           %s\n", status->user.c_str());
+  std::printf("Registered:     %s (%zu of %u methods required)\n", status->registered ? "yes" : "no",
+              reg->methods.size(), reg->methods_required);
+  std::printf("Must register:  %s (%s)\n", status->must_register ? "yes" : "no", escape_untrusted(status->reason).c_str());
+  if (status->reconfirm_due) std::printf("Reconfirmation: due now (you will be asked at your next login)\n");
+  if (status->action_needed() && status->can_skip)
+    std::printf("Grace:          %s\n", grace_sentence(status->skips_left, status->skip_deadline_usec).c_str());
+  std::printf("Methods:%s\n", reg->methods.empty() ? "        none" : "");
+  const auto now_usec = static_cast<std::uint64_t>(std::time(nullptr)) * 1000000u;
+  for (const auto& m : reg->methods) {
+    std::string line = "  " + method_display_name(m.type);
+    if (!m.masked_destination.empty()) line += " " + m.masked_destination;
+    line += ", registered " + format_time(m.added_usec);
+    if (m.usable_from_usec > now_usec) line += "; usable for a reset from " + format_time(m.usable_from_usec);
+    std::printf("%s\n", line.c_str());
+  }
+  return 0;
+}
+
+int cmd_register(RegistrationClient& client) {
+  cli::TerminalConversation conv;
+  auto status = client.status("");
+  if (!status) return fail(status.error());
+  auto reg = client.registration("");
+  if (!reg) return fail(reg.error());
+  if (!step_up(client, conv, *reg)) return fail(ErrorCode::StepUpRequired);
+  // Outside a login, the wizard is for adding and replacing: never offer a skip here.
+  Status for_wizard = *status;
+  for_wizard.registered = false;
+  for_wizard.reconfirm_due = false;
+  const auto outcome = run_registration_wizard(client, conv, status->user, for_wizard, {.allow_skip = false});
+  switch (outcome) {
+    case WizardOutcome::registered:
+    case WizardOutcome::reconfirmed:
+      return 0;
+    case WizardOutcome::declined:
+      return 1;
+    default:
+      return fail(ErrorCode::Internal);
+  }
+}
+
+int cmd_remove(RegistrationClient& client, const char* method) {
+  cli::TerminalConversation conv;
+  auto reg = client.registration("");
+  if (!reg) return fail(reg.error());
+  if (!step_up(client, conv, *reg)) return fail(ErrorCode::StepUpRequired);
+  auto done = client.remove_method("", method);
+  if (!done) return fail(done.error());
+  std::printf("Removed: %s\n", method_display_name(method).c_str());
+  return 0;
+}
+
+int cmd_recovery_codes(RegistrationClient& client) {
+  cli::TerminalConversation conv;
+  auto reg = client.registration("");
+  if (!reg) return fail(reg.error());
+  if (!step_up(client, conv, *reg)) return fail(ErrorCode::StepUpRequired);
+  auto codes = client.regenerate_recovery_codes("");
+  if (!codes) return fail(codes.error());
+  std::printf("Your new recovery codes (each works once; the old ones no longer work):\n");
+  for (const auto& code : codes.value()) std::printf("  %s\n", code.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage(stderr);
+  const std::string command = argv[1];
+  if (command == "help" || command == "--help") return usage(stdout);
+  auto client = RegistrationClient::connect(kTimeoutMs);
+  if (!client) return fail(ErrorCode::ServiceUnknown);
+  if (command == "status" && argc == 2) return cmd_status(client.value());
+  if (command == "register" && argc == 2) return cmd_register(client.value());
+  if (command == "remove" && argc == 3) return cmd_remove(client.value(), argv[2]);
+  if (command == "recovery-codes" && argc == 2) return cmd_recovery_codes(client.value());
+  return usage(stderr);
+}

@@ -1,0 +1,70 @@
+#include "terminal_conversation.hpp"
+
+#include <cstdio>
+#include <termios.h>
+#include <unistd.h>
+
+namespace sspr::cli {
+namespace {
+
+constexpr std::size_t kMaxLine = 1024;
+
+// Reads one line (without the newline) from stdin; nullopt at end of input or if too long.
+std::optional<std::string> read_line() {
+  std::string line;
+  for (;;) {
+    const int c = std::fgetc(stdin);
+    if (c == EOF) {
+      if (line.empty()) return std::nullopt;
+      break;
+    }
+    if (c == '\n') break;
+    if (line.size() >= kMaxLine) return std::nullopt;
+    line.push_back(static_cast<char>(c));
+  }
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  return line;
+}
+
+}  // namespace
+
+std::optional<std::string> TerminalConversation::ask(std::string_view prompt) {
+  std::fwrite(prompt.data(), 1, prompt.size(), stdout);
+  std::fflush(stdout);
+  return read_line();
+}
+
+std::optional<Secret> TerminalConversation::ask_secret(std::string_view prompt) {
+  std::fwrite(prompt.data(), 1, prompt.size(), stdout);
+  std::fflush(stdout);
+  termios saved{};
+  const bool tty = ::isatty(STDIN_FILENO) && ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (tty) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  auto line = read_line();
+  if (tty) {
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    std::fputc('\n', stdout);
+  }
+  if (!line) return std::nullopt;
+  Secret secret(*line);
+  secure_wipe(line->data(), line->size());
+  return secret;
+}
+
+void TerminalConversation::info(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+void TerminalConversation::error(std::string_view text) {
+  std::fflush(stdout);
+  std::fwrite(text.data(), 1, text.size(), stderr);
+  std::fputc('\n', stderr);
+}
+
+}  // namespace sspr::cli

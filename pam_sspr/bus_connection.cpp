@@ -1,0 +1,23 @@
+#include "bus_connection.hpp"
+
+#include <cstdlib>
+
+namespace sspr::client {
+
+int open_system_bus(std::uint64_t timeout_usec, BusPtr& out) noexcept {
+  static constexpr const char* kDefaultSystemBus = "unix:path=/run/dbus/system_bus_socket";
+  sd_bus* raw = nullptr;
+  int r = sd_bus_new(&raw);
+  if (r < 0) return r;
+  BusPtr bus(raw);
+  const char* address = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
+  if ((r = sd_bus_set_address(bus.get(), address && *address ? address : kDefaultSystemBus)) < 0) return r;
+  if ((r = sd_bus_set_bus_client(bus.get(), 1)) < 0) return r;
+  if ((r = sd_bus_set_trusted(bus.get(), 1)) < 0) return r;  // we only talk to the system bus
+  if ((r = sd_bus_set_method_call_timeout(bus.get(), timeout_usec)) < 0) return r;
+  if ((r = sd_bus_start(bus.get())) < 0) return r;
+  out = std::move(bus);
+  return 0;
+}
+
+}  // namespace sspr::client

@@ -1,0 +1,14 @@
+// Opening the system bus for pam_sspr and the sspr command: like sd_bus_open_system(), but
+// with the method-call timeout set before the connection starts (so Hello is bounded too),
+// and the address taken with secure_getenv() (a setuid caller's environment cannot redirect it).
+#pragma once
+
+#include "handle.hpp"
+
+#include <cstdint>
+
+namespace sspr::client {
+
+int open_system_bus(std::uint64_t timeout_usec, BusPtr& out) noexcept;
+
+}  // namespace sspr::client

@@ -1,0 +1,92 @@
+#include "delivery_messenger.hpp"
+
+#include "delivery/addresses.hpp"
+#include "log.hpp"
+
+#include <ctime>
+#include <unistd.h>
+
+namespace sspr::daemon {
+namespace {
+
+std::optional<delivery::MessageTemplate> load(const std::string& dir, const char* name, delivery::TemplateKind kind) {
+  std::string problem;
+  auto t = delivery::load_template(dir + "/" + name, kind, problem);
+  if (!t) log_warning("template %s/%s unusable (%s); that kind of message cannot be sent", dir.c_str(), name, problem.c_str());
+  return t;
+}
+
+std::string masked(MethodType channel, const std::string& destination) {
+  return channel == MethodType::email ? delivery::mask_email(destination) : delivery::mask_phone(destination);
+}
+
+}  // namespace
+
+DeliveryMessenger::DeliveryMessenger(const Config& config, sd_event* event) : queue_(event) {
+  mail_.smtp_url = config.smtp_url;
+  mail_.from = config.mail_from;
+  mail_.require_starttls = config.require_starttls;
+  mail_.ca_file = config.smtp_ca_file;
+  mail_.username = config.smtp_username;
+  mail_.password_file = config.smtp_password_file;
+  mail_.timeout_seconds = config.smtp_timeout_seconds;
+  sms_.webhook_url = config.sms_webhook_url;
+  sms_.headers = config.sms_headers;
+  sms_.body_template = config.sms_body_template;
+  sms_.ca_file = config.sms_ca_file;
+  sms_.timeout_seconds = config.sms_timeout_seconds;
+  char host[256] = {};
+  ::gethostname(host, sizeof host - 1);
+  host_ = host;
+  const auto& dir = config.template_directory;
+  code_email_ = load(dir, "code-email.txt", delivery::TemplateKind::email);
+  code_sms_ = load(dir, "code-sms.txt", delivery::TemplateKind::sms);
+  notice_email_ = load(dir, "notice-email.txt", delivery::TemplateKind::email);
+  notice_sms_ = load(dir, "notice-sms.txt", delivery::TemplateKind::sms);
+}
+
+bool DeliveryMessenger::submit(MethodType channel, const std::string& destination,
+                               const delivery::MessageTemplate& message, std::function<void(bool)> done) {
+  const std::string shown = masked(channel, destination);
+  auto job = [this, channel, destination, message = delivery::MessageTemplate(message)]() mutable {
+    auto result = channel == MethodType::email ? delivery::send_mail(mail_, destination, message.subject, message.body)
+                                               : delivery::send_sms(sms_, destination, message.body);
+    // The body may hold a code: wipe our copy before the job's memory is freed.
+    secure_wipe(message.body.data(), message.body.size());
+    return result;
+  };
+  return queue_.submit(std::move(job), [shown, done = std::move(done)](delivery::DeliveryResult result) {
+    if (!result.ok) log_error("delivery to %s failed: %s", shown.c_str(), result.error.c_str());
+    if (done) done(result.ok);
+  });
+}
+
+bool DeliveryMessenger::send_code(MethodType channel, const std::string& destination, const std::string& user,
+                                  const Secret& code, unsigned valid_minutes, std::function<void(bool)> done) {
+  const auto& tmpl = channel == MethodType::email ? code_email_ : code_sms_;
+  if (!tmpl) return false;
+  auto message = delivery::render_message(*tmpl, {{"code", std::string(code.reveal())},
+                                                  {"minutes", std::to_string(valid_minutes)},
+                                                  {"user", user},
+                                                  {"host", host_},
+                                                  {"purpose", "confirm this address for password reset"}});
+  if (!message) return false;
+  const bool queued = submit(channel, destination, *message, std::move(done));
+  secure_wipe(message->body.data(), message->body.size());
+  return queued;
+}
+
+void DeliveryMessenger::send_notice(MethodType channel, const std::string& destination, const std::string& user,
+                                    const std::string& event) {
+  const auto& tmpl = channel == MethodType::email ? notice_email_ : notice_sms_;
+  if (!tmpl) return;
+  char when[64];
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+  auto message = delivery::render_message(*tmpl, {{"user", user}, {"host", host_}, {"event", event}, {"time", when}});
+  if (message) submit(channel, destination, *message, nullptr);
+}
+
+}  // namespace sspr::daemon

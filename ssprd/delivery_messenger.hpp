@@ -1,0 +1,38 @@
+// Messenger over the delivery queue: renders the shipped templates and sends them by SMTP or
+// the SMS webhook on worker threads, reporting back on the event loop.
+#pragma once
+
+#include "config.hpp"
+#include "delivery/mailer.hpp"
+#include "delivery/queue.hpp"
+#include "delivery/sms.hpp"
+#include "delivery/templates.hpp"
+#include "messenger.hpp"
+
+#include <optional>
+
+namespace sspr::daemon {
+
+class DeliveryMessenger final : public Messenger {
+ public:
+  // Loads the templates from config.template_directory; a missing or bad template disables
+  // that channel (logged once here, DeliveryFailed at use).
+  DeliveryMessenger(const Config& config, sd_event* event);
+
+  bool send_code(MethodType channel, const std::string& destination, const std::string& user, const Secret& code,
+                 unsigned valid_minutes, std::function<void(bool)> done) override;
+  void send_notice(MethodType channel, const std::string& destination, const std::string& user,
+                   const std::string& event) override;
+
+ private:
+  bool submit(MethodType channel, const std::string& destination, const delivery::MessageTemplate& message,
+              std::function<void(bool)> done);
+
+  delivery::MailConfig mail_;
+  delivery::SmsConfig sms_;
+  std::string host_;
+  std::optional<delivery::MessageTemplate> code_email_, code_sms_, notice_email_, notice_sms_;
+  delivery::DeliveryQueue queue_;
+};
+
+}  // namespace sspr::daemon

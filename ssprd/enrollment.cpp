@@ -1,0 +1,437 @@
+#include "enrollment.hpp"
+
+#include "crypto/answers.hpp"
+#include "crypto/digest.hpp"
+#include "crypto/qr.hpp"
+#include "crypto/random.hpp"
+#include "crypto/recovery_codes.hpp"
+#include "crypto/sealed.hpp"
+#include "crypto/subkey.hpp"
+#include "crypto/totp.hpp"
+#include "delivery/addresses.hpp"
+#include "log.hpp"
+#include "text.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <set>
+
+namespace sspr::daemon {
+namespace {
+
+constexpr std::int64_t kTotpEnrollmentLifetime = 10 * 60;
+constexpr std::int64_t kStepUpLifetime = 10 * 60;
+constexpr std::size_t kMaxPending = 10000;
+// Sending codes is throttled per user: at most this many in the window (Entra: 10 / 10 min).
+constexpr std::size_t kMaxSendsPerWindow = 5;
+constexpr std::int64_t kSendWindow = 10 * 60;
+constexpr unsigned kTotpEnrollmentTries = 5;
+// Step-up guesses (TOTP codes, recovery codes, passwords) per user and hour.
+constexpr std::size_t kMaxStepUpFailures = 5;
+constexpr std::int64_t kStepUpFailureWindow = 60 * 60;
+constexpr const char* kCodeDomain = "contact-confirmation";
+constexpr const char* kRecoveryDomain = "recovery-code";
+
+// The built-in pool, as in Entra ID: questions whose answers a stranger cannot look up easily.
+constexpr const char* kBuiltInQuestions[] = {
+    "In what city did you meet your first spouse or partner?",
+    "What was the name of your first pet?",
+    "What was the first concert you attended?",
+    "What was the make and model of your first car?",
+    "What is the name of the street you grew up on?",
+    "What was your childhood nickname?",
+    "In what city was your first job?",
+    "What was the name of your favourite teacher?",
+    "What is the first name of your oldest cousin?",
+    "What was the title of the first book you loved?",
+};
+
+crypto::TotpParams totp_params(const TotpMethod& m) {
+  crypto::TotpParams p;
+  p.digits = m.digits;
+  p.period = m.period;
+  p.algorithm = m.algorithm == "SHA256"   ? crypto::TotpAlgorithm::sha256
+                : m.algorithm == "SHA512" ? crypto::TotpAlgorithm::sha512
+                                          : crypto::TotpAlgorithm::sha1;
+  return p;
+}
+
+std::string masked(MethodType type, const std::string& address) {
+  if (type == MethodType::email) return delivery::mask_email(address);
+  if (type == MethodType::sms) return delivery::mask_phone(address);
+  return {};
+}
+
+// The e-mail and SMS destinations of a record, to tell them about a change.
+std::vector<std::pair<MethodType, std::string>> contacts_of(const RegistrationRecord& r) {
+  std::vector<std::pair<MethodType, std::string>> out;
+  if (r.email) out.emplace_back(MethodType::email, r.email->address);
+  if (r.sms) out.emplace_back(MethodType::sms, r.sms->address);
+  return out;
+}
+
+}  // namespace
+
+Enrollment::Enrollment(const Config& config, RegistrationStore& store, Secret master_key, AuditLog& audit,
+                       Messenger& messenger, Clock clock)
+    : config_(config),
+      store_(store),
+      sealing_key_(crypto::derive_subkey(master_key, crypto::KeyPurpose::sealing)),
+      digest_key_(crypto::derive_subkey(master_key, crypto::KeyPurpose::digest)),
+      audit_(audit),
+      messenger_(messenger),
+      clock_(std::move(clock)) {}
+
+bool Enrollment::offered(MethodType type) const {
+  switch (type) {
+    case MethodType::totp: return config_.method_totp;
+    case MethodType::email: return config_.method_email && delivery::valid_email_address(config_.mail_from);
+    case MethodType::sms: return config_.method_sms && !config_.sms_webhook_url.empty();
+    case MethodType::questions: return config_.method_questions;
+    case MethodType::recovery_codes: return config_.method_recovery_codes;
+  }
+  return false;
+}
+
+std::vector<MethodType> Enrollment::offered_methods() const {
+  std::vector<MethodType> out;
+  for (auto t : kAllMethodTypes)
+    if (offered(t)) out.push_back(t);
+  return out;
+}
+
+std::vector<std::string> Enrollment::question_pool() const {
+  std::vector<std::string> pool(std::begin(kBuiltInQuestions), std::end(kBuiltInQuestions));
+  for (const auto& q : config_.questions_custom)
+    if (crypto::normalize_question(q)) pool.push_back(q);
+  return pool;
+}
+
+Result<RegistrationDetails> Enrollment::details(const UserAccount& user) const {
+  const auto loaded = store_.load(user.name);
+  if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
+  RegistrationDetails d;
+  d.offered = offered_methods();
+  d.methods_required = config_.methods_required;
+  for (auto t : loaded.record.methods()) {
+    const auto& times = loaded.record.times(t);
+    std::string dest = t == MethodType::email ? loaded.record.email->address
+                       : t == MethodType::sms ? loaded.record.sms->address
+                                              : std::string();
+    d.methods.push_back({t, masked(t, dest), times.added, times.usable_from});
+  }
+  return d;
+}
+
+Result<LoadedRecord> Enrollment::load_for_change(const Caller& caller, const UserAccount& user) const {
+  auto loaded = store_.load(user.name);
+  if (loaded.state == RecordState::corrupt) {
+    // A damaged record is replaced only through an admin, never silently by a user's change.
+    log_error("registration record of %s is damaged (%s); refusing a change", user.name.c_str(), loaded.problem.c_str());
+    return ErrorCode::CorruptRecord;
+  }
+  if (caller.uid != 0 && loaded.record.method_count() > 0) {
+    const auto it = step_ups_.find({caller.sender, user.name});
+    if (it == step_ups_.end() || it->second < clock_()) return ErrorCode::StepUpRequired;
+  }
+  return loaded;
+}
+
+Result<Done> Enrollment::commit(const UserAccount& user, RegistrationRecord& record, MethodType changed, bool removed,
+                                const std::vector<std::pair<MethodType, std::string>>& notify_before) {
+  const std::int64_t now = clock_();
+  const bool was_registered = record.first_registered != 0;
+  if (!removed) {
+    auto& times = record.times(changed);
+    times.added = now;
+    // A change after the first registration waits out the cooling-off before it can reset.
+    times.usable_from = was_registered ? now + static_cast<std::int64_t>(config_.cooling_off_hours) * 3600 : now;
+  }
+  const bool now_registered = record.method_count() >= config_.methods_required;
+  if (now_registered) {
+    if (!was_registered) record.first_registered = now;
+    record.last_confirmed = now;  // touching one's info is confirming it
+    record.first_prompted = 0;
+    record.skips_used = 0;
+  }
+  if (const int r = store_.save(user.name, record); r < 0) {
+    log_error("cannot save the registration record of %s: %s", user.name.c_str(), std::strerror(-r));
+    return ErrorCode::Internal;
+  }
+  audit_.record(removed ? AuditEvent::method_removed : AuditEvent::method_registered, user.name,
+                {{"method", to_string(changed)}});
+  if (now_registered && !was_registered)
+    audit_.record(AuditEvent::registration_complete, user.name, {{"methods", std::to_string(record.method_count())}});
+
+  // Every channel the user had, and the new one, hears about the change.
+  auto recipients = notify_before;
+  for (const auto& c : contacts_of(record))
+    if (std::find(recipients.begin(), recipients.end(), c) == recipients.end()) recipients.push_back(c);
+  const std::string event = std::string(removed ? "removed: " : "registered: ") + display_name(changed);
+  if (was_registered || removed)
+    for (const auto& [channel, destination] : recipients) messenger_.send_notice(channel, destination, user.name, event);
+  return Done{};
+}
+
+Result<TotpOffer> Enrollment::begin_totp(const Caller& caller, const UserAccount& user) {
+  if (!offered(MethodType::totp)) return ErrorCode::MethodNotOffered;
+  auto loaded = load_for_change(caller, user);
+  if (!loaded) return loaded.error();
+  if (pending_totp_.size() >= kMaxPending) return ErrorCode::RateLimited;
+  TotpMethod params;
+  params.algorithm = config_.totp_algorithm;
+  params.digits = config_.totp_digits;
+  params.period = config_.totp_period;
+  PendingTotp pending{crypto::new_totp_secret(), clock_() + kTotpEnrollmentLifetime, 0};
+  TotpOffer offer;
+  offer.secret_base32 = crypto::base32_secret(pending.secret);
+  offer.otpauth_uri = crypto::otpauth_uri(config_.totp_issuer, user.name, pending.secret, totp_params(params));
+  offer.qr_text = crypto::render_qr_text(offer.otpauth_uri.reveal());
+  pending_totp_[user.name] = std::move(pending);  // a new offer voids the previous one
+  return offer;
+}
+
+std::optional<std::uint64_t> Enrollment::check_totp(const TotpMethod& method, const Secret& code) const {
+  const auto secret = crypto::unseal(sealing_key_, method.sealed_secret);
+  if (!secret) return std::nullopt;
+  return crypto::verify_totp(*secret, code.reveal(), static_cast<std::time_t>(clock_()), totp_params(method),
+                             method.last_step);
+}
+
+Result<Done> Enrollment::confirm_totp(const Caller& caller, const UserAccount& user, const Secret& code) {
+  const auto it = pending_totp_.find(user.name);
+  if (it == pending_totp_.end()) return ErrorCode::NotPermitted;
+  if (it->second.expires < clock_()) {
+    pending_totp_.erase(it);
+    return ErrorCode::ChallengeExpired;
+  }
+  auto loaded = load_for_change(caller, user);
+  if (!loaded) return loaded.error();
+  TotpMethod method;
+  method.algorithm = config_.totp_algorithm;
+  method.digits = config_.totp_digits;
+  method.period = config_.totp_period;
+  const auto step = crypto::verify_totp(it->second.secret, code.reveal(), static_cast<std::time_t>(clock_()),
+                                        totp_params(method), std::nullopt);
+  if (!step) {
+    audit_.record(AuditEvent::enrollment_failed, user.name, {{"method", "totp"}, {"reason", "wrong code"}});
+    if (++it->second.tries >= kTotpEnrollmentTries) {
+      pending_totp_.erase(it);
+      return ErrorCode::TooManyAttempts;
+    }
+    return ErrorCode::BadCode;
+  }
+  method.sealed_secret = crypto::seal(sealing_key_, it->second.secret.reveal());
+  method.last_step = *step;  // the confirming code is spent
+  pending_totp_.erase(it);
+  auto& record = loaded.value().record;
+  const auto before = contacts_of(record);
+  record.totp = std::move(method);
+  return commit(user, record, MethodType::totp, false, before);
+}
+
+Result<Done> Enrollment::begin_contact(const Caller& caller, const UserAccount& user, MethodType channel,
+                                       std::string_view address, std::function<void(Result<ContactOffer>)> on_sent) {
+  if (channel != MethodType::email && channel != MethodType::sms) return ErrorCode::InvalidArgument;
+  if (!offered(channel)) return ErrorCode::MethodNotOffered;
+  const bool valid = channel == MethodType::email ? delivery::valid_email_address(address)
+                                                  : delivery::valid_e164_number(address);
+  if (!valid) return ErrorCode::InvalidAddress;
+  auto loaded = load_for_change(caller, user);
+  if (!loaded) return loaded.error();
+
+  const std::int64_t now = clock_();
+  auto& sends = sends_[user.name];
+  std::erase_if(sends, [&](std::int64_t t) { return t + kSendWindow <= now; });
+  if (sends.size() >= kMaxSendsPerWindow || pending_contacts_.size() >= kMaxPending) return ErrorCode::RateLimited;
+  sends.push_back(now);
+
+  Secret code = crypto::random_digits(config_.code_length);
+  PendingContact pending;
+  pending.address = std::string(address);
+  pending.code_digest = crypto::keyed_digest(digest_key_, kCodeDomain, code);
+  pending.expires = now + static_cast<std::int64_t>(config_.code_lifetime_minutes) * 60;
+  const auto key = std::make_pair(user.name, channel);
+  pending_contacts_[key] = pending;  // a new code voids the previous one
+  const ContactOffer offer{masked(channel, pending.address), pending.expires};
+  const std::string digest = pending.code_digest;
+  const bool queued = messenger_.send_code(
+      channel, pending.address, user.name, code, config_.code_lifetime_minutes,
+      [this, key, digest, offer, on_sent = std::move(on_sent)](bool ok) {
+        auto it = pending_contacts_.find(key);
+        // Only the code of this request counts as sent; a newer request replaced it otherwise.
+        if (it != pending_contacts_.end() && it->second.code_digest == digest) {
+          if (ok)
+            it->second.sent = true;
+          else
+            pending_contacts_.erase(it);
+        }
+        if (ok)
+          on_sent(offer);
+        else
+          on_sent(ErrorCode::DeliveryFailed);
+      });
+  if (!queued) {
+    pending_contacts_.erase(key);
+    return ErrorCode::DeliveryFailed;
+  }
+  return Done{};
+}
+
+Result<Done> Enrollment::confirm_contact(const Caller& caller, const UserAccount& user, MethodType channel,
+                                         const Secret& code) {
+  const auto key = std::make_pair(user.name, channel);
+  const auto it = pending_contacts_.find(key);
+  if (it == pending_contacts_.end() || !it->second.sent) return ErrorCode::NotPermitted;
+  if (it->second.expires <= clock_()) {
+    pending_contacts_.erase(it);
+    return ErrorCode::ChallengeExpired;
+  }
+  if (!crypto::digest_matches(it->second.code_digest, digest_key_, kCodeDomain, code)) {
+    audit_.record(AuditEvent::enrollment_failed, user.name, {{"method", to_string(channel)}, {"reason", "wrong code"}});
+    if (++it->second.tries >= config_.code_max_tries) {
+      pending_contacts_.erase(it);
+      return ErrorCode::TooManyAttempts;
+    }
+    return ErrorCode::BadCode;
+  }
+  auto loaded = load_for_change(caller, user);
+  if (!loaded) return loaded.error();
+  auto& record = loaded.value().record;
+  const auto before = contacts_of(record);
+  if (channel == MethodType::email)
+    record.email = ContactMethod{it->second.address};
+  else
+    record.sms = ContactMethod{it->second.address};
+  pending_contacts_.erase(it);  // single use
+  return commit(user, record, channel, false, before);
+}
+
+Result<Done> Enrollment::set_questions(const Caller& caller, const UserAccount& user,
+                                       const std::vector<std::pair<std::string, Secret>>& answers) {
+  if (!offered(MethodType::questions)) return ErrorCode::MethodNotOffered;
+  if (answers.size() != config_.questions_count) return ErrorCode::InvalidAnswers;
+  const auto pool = question_pool();
+  std::set<std::string> questions_seen;
+  std::vector<Secret> normalized_answers;
+  QuestionsMethod method;
+  for (const auto& [question, answer] : answers) {
+    if (std::find(pool.begin(), pool.end(), question) == pool.end()) return ErrorCode::InvalidAnswers;
+    if (!questions_seen.insert(question).second) return ErrorCode::InvalidAnswers;
+    auto normalized = crypto::normalize_answer(answer.reveal());
+    if (!normalized) return ErrorCode::InvalidAnswers;
+    for (const auto& other : normalized_answers)
+      if (other.equals(*normalized)) return ErrorCode::InvalidAnswers;
+    normalized_answers.push_back(std::move(*normalized));
+  }
+  auto loaded = load_for_change(caller, user);
+  if (!loaded) return loaded.error();
+  for (std::size_t i = 0; i < answers.size(); ++i)
+    method.items.push_back({answers[i].first, crypto::hash_answer(normalized_answers[i])});
+  auto& record = loaded.value().record;
+  const auto before = contacts_of(record);
+  record.questions = std::move(method);
+  return commit(user, record, MethodType::questions, false, before);
+}
+
+Result<std::vector<Secret>> Enrollment::regenerate_recovery_codes(const Caller& caller, const UserAccount& user) {
+  if (!offered(MethodType::recovery_codes)) return ErrorCode::MethodNotOffered;
+  auto loaded = load_for_change(caller, user);
+  if (!loaded) return loaded.error();
+  auto codes = crypto::generate_recovery_codes(10);
+  RecoveryCodesMethod method;
+  for (const auto& code : codes) {
+    const auto canonical = crypto::canonical_recovery_code(code.reveal());
+    if (!canonical) return ErrorCode::Internal;
+    method.digests.push_back(crypto::keyed_digest(digest_key_, kRecoveryDomain, *canonical));
+  }
+  auto& record = loaded.value().record;
+  const auto before = contacts_of(record);
+  record.recovery_codes = std::move(method);  // the old set is void
+  auto committed = commit(user, record, MethodType::recovery_codes, false, before);
+  if (!committed) return committed.error();
+  return codes;
+}
+
+Result<Done> Enrollment::remove_method(const Caller& caller, const UserAccount& user, MethodType type) {
+  auto loaded = load_for_change(caller, user);
+  if (!loaded) return loaded.error();
+  auto& record = loaded.value().record;
+  if (!record.has(type)) return ErrorCode::NotEnrolled;
+  const auto before = contacts_of(record);
+  record.remove(type);
+  return commit(user, record, type, true, before);
+}
+
+Result<Grace> Enrollment::skip(const UserAccount& user) {
+  auto loaded = store_.load(user.name);
+  if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
+  auto& record = loaded.record;
+  const std::int64_t now = clock_();
+  const auto grace = grace_of(config_, record, now);
+  if (!grace.can_skip) return ErrorCode::NotPermitted;
+  if (record.first_prompted == 0) record.first_prompted = now;
+  ++record.skips_used;
+  if (const int r = store_.save(user.name, record); r < 0) return ErrorCode::Internal;
+  const auto after = grace_of(config_, record, now);
+  audit_.record(AuditEvent::registration_skipped, user.name, {{"skips_left", std::to_string(after.skips_left)}});
+  return after;
+}
+
+Result<Done> Enrollment::reconfirm(const UserAccount& user) {
+  auto loaded = store_.load(user.name);
+  if (loaded.state != RecordState::present || loaded.record.method_count() == 0) return ErrorCode::NotEnrolled;
+  loaded.record.last_confirmed = clock_();
+  loaded.record.first_prompted = 0;
+  loaded.record.skips_used = 0;
+  if (const int r = store_.save(user.name, loaded.record); r < 0) return ErrorCode::Internal;
+  audit_.record(AuditEvent::reconfirmed, user.name);
+  return Done{};
+}
+
+Result<Done> Enrollment::step_up(const Caller& caller, const UserAccount& user, std::string_view method,
+                                 const Secret& response) {
+  const std::int64_t now = clock_();
+  auto& failures = step_up_failures_[user.name];
+  std::erase_if(failures, [&](std::int64_t t) { return t + kStepUpFailureWindow <= now; });
+  if (failures.size() >= kMaxStepUpFailures) return ErrorCode::RateLimited;
+  auto loaded = store_.load(user.name);
+  if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
+  auto& record = loaded.record;
+  bool ok = false;
+  if (method == "totp" && record.totp) {
+    if (const auto step = check_totp(*record.totp, response)) {
+      record.totp->last_step = *step;  // spent, also for later resets
+      ok = store_.save(user.name, record) == 0;
+    }
+  } else if (method == "recovery_code" && record.has(MethodType::recovery_codes)) {
+    if (const auto canonical = crypto::canonical_recovery_code(response.reveal())) {
+      auto& digests = record.recovery_codes->digests;
+      const auto it = std::find_if(digests.begin(), digests.end(), [&](const std::string& d) {
+        return crypto::digest_matches(d, digest_key_, kRecoveryDomain, *canonical);
+      });
+      if (it != digests.end()) {
+        digests.erase(it);  // single use
+        ok = store_.save(user.name, record) == 0;
+      }
+    }
+  } else if (method == "password") {
+    ok = password_check_ && password_check_(user.name, response);
+  } else {
+    return ErrorCode::InvalidArgument;
+  }
+  if (!ok) {
+    failures.push_back(now);
+    audit_.record(AuditEvent::step_up_failed, user.name, {{"method", std::string(method)}});
+    return ErrorCode::BadCode;
+  }
+  step_ups_[{caller.sender, user.name}] = clock_() + kStepUpLifetime;
+  audit_.record(AuditEvent::step_up_passed, user.name, {{"method", std::string(method)}});
+  return Done{};
+}
+
+void Enrollment::forget_caller(const std::string& sender) {
+  std::erase_if(step_ups_, [&](const auto& entry) { return entry.first.first == sender; });
+}
+
+}  // namespace sspr::daemon

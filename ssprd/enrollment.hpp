@@ -1,0 +1,125 @@
+// Registration of security info: enrolment and confirmation of each method, removal,
+// recovery codes, skip and reconfirmation, with step-up for users who already have methods,
+// a cooling-off for changes, notices to every registered channel, and an audit event for
+// every change. No sd-bus in here (enrollment_bus.cpp is the glue).
+#pragma once
+
+#include "audit.hpp"
+#include "manager.hpp"
+#include "messenger.hpp"
+#include "record.hpp"
+#include "registration_store.hpp"
+#include "result.hpp"
+#include "secret.hpp"
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sspr::daemon {
+
+struct Done {};
+
+// Who is asking: root (pam_sspr at login, admin tools) is trusted to act for the user; a user
+// acting for itself must step up before changing existing security info.
+struct Caller {
+  uid_t uid = 0;
+  std::string sender;  // unique bus name; step-up is bound to it
+};
+
+// All three carry the secret: they go back once, to the enrolling user, and are wiped.
+struct TotpOffer {
+  Secret secret_base32;
+  Secret otpauth_uri;
+  Secret qr_text;
+};
+
+struct ContactOffer {
+  std::string masked_destination;
+  std::int64_t expires = 0;
+};
+
+struct RegisteredMethod {
+  MethodType type;
+  std::string masked_destination;  // e-mail/phone masked; empty for the others
+  std::int64_t added = 0;
+  std::int64_t usable_from = 0;
+};
+
+struct RegistrationDetails {
+  std::vector<RegisteredMethod> methods;
+  std::vector<MethodType> offered;
+  std::uint32_t methods_required = 0;
+};
+
+class Enrollment {
+ public:
+  Enrollment(const Config& config, RegistrationStore& store, Secret master_key, AuditLog& audit, Messenger& messenger,
+             Clock clock = system_clock_now);
+
+  std::vector<MethodType> offered_methods() const;
+  std::vector<std::string> question_pool() const;
+  Result<RegistrationDetails> details(const UserAccount& user) const;
+
+  Result<TotpOffer> begin_totp(const Caller& caller, const UserAccount& user);
+  Result<Done> confirm_totp(const Caller& caller, const UserAccount& user, const Secret& code);
+
+  // Validates, creates a code and hands it to the messenger; `on_sent` gets the outcome.
+  // An immediate failure is returned (and `on_sent` is not called).
+  Result<Done> begin_contact(const Caller& caller, const UserAccount& user, MethodType channel, std::string_view address,
+                             std::function<void(Result<ContactOffer>)> on_sent);
+  Result<Done> confirm_contact(const Caller& caller, const UserAccount& user, MethodType channel, const Secret& code);
+
+  Result<Done> set_questions(const Caller& caller, const UserAccount& user,
+                             const std::vector<std::pair<std::string, Secret>>& answers);
+  Result<std::vector<Secret>> regenerate_recovery_codes(const Caller& caller, const UserAccount& user);
+  Result<Done> remove_method(const Caller& caller, const UserAccount& user, MethodType type);
+
+  Result<Grace> skip(const UserAccount& user);
+  Result<Done> reconfirm(const UserAccount& user);
+
+  // Proves the caller is the user with an already registered TOTP or recovery code, or with
+  // the current password (checked by `password_check`). Valid for this caller for 10 minutes.
+  Result<Done> step_up(const Caller& caller, const UserAccount& user, std::string_view method, const Secret& response);
+  void forget_caller(const std::string& sender);
+
+  using PasswordCheck = std::function<bool(const std::string& user, const Secret& password)>;
+  void set_password_check(PasswordCheck check) { password_check_ = std::move(check); }
+
+ private:
+  struct PendingTotp {
+    Secret secret;
+    std::int64_t expires = 0;
+    unsigned tries = 0;
+  };
+  struct PendingContact {
+    std::string address;
+    std::string code_digest;
+    std::int64_t expires = 0;
+    unsigned tries = 0;
+    bool sent = false;
+  };
+
+  Result<LoadedRecord> load_for_change(const Caller& caller, const UserAccount& user) const;
+  Result<Done> commit(const UserAccount& user, RegistrationRecord& record, MethodType changed, bool removed,
+                      const std::vector<std::pair<MethodType, std::string>>& notify_before);
+  bool offered(MethodType type) const;
+  std::optional<std::uint64_t> check_totp(const TotpMethod& method, const Secret& code) const;
+
+  const Config& config_;
+  RegistrationStore& store_;
+  Secret sealing_key_;
+  Secret digest_key_;
+  AuditLog& audit_;
+  Messenger& messenger_;
+  Clock clock_;
+  PasswordCheck password_check_;
+  std::map<std::string, PendingTotp> pending_totp_;
+  std::map<std::pair<std::string, MethodType>, PendingContact> pending_contacts_;
+  std::map<std::pair<std::string, std::string>, std::int64_t> step_ups_;  // (sender, user) -> until
+  std::map<std::string, std::vector<std::int64_t>> sends_;                 // user -> recent send times
+  std::map<std::string, std::vector<std::int64_t>> step_up_failures_;      // user -> recent failures
+};
+
+}  // namespace sspr::daemon

@@ -1,0 +1,247 @@
+#include "enrollment_bus.hpp"
+
+#include "bus_auth.hpp"
+#include "bus_context.hpp"
+#include "bus_util.hpp"
+#include "text.hpp"
+
+#include <memory>
+
+namespace sspr::daemon {
+namespace {
+
+constexpr std::size_t kMaxUserArgument = 256;
+constexpr std::size_t kMaxShortArgument = 256;   // method names, codes, addresses
+constexpr std::size_t kMaxSecretArgument = 512;  // passwords, answers
+
+uint64_t usec(std::int64_t seconds) { return seconds > 0 ? static_cast<uint64_t>(seconds) * 1000000u : 0; }
+
+// Reads the leading user argument, establishes the caller and resolves the target, then runs
+// `body`. Every refusal is a named error from the table.
+template <class Body>
+int with_target(const char* what, sd_bus_message* m, void* userdata, sd_bus_error* error, Body&& body) noexcept {
+  return guard_bus_call(what, error, [&]() -> int {
+    auto& ctx = *static_cast<BusContext*>(userdata);
+    const char* user = nullptr;
+    int r = sd_bus_message_read(m, "s", &user);
+    if (r < 0) return r;
+    if (std::string_view(user).size() > kMaxUserArgument) return set_bus_error(error, ErrorCode::InvalidUserName);
+    Caller caller;
+    if (query_caller_uid(m, &caller.uid) < 0) return set_bus_error(error, ErrorCode::AccessDenied);
+    caller.sender = sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "";
+    auto target = ctx.manager.resolve_target(caller.uid, user);
+    if (!target) return set_bus_error(error, target.error());
+    return body(ctx, caller, target.value());
+  });
+}
+
+bool too_long(const char* s, std::size_t bound) { return std::string_view(s).size() > bound; }
+
+std::optional<MethodType> read_method(const char* name) { return method_type_from_string(name); }
+
+int reply_done(sd_bus_message* m, sd_bus_error* error, const Result<Done>& result) {
+  if (!result) return set_bus_error(error, result.error());
+  return sd_bus_reply_method_return(m, "");
+}
+
+// A step-up dies with the connection that earned it.
+void track_caller(BusContext& ctx, sd_bus_message* m, const std::string& sender) {
+  if (sender.empty() || ctx.tracked_callers.count(sender) != 0) return;
+  sd_bus_track* track = nullptr;
+  auto on_gone = [](sd_bus_track* t, void* userdata) noexcept -> int {
+    auto* c = static_cast<BusContext*>(userdata);
+    const char* name = sd_bus_track_first(t);
+    (void)name;
+    // The track holds one name; find it by pointer and forget that caller.
+    for (auto it = c->tracked_callers.begin(); it != c->tracked_callers.end(); ++it) {
+      if (it->second.get() == t) {
+        c->enrollment->forget_caller(it->first);
+        c->tracked_callers.erase(it);  // drops the last reference to `t`
+        break;
+      }
+    }
+    return 0;
+  };
+  if (sd_bus_track_new(sd_bus_message_get_bus(m), &track, on_gone, &ctx) < 0) return;
+  TrackPtr owned(track);
+  if (sd_bus_track_add_sender(track, m) < 0) return;
+  ctx.tracked_callers.emplace(sender, std::move(owned));
+}
+
+}  // namespace
+
+int method_get_registration(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return with_target("GetRegistration", m, userdata, error, [&](BusContext& ctx, const Caller&, const UserAccount& u) {
+    const auto details = ctx.enrollment->details(u);
+    if (!details) return set_bus_error(error, details.error());
+    sd_bus_message* raw = nullptr;
+    int r = sd_bus_message_new_method_return(m, &raw);
+    if (r < 0) return r;
+    MessagePtr reply(raw);
+    if ((r = sd_bus_message_open_container(reply.get(), 'a', "(sstt)")) < 0) return r;
+    for (const auto& method : details->methods)
+      if ((r = sd_bus_message_append(reply.get(), "(sstt)", to_string(method.type), method.masked_destination.c_str(),
+                                     usec(method.added), usec(method.usable_from))) < 0)
+        return r;
+    if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+    if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
+    for (auto t : details->offered)
+      if ((r = sd_bus_message_append(reply.get(), "s", to_string(t))) < 0) return r;
+    if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+    if ((r = sd_bus_message_append(reply.get(), "u", details->methods_required)) < 0) return r;
+    return sd_bus_send(nullptr, reply.get(), nullptr);
+  });
+}
+
+int method_begin_totp(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return with_target("BeginTotp", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
+    const auto offer = ctx.enrollment->begin_totp(c, u);
+    if (!offer) return set_bus_error(error, offer.error());
+    // The secret goes back exactly once, to the enrolling user; the reply is wiped when freed.
+    sd_bus_message* raw = nullptr;
+    int r = sd_bus_message_new_method_return(m, &raw);
+    if (r < 0) return r;
+    MessagePtr reply(raw);
+    if ((r = sd_bus_message_sensitive(reply.get())) < 0) return r;
+    if ((r = sd_bus_message_append(reply.get(), "sss", offer->secret_base32.c_str(), offer->otpauth_uri.c_str(),
+                                   offer->qr_text.c_str())) < 0)
+      return r;
+    return sd_bus_send(nullptr, reply.get(), nullptr);
+  });
+}
+
+int method_confirm_totp(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return with_target("ConfirmTotp", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
+    const char* code = nullptr;
+    int r = sd_bus_message_read(m, "s", &code);
+    if (r < 0) return r;
+    if (too_long(code, kMaxShortArgument)) return set_bus_error(error, ErrorCode::InvalidArgument);
+    return reply_done(m, error, ctx.enrollment->confirm_totp(c, u, Secret(code)));
+  });
+}
+
+int method_begin_contact(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return with_target("BeginContact", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
+    const char *type = nullptr, *address = nullptr;
+    int r = sd_bus_message_read(m, "ss", &type, &address);
+    if (r < 0) return r;
+    const auto method = read_method(type);
+    if (!method || too_long(address, kMaxShortArgument)) return set_bus_error(error, ErrorCode::InvalidArgument);
+    // The reply waits for the delivery; keep the call alive until then.
+    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
+    const auto started = ctx.enrollment->begin_contact(c, u, *method, address, [call](Result<ContactOffer> sent) {
+      if (sent)
+        sd_bus_reply_method_return(call.get(), "st", sent->masked_destination.c_str(), usec(sent->expires));
+      else {
+        const auto& info = error_info(sent.error());
+        sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s", info.message.data());
+      }
+    });
+    if (!started) return set_bus_error(error, started.error());
+    return 1;  // replied later
+  });
+}
+
+int method_confirm_contact(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return with_target("ConfirmContact", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
+    const char *type = nullptr, *code = nullptr;
+    int r = sd_bus_message_read(m, "ss", &type, &code);
+    if (r < 0) return r;
+    const auto method = read_method(type);
+    if (!method || too_long(code, kMaxShortArgument)) return set_bus_error(error, ErrorCode::InvalidArgument);
+    return reply_done(m, error, ctx.enrollment->confirm_contact(c, u, *method, Secret(code)));
+  });
+}
+
+int method_get_security_questions(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return guard_bus_call("GetSecurityQuestions", error, [&]() -> int {
+    auto& ctx = *static_cast<BusContext*>(userdata);
+    sd_bus_message* raw = nullptr;
+    int r = sd_bus_message_new_method_return(m, &raw);
+    if (r < 0) return r;
+    MessagePtr reply(raw);
+    if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
+    for (const auto& q : ctx.enrollment->question_pool())
+      if ((r = sd_bus_message_append(reply.get(), "s", q.c_str())) < 0) return r;
+    if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+    if ((r = sd_bus_message_append(reply.get(), "u", ctx.manager.config().questions_count)) < 0) return r;
+    return sd_bus_send(nullptr, reply.get(), nullptr);
+  });
+}
+
+int method_set_security_questions(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return with_target("SetSecurityQuestions", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
+    std::vector<std::pair<std::string, Secret>> answers;
+    int r = sd_bus_message_enter_container(m, 'a', "(ss)");
+    if (r < 0) return r;
+    const char *question = nullptr, *answer = nullptr;
+    while ((r = sd_bus_message_read(m, "(ss)", &question, &answer)) > 0) {
+      if (answers.size() >= 10 || too_long(question, 512) || too_long(answer, kMaxSecretArgument))
+        return set_bus_error(error, ErrorCode::InvalidAnswers);
+      answers.emplace_back(question, Secret(answer));
+    }
+    if (r < 0) return r;
+    if ((r = sd_bus_message_exit_container(m)) < 0) return r;
+    return reply_done(m, error, ctx.enrollment->set_questions(c, u, answers));
+  });
+}
+
+int method_regenerate_recovery_codes(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return with_target("RegenerateRecoveryCodes", m, userdata, error,
+                     [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
+                       const auto codes = ctx.enrollment->regenerate_recovery_codes(c, u);
+                       if (!codes) return set_bus_error(error, codes.error());
+                       sd_bus_message* raw = nullptr;
+                       int r = sd_bus_message_new_method_return(m, &raw);
+                       if (r < 0) return r;
+                       MessagePtr reply(raw);
+                       if ((r = sd_bus_message_sensitive(reply.get())) < 0) return r;
+                       if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
+                       for (const auto& code : codes.value())
+                         if ((r = sd_bus_message_append(reply.get(), "s", code.c_str())) < 0) return r;
+                       if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+                       return sd_bus_send(nullptr, reply.get(), nullptr);
+                     });
+}
+
+int method_remove_method(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return with_target("RemoveMethod", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
+    const char* type = nullptr;
+    int r = sd_bus_message_read(m, "s", &type);
+    if (r < 0) return r;
+    const auto method = read_method(type);
+    if (!method) return set_bus_error(error, ErrorCode::InvalidArgument);
+    return reply_done(m, error, ctx.enrollment->remove_method(c, u, *method));
+  });
+}
+
+int method_skip_registration(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return with_target("SkipRegistration", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
+    // Skipping is a login decision: only root (pam_sspr) may take it.
+    if (c.uid != 0) return set_bus_error(error, ErrorCode::AccessDenied);
+    const auto grace = ctx.enrollment->skip(u);
+    if (!grace) return set_bus_error(error, grace.error());
+    return sd_bus_reply_method_return(m, "ut", grace->skips_left, usec(grace->deadline));
+  });
+}
+
+int method_confirm_registration(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return with_target("ConfirmRegistration", m, userdata, error, [&](BusContext& ctx, const Caller&, const UserAccount& u) {
+    return reply_done(m, error, ctx.enrollment->reconfirm(u));
+  });
+}
+
+int method_step_up(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return with_target("StepUp", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
+    const char *method = nullptr, *response = nullptr;
+    int r = sd_bus_message_read(m, "ss", &method, &response);
+    if (r < 0) return r;
+    if (too_long(method, kMaxShortArgument) || too_long(response, kMaxSecretArgument))
+      return set_bus_error(error, ErrorCode::InvalidArgument);
+    const auto result = ctx.enrollment->step_up(c, u, method, Secret(response));
+    if (result) track_caller(ctx, m, c.sender);
+    return reply_done(m, error, result);
+  });
+}
+
+}  // namespace sspr::daemon
