@@ -113,8 +113,9 @@ int enforce_registration(pam_handle_t* pamh, int flags, const ModuleOptions& opt
     case client::WizardOutcome::service_error:
       break;
   }
+  // The wizard has told the user what went wrong (e.g. a damaged record).
   pam_syslog(pamh, LOG_ERR, "registration of %s failed in ssprd; login refused", user);
-  return refuse(pamh, flags, ErrorCode::Internal);
+  return PAM_SYSTEM_ERR;
 }
 
 }  // namespace sspr::pam

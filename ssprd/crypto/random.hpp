@@ -1,4 +1,4 @@
-// Random secrets (one-time codes, keys, nonces' material) from libsodium's CSPRNG.
+// Random secrets (one-time codes, keys) from libsodium's CSPRNG.
 #pragma once
 
 #include "secret.hpp"

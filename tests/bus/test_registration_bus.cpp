@@ -12,7 +12,6 @@
 
 #include <cstdio>
 #include <ctime>
-#include <regex>
 #include <unistd.h>
 
 using namespace sspr;
@@ -172,11 +171,18 @@ std::string newest(const dt::Sink& sink) {
 std::string code_from_sink(const dt::Sink& sink) {
   const auto text = newest(sink);
   if (text.empty()) return "NO MESSAGE";
-  std::smatch match;
-  const std::regex six_digits(R"((^|[^0-9])([0-9]{6})([^0-9]|$))");
-  if (!std::regex_search(text, match, six_digits)) return "NO CODE";
-  canaries.push_back(match[2]);
-  return match[2];
+  // (no std::regex: GCC 12's <regex> trips -Wmaybe-uninitialized in the ASan build)
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  for (std::size_t i = 0; i + 6 <= text.size(); ++i) {
+    std::size_t n = 0;
+    while (i + n < text.size() && is_digit(text[i + n])) ++n;
+    if (n == 6 && (i == 0 || !is_digit(text[i - 1]))) {
+      canaries.push_back(text.substr(i, 6));
+      return text.substr(i, 6);
+    }
+    i += n;
+  }
+  return "NO CODE";
 }
 
 int group_setup(void**) {
