@@ -110,11 +110,7 @@ struct DirectResult {
 };
 
 int capture_conv(int n, const pam_message** msgs, pam_response** resp, void* data) {
-  auto* out = static_cast<std::string*>(data);
-  for (int i = 0; i < n; ++i)
-    if (msgs[i]->msg_style == PAM_ERROR_MSG || msgs[i]->msg_style == PAM_TEXT_INFO) *out += std::string(msgs[i]->msg) + "\n";
-  *resp = nullptr;
-  return PAM_SUCCESS;
+  return non_interactive_conv(n, msgs, resp, data);
 }
 
 DirectResult call_module(const char* entry, const char* user, std::vector<const char*> args, int flags = 0) {
