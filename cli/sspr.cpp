@@ -85,7 +85,8 @@ bool step_up(RegistrationClient& client, Conversation& conv, const Registration&
     if (!response) return false;
     auto ok = client.step_up("", method, *response);
     if (ok) return true;
-    conv.error(error_info(ok.error()).message);
+    conv.error(ok.error() == ErrorCode::BadCode && method == "password" ? "The password is not correct."
+                                                                        : error_info(ok.error()).message);
     if (ok.error() != ErrorCode::BadCode) return false;
   }
   return false;

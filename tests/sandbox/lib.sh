@@ -73,6 +73,7 @@ required_for = all
 exempt_users = carol
 [daemon]
 state_directory = $SANDBOX/state
+template_directory = $SSPR_SOURCE_DIR/conf/templates
 CONF
   chmod 0644 /etc/sspr.conf
   SSPRD_PID=$("$build/tests/sspr-test-launch" start "$SANDBOX" "$SANDBOX/ssprd.log" -- "$build/ssprd/ssprd") \

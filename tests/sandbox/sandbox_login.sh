@@ -31,7 +31,7 @@ sandbox_register alice
 message="Your account must register password-reset security info, which needs an interactive login. Log in at the console or with an interactive session (for example ssh without a command) to register."
 
 # A real login program: root runs su, whose account phase goes through pam_sspr.so.
-out=$(as_pam_app su -s /bin/sh -c 'echo logged-in' bob 2>&1 </dev/null | grep -v -e '^Your account needs' -e '^You can skip' -e '^Register a method' -e '^  [0-9sq])'); rc=${PIPESTATUS[0]}
+out=$(as_pam_app su -s /bin/sh -c 'echo logged-in' bob 2>&1 </dev/null | grep -v -e '^Your account needs' -e '^You can skip' -e '^Register a method' -e '^  [0-9sq])'); rc=$?
 check "su: unregistered bob is refused" "1|Your choice: 
 $message
 su: Permission denied" "$rc|$out"
@@ -42,7 +42,7 @@ check "su: exempt carol logs in" "0|logged-in" "$rc|$out"
 out=$(as_pam_app su -s /bin/sh -c 'echo logged-in' root 2>&1); rc=$?
 check "su: root is never forced" "0|logged-in" "$rc|$out"
 
-out=$(as_pam_app pamtester sspr-check bob acct_mgmt 2>&1 </dev/null | grep -v -e '^Your account needs' -e '^You can skip' -e '^Register a method' -e '^  [0-9sq])'); rc=${PIPESTATUS[0]}
+out=$(as_pam_app pamtester sspr-check bob acct_mgmt 2>&1 </dev/null | grep -v -e '^Your account needs' -e '^You can skip' -e '^Register a method' -e '^  [0-9sq])'); rc=$?
 check "pamtester: bob refused" "1|Your choice: 
 $message
 pamtester: Permission denied" "$rc|$out"

@@ -1,0 +1,109 @@
+#!/bin/bash
+# Root-only end-to-end test of registration as a user meets it: a fresh user logs in with su
+# on a pseudo-terminal (driven by expect) and is walked through registering an authenticator
+# app, with the code computed by oathtool from the key shown; the next login goes straight
+# through. Then the user manages their registration with the sspr command as their own uid,
+# proving who they are with their password (checked against the sandbox's /etc/shadow).
+#   sandbox_registration.sh SOURCE_DIR BUILD_DIR [SANITIZE]
+set -uo pipefail
+SSPR_SOURCE_DIR=$1 BUILD=$2 SSPR_SANITIZE=${3:-OFF}
+export SSPR_SOURCE_DIR SSPR_SANITIZE
+. "$SSPR_SOURCE_DIR/tests/sandbox/lib.sh"
+sandbox_reexec "$@"
+
+passes=0 failures=0
+check() {  # check NAME EXPECTED ACTUAL
+  if [ "$2" == "$3" ]; then
+    echo "ok - $1"; passes=$((passes + 1))
+  else
+    echo "not ok - $1"; echo "  expected: $(printf %q "$2")"; echo "  actual:   $(printf %q "$3")"
+    failures=$((failures + 1))
+  fi
+}
+
+sandbox_setup "$BUILD"
+trap sandbox_teardown EXIT
+mapfile -t app_env < <(sandbox_pam_app_env)
+sandbox_useradd rita
+echo 'rita:Correct-Horse-42' | chpasswd
+
+# 1. The login wizard on a real terminal.
+cat >"$SANDBOX/login.exp" <<'EXP'
+set timeout 20
+log_user 0
+spawn su -s /bin/sh -c {echo logged-in-as-$USER} rita
+expect {
+  "Your choice: " { send "1\r" }
+  timeout { puts "NO MENU"; exit 2 }
+}
+expect {
+  -re {Or enter this key by hand: ([A-Z2-7]+)} { set secret $expect_out(1,string) }
+  timeout { puts "NO KEY"; exit 2 }
+}
+expect "Code shown by the app: "
+send "[exec oathtool --totp -b $secret]\r"
+expect {
+  "Your security info is registered. Thank you." { puts "REGISTERED" }
+  timeout { puts "NOT REGISTERED"; exit 2 }
+}
+expect {
+  "logged-in-as-rita" { puts "LOGGED IN" }
+  timeout { puts "NO SHELL"; exit 2 }
+}
+expect eof
+EXP
+out=$(env "${app_env[@]}" expect "$SANDBOX/login.exp" 2>&1 | tr -d '\r'); rc=$?
+check "su on a pty: rita registers an authenticator app and logs in" "0|REGISTERED
+LOGGED IN" "$rc|$out"
+out=$(env "${app_env[@]}" su -s /bin/sh -c 'echo logged-in' rita 2>&1 </dev/null); rc=$?
+check "su: the next login goes straight through" "0|logged-in" "$rc|$out"
+record="$SANDBOX/state/registrations/rita.json"
+check "the record is root-only" "600 root" "$(stat -c '%a %U' "$record")"
+grep -q '"totp"' "$record"; check "the record holds the authenticator app" "0" "$?"
+
+# 2. The sspr command, as rita's own uid.
+as_rita() { setpriv --reuid=rita --regid=rita --init-groups "$@"; }
+# feed INPUT COMMAND...: runs COMMAND as rita with INPUT on stdin; sets $out (last line) and $rc.
+feed() {
+  local input=$1; shift
+  out=$(printf "$input" | as_rita "$@" 2>&1); rc=$?
+  # With no terminal, answers are not echoed: the next output follows the prompts on one line.
+  last=$(tail -n 1 <<<"$out" | sed -E 's/^((Your choice|Recovery code|Current password|Code shown by the app): )*//')
+}
+out=$(as_rita "$BUILD/cli/sspr" status 2>&1 | sed 's/, registered .*//'); rc=$?
+check "sspr status as rita" "0|User:           rita
+Registered:     yes (1 of 1 methods required)
+Must register:  yes (registration is required for all users)
+Methods:
+  Authenticator app" "$rc|$out"
+
+# A change needs proof: a wrong password is refused, the right one lets the change through.
+feed '1\nwrong-password\n' "$BUILD/cli/sspr" recovery-codes
+check "sspr recovery-codes with a wrong password" "1|sspr: To change your security info, first confirm it is you with a method you registered before, or with your current password." "$rc|$last"
+feed '1\nCorrect-Horse-42\n' "$BUILD/cli/sspr" recovery-codes
+codes=$(grep -cE '^  [0-9A-Z]{5}-[0-9A-Z]{5}$' <<<"$out")
+check "sspr recovery-codes after the password: ten new codes" "0|10" "$rc|$codes"
+first_code=$(grep -m1 -oE '[0-9A-Z]{5}-[0-9A-Z]{5}' <<<"$out")
+
+# A recovery code works once for the next change.
+feed "3\n$first_code\n" "$BUILD/cli/sspr" remove totp
+check "sspr remove totp, proven with a recovery code" "0|Removed: Authenticator app" "$rc|$last"
+# Without the app, recovery codes are the only method: the menu offers 1) password, 3) code.
+feed "3\n$first_code\n" "$BUILD/cli/sspr" remove recovery_codes
+check "a used recovery code does not work again" "1|sspr: To change your security info, first confirm it is you with a method you registered before, or with your current password." "$rc|$last"
+
+# Never someone else's registration.
+sandbox_useradd sam
+out=$(setpriv --reuid=sam --regid=sam --init-groups busctl --system call io.sspr.reset1 /io/sspr/reset1 \
+  io.sspr.reset1.Manager GetRegistration s rita 2>&1); rc=$?
+check "sam cannot read rita's registration" "1|Call failed: Access denied" "$rc|$out"
+
+# 3. The audit trail saw it all, without a secret.
+audit=/var/log/sspr/audit.jsonl
+events=$(sed -n 's/.*"event":"\([a-z_]*\)".*/\1/p' "$audit" | sort | uniq | tr '\n' ' ')
+check "audit events" "method_registered method_removed registration_complete step_up_failed step_up_passed " "$events"
+grep -q -e 'Correct-Horse-42' -e "$first_code" "$audit" "$SANDBOX/ssprd.log" "$record"
+check "no password or code in the audit trail, the log or the record" "1" "$?"
+
+echo "$passes passed, $failures failed"
+[ "$failures" -eq 0 ]
