@@ -339,6 +339,11 @@ static void test_recovery_codes_and_step_up_as_the_user(void**) {
     log += "begin2=" + std::to_string(secret.size()) + "\n";
     log += "confirm=" + bob.simple("ConfirmTotp", {"", totp_code(secret)}) + "\n";
     log += "reg=" + bob.registration("") + "\n";
+    // A fresh set voids the old one; an app code (the next time step: this one is spent) proves it too.
+    log += "stepup_totp=" + bob.simple("StepUp", {"", "totp", totp_code(secret, 30)}) + "\n";
+    const auto fresh = bob.regenerate_codes("");
+    log += "old_code=" + bob.simple("StepUp", {"", "recovery_code", codes.at(1)}) + "\n";
+    log += "new_code=" + bob.simple("StepUp", {"", "recovery_code", fresh.at(1)}) + "\n";
     // The grant belongs to this connection, not to bob.
     Caller other;
     log += "other=" + other.begin_totp("") + "\n";
@@ -356,6 +361,9 @@ static void test_recovery_codes_and_step_up_as_the_user(void**) {
              "begin2=32\n"
              "confirm=ok\n"
              "reg=totp cooling-off 24h;recovery_codes;\n"
+             "stepup_totp=ok\n"
+             "old_code=ERROR io.sspr.reset1.Error.BadCode\n"
+             "new_code=ok\n"
              "other=ERROR io.sspr.reset1.Error.StepUpRequired\n"
              "alice=ERROR org.freedesktop.DBus.Error.AccessDenied\n"
              "skip=ERROR org.freedesktop.DBus.Error.AccessDenied\n");

@@ -213,6 +213,16 @@ static void test_recovery_codes_through_the_wizard(void**) {
   expect_contains(script.transcript, "Recovery codes registered.\nYour security info is registered. Thank you.\n");
 }
 
+static void test_every_decision_is_audited(void**) {
+  const auto audit = read_file(bed->audit_log());
+  expect_contains(audit, R"("event":"registration_skipped","skips_left":"2","time":)");
+  expect_contains(audit, R"("event":"registration_skipped","skips_left":"1","time":)");
+  expect_contains(audit, R"("event":"reconfirmed","time":)");
+  expect_contains(audit, R"("event":"method_registered","method":"totp","time":)");
+  expect_contains(audit, R"("event":"registration_complete","methods":"1","time":)");
+  expect_contains(audit, R"("event":"enrollment_failed","method":"totp","reason":"wrong code","time":)");
+}
+
 static void test_non_interactive_logins_follow_policy(void**) {
   bed->write_record("hank", record("hank", 0, 0, 0, false));
   Script denied;
@@ -239,6 +249,7 @@ int main() {
       cmocka_unit_test(test_grace_exhausted_refuses_with_the_message),
       cmocka_unit_test(test_reconfirmation_is_asked_when_due),
       cmocka_unit_test(test_recovery_codes_through_the_wizard),
+      cmocka_unit_test(test_every_decision_is_audited),
       cmocka_unit_test(test_non_interactive_logins_follow_policy),
   };
   return cmocka_run_group_tests(tests, group_setup, nullptr);

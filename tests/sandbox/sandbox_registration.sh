@@ -92,8 +92,13 @@ check "sspr remove totp, proven with a recovery code" "0|Removed: Authenticator 
 feed "3\n$first_code\n" "$BUILD/cli/sspr" remove recovery_codes
 check "a used recovery code does not work again" "1|sspr: To change your security info, first confirm it is you with a method you registered before, or with your current password." "$rc|$last"
 
-# Never someone else's registration.
+# sspr register: the same wizard on the terminal (sam has nothing yet, so no proof is needed).
 sandbox_useradd sam
+out=$(printf '3\nyes\n' | setpriv --reuid=sam --regid=sam --init-groups "$BUILD/cli/sspr" register 2>&1); rc=$?
+check "sspr register as sam: recovery codes" "0|Recovery codes registered.
+Your security info is registered. Thank you." "$rc|$(tail -n 2 <<<"$out" | sed -E 's/^(Type .yes. once you have stored them somewhere safe: )//')"
+
+# Never someone else's registration.
 out=$(setpriv --reuid=sam --regid=sam --init-groups busctl --system call io.sspr.reset1 /io/sspr/reset1 \
   io.sspr.reset1.Manager GetRegistration s rita 2>&1); rc=$?
 check "sam cannot read rita's registration" "1|Call failed: Access denied" "$rc|$out"
