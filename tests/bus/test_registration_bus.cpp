@@ -141,13 +141,6 @@ class Caller {
 };
 
 // Fails with the whole text in the report when `needle` is missing.
-void expect_contains(const std::string& text, const std::string& needle) {
-  if (text.find(needle) == std::string::npos) {
-    std::fprintf(stderr, "expected to find [%s] in:\n%s\n", needle.c_str(), text.c_str());
-    fail();
-  }
-}
-
 std::string totp_code(const std::string& secret, long offset_seconds = 0) {
   const auto at = "--now=@" + std::to_string(static_cast<long long>(std::time(nullptr) + offset_seconds));
   auto code = capture_output({SSPR_OATHTOOL, "--totp", "-b", at, secret});

@@ -90,13 +90,6 @@ int run_account(const char* service, const char* user, Script& script) {
   return (rc == PAMTEST_ERR_OK || rc == PAMTEST_ERR_CASE) ? tests[0].op_rv : -1;
 }
 
-void expect_contains(const std::string& text, const std::string& needle) {
-  if (text.find(needle) == std::string::npos) {
-    std::fprintf(stderr, "expected to find [%s] in:\n%s\n", needle.c_str(), text.c_str());
-    fail();
-  }
-}
-
 std::string date_in_days(std::int64_t days) {
   const std::time_t t = std::time(nullptr) + days * kDay;
   std::tm tm{};
