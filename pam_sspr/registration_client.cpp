@@ -93,7 +93,7 @@ Result<TotpOffer> RegistrationClient::begin_totp(const std::string& user) {
   sd_bus_message_sensitive(reply.get());
   const char *secret = nullptr, *uri = nullptr, *qr = nullptr;
   if (sd_bus_message_read(reply.get(), "sss", &secret, &uri, &qr) < 0) return ErrorCode::Internal;
-  return TotpOffer{Secret(secret), uri, qr};
+  return TotpOffer{Secret(secret), Secret(uri), Secret(qr)};
 }
 
 Result<Done> RegistrationClient::confirm_totp(const std::string& user, const Secret& code) {

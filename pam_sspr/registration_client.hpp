@@ -41,10 +41,11 @@ struct Status {
   bool action_needed() const noexcept { return must_register && (!registered || reconfirm_due); }
 };
 
+// All three carry the secret: shown once, never logged, wiped when dropped.
 struct TotpOffer {
   Secret secret_base32;
-  std::string otpauth_uri;  // also secret-bearing; shown once, never logged
-  std::string qr_text;
+  Secret otpauth_uri;
+  Secret qr_text;
 };
 
 struct ContactOffer {

@@ -36,8 +36,10 @@ Step enrol_totp(RegistrationClient& client, Conversation& conv, const std::strin
     return is_fatal(offer.error()) ? Step::fatal : Step::retry_menu;
   }
   conv.info("Scan this QR code with your authenticator app:");
-  conv.info(offer->qr_text);
-  conv.info("Or enter this key by hand: " + std::string(offer->secret_base32.reveal()));
+  conv.info(offer->qr_text.reveal());
+  std::string key_line = "Or enter this key by hand: " + std::string(offer->secret_base32.reveal());
+  conv.info(key_line);
+  secure_wipe(key_line.data(), key_line.size());
   for (int attempt = 0; attempt < kMaxCodeTries; ++attempt) {
     auto code = conv.ask("Code shown by the app: ");
     if (!code) return Step::no_conversation;

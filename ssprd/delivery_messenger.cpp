@@ -4,6 +4,7 @@
 #include "log.hpp"
 
 #include <ctime>
+#include <map>
 #include <unistd.h>
 
 namespace sspr::daemon {
@@ -65,11 +66,13 @@ bool DeliveryMessenger::send_code(MethodType channel, const std::string& destina
                                   const Secret& code, unsigned valid_minutes, std::function<void(bool)> done) {
   const auto& tmpl = channel == MethodType::email ? code_email_ : code_sms_;
   if (!tmpl) return false;
-  auto message = delivery::render_message(*tmpl, {{"code", std::string(code.reveal())},
-                                                  {"minutes", std::to_string(valid_minutes)},
-                                                  {"user", user},
-                                                  {"host", host_},
-                                                  {"purpose", "confirm this address for password reset"}});
+  std::map<std::string, std::string> values = {{"code", std::string(code.reveal())},
+                                                {"minutes", std::to_string(valid_minutes)},
+                                                {"user", user},
+                                                {"host", host_},
+                                                {"purpose", "confirm this address for password reset"}};
+  auto message = delivery::render_message(*tmpl, values);
+  secure_wipe(values["code"].data(), values["code"].size());
   if (!message) return false;
   const bool queued = submit(channel, destination, *message, std::move(done));
   secure_wipe(message->body.data(), message->body.size());
