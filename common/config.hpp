@@ -62,6 +62,7 @@ struct Config {
   // [sms]
   std::string sms_webhook_url;
   std::vector<std::string> sms_headers;
+  std::string sms_headers_file;
   std::string sms_body_template;
   std::string sms_ca_file;
   std::uint32_t sms_timeout_seconds{};

@@ -1,9 +1,12 @@
 #include "delivery_messenger.hpp"
 
 #include "delivery/addresses.hpp"
+#include "handle.hpp"
 #include "log.hpp"
 
 #include <ctime>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <map>
 #include <unistd.h>
 
@@ -15,6 +18,31 @@ std::optional<delivery::MessageTemplate> load(const std::string& dir, const char
   auto t = delivery::load_template(dir + "/" + name, kind, problem);
   if (!t) log_warning("template %s/%s unusable (%s); that kind of message cannot be sent", dir.c_str(), name, problem.c_str());
   return t;
+}
+
+// Secret webhook headers live in a root-only file, not in the world-readable sspr.conf.
+bool read_headers_file(const std::string& path, std::vector<std::string>& headers) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  struct stat st {};
+  if (!fd || ::fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() ||
+      (st.st_mode & 077) != 0 || st.st_size > 16 * 1024) {
+    log_error("[sms] headers_file %s must be a regular file owned by root with mode 0600; SMS is disabled",
+              path.c_str());
+    return false;
+  }
+  std::string text(static_cast<std::size_t>(st.st_size), '\0');
+  if (::read(fd.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) return false;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    auto line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (!line.empty() && line.front() != '#') headers.push_back(std::move(line));
+    start = end + 1;
+  }
+  secure_wipe(text.data(), text.size());
+  return true;
 }
 
 std::string masked(MethodType channel, const std::string& destination) {
@@ -33,6 +61,8 @@ DeliveryMessenger::DeliveryMessenger(const Config& config, sd_event* event) : qu
   mail_.timeout_seconds = config.smtp_timeout_seconds;
   sms_.webhook_url = config.sms_webhook_url;
   sms_.headers = config.sms_headers;
+  if (!config.sms_headers_file.empty() && !read_headers_file(config.sms_headers_file, sms_.headers))
+    sms_.webhook_url.clear();  // refuse to send without the credentials the admin meant to use
   sms_.body_template = config.sms_body_template;
   sms_.ca_file = config.sms_ca_file;
   sms_.timeout_seconds = config.sms_timeout_seconds;

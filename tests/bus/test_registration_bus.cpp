@@ -219,6 +219,7 @@ int group_setup(void**) {
   smtp = &smtp_sink;
   http = &http_sink;
 
+  write_file(tmp.path + "/sms-headers", "# the gateway's key\nAuthorization: Bearer test-token\n", 0600);
   static std::unique_ptr<TestBed> holder = TestBed::create(error);
   if (!holder) return std::fprintf(stderr, "test bed: %s\n", error.c_str()), -1;
   bed = holder.get();
@@ -227,7 +228,7 @@ int group_setup(void**) {
                     "[email]\nfrom = sspr@example.com\nsmtp_url = smtp://localhost:" + std::to_string(smtp->port()) +
                     "\nca_file = " + certs.ca +
                     "\n[sms]\nwebhook_url = http://127.0.0.1:" + std::to_string(http->port()) + "/send\n"
-                    "headers = Authorization: Bearer test-token\n");
+                    "headers = X-Client: sspr-test\nheaders_file = " + tmp.path + "/sms-headers\n");
   if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
   return 0;
 }
@@ -275,7 +276,8 @@ static void test_sms_enrols_with_the_code_from_the_webhook_sink(void**) {
   assert_str(root.begin_contact("carol", "sms", "+4915112345612"), "+49 *** ***12 (5 min)");
   const auto request = newest(*http);
   expect_contains(request.substr(0, 11), "POST /send\n");
-  expect_contains(request, "Authorization: Bearer test-token");
+  expect_contains(request, "Authorization: Bearer test-token");  // from the root-only headers_file
+  expect_contains(request, "X-Client: sspr-test");
   expect_contains(request, R"("to":"+4915112345612")");
   const auto code = code_from_sink(*http);
   assert_str(root.simple("ConfirmContact", {"carol", "sms", code}), "ok");

@@ -22,7 +22,11 @@ check() {  # check NAME EXPECTED ACTUAL
 }
 
 sandbox_setup "$BUILD"
-trap sandbox_teardown EXIT
+trap 'kill "${JOURNAL_PID:-}" 2>/dev/null; sandbox_teardown' EXIT
+# journald's socket, in the sandbox's own /run: ssprd's audit events land in $SANDBOX/journal.
+JOURNAL_PID=$("$BUILD/tests/sspr-test-launch" start "$SANDBOX" "$SANDBOX/journal-sink.log" -- \
+  /usr/bin/python3 "$SSPR_SOURCE_DIR/tests/support/journal_sink.py" /run/systemd/journal/socket "$SANDBOX/journal") \
+  || sandbox_die "journal sink did not start"
 mapfile -t app_env < <(sandbox_pam_app_env)
 sandbox_useradd rita
 echo 'rita:Correct-Horse-42' | chpasswd
@@ -107,8 +111,12 @@ check "sam cannot read rita's registration" "1|Call failed: Access denied" "$rc|
 audit=/var/log/sspr/audit.jsonl
 events=$(sed -n 's/.*"event":"\([a-z_]*\)".*/\1/p' "$audit" | sort | uniq | tr '\n' ' ')
 check "audit events" "method_registered method_removed registration_complete step_up_failed step_up_passed " "$events"
-grep -q -e 'Correct-Horse-42' -e "$first_code" "$audit" "$SANDBOX/ssprd.log" "$record"
-check "no password or code in the audit trail, the log or the record" "1" "$?"
+journal_events=$(grep -a -A2 '^MESSAGE_ID=5c1b7c7a3f2e4d0b9a61e2f0c3d4a10[0-9]$' "$SANDBOX/journal" | sed -n 's/^SSPR_EVENT=//p' | sort -u | tr '\n' ' ')
+check "the same events in the journal, each with its MESSAGE_ID" "method_registered method_removed registration_complete step_up_failed step_up_passed " "$journal_events"
+grep -a -q -x 'MESSAGE_ID=5c1b7c7a3f2e4d0b9a61e2f0c3d4a101' "$SANDBOX/journal"
+check "method_registered has its stable MESSAGE_ID" "0" "$?"
+grep -a -q -e 'Correct-Horse-42' -e "$first_code" "$audit" "$SANDBOX/ssprd.log" "$record" "$SANDBOX/journal"
+check "no password or code in the audit trail, the journal, the log or the record" "1" "$?"
 
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
