@@ -101,7 +101,10 @@ int cmd_status(RegistrationClient& client) {
   std::printf("Registered:     %s (%zu of %u methods required)\n", status->registered ? "yes" : "no",
               reg->methods.size(), reg->methods_required);
   std::printf("Must register:  %s (%s)\n", status->must_register ? "yes" : "no", escape_untrusted(status->reason).c_str());
-  if (status->reconfirm_due) std::printf("Reconfirmation: due now (you will be asked at your next login)\n");
+  if (status->reconfirm_due)
+    std::printf("Reconfirmation: due now (you will be asked at your next login)\n");
+  else if (reg->reconfirm_by_usec != 0)
+    std::printf("Reconfirm by:   %s\n", format_time(reg->reconfirm_by_usec).c_str());
   if (status->action_needed() && status->can_skip)
     std::printf("Grace:          %s\n", grace_sentence(status->skips_left, status->skip_deadline_usec).c_str());
   std::printf("Methods:%s\n", reg->methods.empty() ? "        none" : "");

@@ -81,7 +81,8 @@ Result<Registration> RegistrationClient::registration(const std::string& user) {
   if (sd_bus_message_enter_container(reply.get(), 'a', "s") < 0) return ErrorCode::Internal;
   while ((r = sd_bus_message_read(reply.get(), "s", &type)) > 0) out.offered.emplace_back(type);
   if (r < 0 || sd_bus_message_exit_container(reply.get()) < 0) return ErrorCode::Internal;
-  if (sd_bus_message_read(reply.get(), "u", &out.methods_required) < 0) return ErrorCode::Internal;
+  if (sd_bus_message_read(reply.get(), "ut", &out.methods_required, &out.reconfirm_by_usec) < 0)
+    return ErrorCode::Internal;
   return out;
 }
 

@@ -27,6 +27,7 @@ struct Registration {
   std::vector<RegisteredMethod> methods;
   std::vector<std::string> offered;
   std::uint32_t methods_required = 0;
+  std::uint64_t reconfirm_by_usec = 0;  // 0: never
 };
 
 struct Status {

@@ -113,6 +113,8 @@ Result<RegistrationDetails> Enrollment::details(const UserAccount& user) const {
   RegistrationDetails d;
   d.offered = offered_methods();
   d.methods_required = config_.methods_required;
+  if (config_.reconfirm_days > 0 && loaded.record.last_confirmed > 0)
+    d.reconfirm_by = loaded.record.last_confirmed + static_cast<std::int64_t>(config_.reconfirm_days) * 86400;
   for (auto t : loaded.record.methods()) {
     const auto& times = loaded.record.times(t);
     std::string dest = t == MethodType::email ? loaded.record.email->address
@@ -363,7 +365,7 @@ Result<Done> Enrollment::remove_method(const Caller& caller, const UserAccount& 
   return commit(user, record, type, true, before);
 }
 
-Result<Grace> Enrollment::skip(const UserAccount& user) {
+Result<Grace> Enrollment::skip_registration(const UserAccount& user) {
   auto loaded = store_.load(user.name);
   if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
   auto& record = loaded.record;
@@ -391,6 +393,7 @@ Result<Done> Enrollment::reconfirm(const UserAccount& user) {
 
 Result<Done> Enrollment::step_up(const Caller& caller, const UserAccount& user, std::string_view method,
                                  const Secret& response) {
+  if (method != "totp" && method != "recovery_code" && method != "password") return ErrorCode::InvalidArgument;
   const std::int64_t now = clock_();
   auto& failures = step_up_failures_[user.name];
   std::erase_if(failures, [&](std::int64_t t) { return t + kStepUpFailureWindow <= now; });
@@ -398,14 +401,17 @@ Result<Done> Enrollment::step_up(const Caller& caller, const UserAccount& user, 
   auto loaded = store_.load(user.name);
   if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
   auto& record = loaded.record;
+  // A method the user does not have is simply a failed proof (and counts as one).
   bool ok = false;
-  if (method == "totp" && record.totp) {
-    if (const auto step = check_totp(*record.totp, response)) {
-      record.totp->last_step = *step;  // spent, also for later resets
-      ok = store_.save(user.name, record) == 0;
-    }
-  } else if (method == "recovery_code" && record.has(MethodType::recovery_codes)) {
-    if (const auto canonical = crypto::canonical_recovery_code(response.reveal())) {
+  if (method == "totp") {
+    if (record.totp)
+      if (const auto step = check_totp(*record.totp, response)) {
+        record.totp->last_step = *step;  // spent, also for later resets
+        ok = store_.save(user.name, record) == 0;
+      }
+  } else if (method == "recovery_code") {
+    const auto canonical = crypto::canonical_recovery_code(response.reveal());
+    if (canonical && record.has(MethodType::recovery_codes)) {
       auto& digests = record.recovery_codes->digests;
       const auto it = std::find_if(digests.begin(), digests.end(), [&](const std::string& d) {
         return crypto::digest_matches(d, digest_key_, kRecoveryDomain, *canonical);
@@ -415,10 +421,8 @@ Result<Done> Enrollment::step_up(const Caller& caller, const UserAccount& user, 
         ok = store_.save(user.name, record) == 0;
       }
     }
-  } else if (method == "password") {
-    ok = password_check_ && password_check_(user.name, response);
   } else {
-    return ErrorCode::InvalidArgument;
+    ok = password_check_ && password_check_(user.name, response);
   }
   if (!ok) {
     failures.push_back(now);

@@ -51,6 +51,7 @@ struct RegistrationDetails {
   std::vector<RegisteredMethod> methods;
   std::vector<MethodType> offered;
   std::uint32_t methods_required = 0;
+  std::int64_t reconfirm_by = 0;  // 0: never (not registered, or reconfirm_days = 0)
 };
 
 class Enrollment {
@@ -76,7 +77,7 @@ class Enrollment {
   Result<std::vector<Secret>> regenerate_recovery_codes(const Caller& caller, const UserAccount& user);
   Result<Done> remove_method(const Caller& caller, const UserAccount& user, MethodType type);
 
-  Result<Grace> skip(const UserAccount& user);
+  Result<Grace> skip_registration(const UserAccount& user);
   Result<Done> reconfirm(const UserAccount& user);
 
   // Proves the caller is the user with an already registered TOTP or recovery code, or with

@@ -88,7 +88,8 @@ int method_get_registration(sd_bus_message* m, void* userdata, sd_bus_error* err
     for (auto t : details->offered)
       if ((r = sd_bus_message_append(reply.get(), "s", to_string(t))) < 0) return r;
     if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
-    if ((r = sd_bus_message_append(reply.get(), "u", details->methods_required)) < 0) return r;
+    if ((r = sd_bus_message_append(reply.get(), "ut", details->methods_required, usec(details->reconfirm_by))) < 0)
+      return r;
     return sd_bus_send(nullptr, reply.get(), nullptr);
   });
 }
@@ -219,7 +220,7 @@ int method_skip_registration(sd_bus_message* m, void* userdata, sd_bus_error* er
   return with_target("SkipRegistration", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
     // Skipping is a login decision: only root (pam_sspr) may take it.
     if (c.uid != 0) return set_bus_error(error, ErrorCode::AccessDenied);
-    const auto grace = ctx.enrollment->skip(u);
+    const auto grace = ctx.enrollment->skip_registration(u);
     if (!grace) return set_bus_error(error, grace.error());
     return sd_bus_reply_method_return(m, "ut", grace->skips_left, usec(grace->deadline));
   });

@@ -224,6 +224,7 @@ int group_setup(void**) {
   if (!holder) return std::fprintf(stderr, "test bed: %s\n", error.c_str()), -1;
   bed = holder.get();
   bed->write_config(std::string(kStandardConfig) +
+                    "[questions]\ncustom = Which ship did your grandfather serve on? | What is our team's motto?\n"
                     "[methods]\nsms = yes\n"
                     "[email]\nfrom = sspr@example.com\nsmtp_url = smtp://localhost:" + std::to_string(smtp->port()) +
                     "\nca_file = " + certs.ca +
@@ -313,7 +314,10 @@ static void test_security_questions(void**) {
   assert_str(root.set_questions("frank", {{q1, "Fluffy"}, {"Who am I?", "Nobody at all"}, {q3, "Paris"}}),
              "ERROR io.sspr.reset1.Error.InvalidAnswers");  // not from the pool
   assert_str(root.set_questions("frank", {{q1, "Fluffy"}, {q2, "Bobby"}}), "ERROR io.sspr.reset1.Error.InvalidAnswers");
-  assert_str(root.set_questions("frank", {{q1, "Fluffy-CANARY"}, {q2, "Bobby-CANARY"}, {q3, "Paris-CANARY"}}), "ok");
+  // An admin-defined question from [questions] custom is in the pool.
+  assert_str(root.set_questions("frank", {{q1, "Fluffy-CANARY"}, {q2, "Bobby-CANARY"},
+                                          {"What is our team's motto?", "Paris-CANARY"}}),
+             "ok");
   canaries.insert(canaries.end(), {"Fluffy-CANARY", "fluffy-canary", "Bobby-CANARY", "bobby-canary"});
   assert_str(root.registration("frank"), "questions;");
 }

@@ -74,10 +74,11 @@ feed() {
   # With no terminal, answers are not echoed: the next output follows the prompts on one line.
   last=$(tail -n 1 <<<"$out" | sed -E 's/^((Your choice|Recovery code|Current password|Code shown by the app): )*//')
 }
-out=$(as_rita "$BUILD/cli/sspr" status 2>&1 | sed 's/, registered .*//'); rc=$?
+out=$(as_rita "$BUILD/cli/sspr" status 2>&1 | sed -e 's/, registered .*//' -e 's/^\(Reconfirm by:   \).*/\1DATE/'); rc=$?
 check "sspr status as rita" "0|User:           rita
 Registered:     yes (1 of 1 methods required)
 Must register:  yes (registration is required for all users)
+Reconfirm by:   DATE
 Methods:
   Authenticator app" "$rc|$out"
 

@@ -1,0 +1,183 @@
+// Enrollment logic with the two seams real parts cannot reach in a test: the clock (to let a
+// code expire) and delivery (a recorder instead of SMTP). Everything else is real: the store
+// on disk, the crypto, the audit file.
+#include "cmocka.hpp"
+#include "crypto/totp.hpp"
+#include "enrollment.hpp"
+#include "state_directory.hpp"
+
+#include <sys/stat.h>
+
+using namespace sspr;
+using namespace sspr::daemon;
+
+namespace {
+
+constexpr std::int64_t kStart = 1'800'000'000;
+
+struct Recorder final : Messenger {
+  std::string last_code;
+  std::vector<std::string> notices;
+  bool send_code(MethodType, const std::string&, const std::string&, const Secret& code, unsigned,
+                 std::function<void(bool)> done) override {
+    last_code = std::string(code.reveal());
+    done(true);
+    return true;
+  }
+  void send_notice(MethodType, const std::string& destination, const std::string&, const std::string& event) override {
+    notices.push_back(destination + ": " + event);
+  }
+};
+
+struct World {
+  std::string dir;
+  std::int64_t now = kStart;
+  Config config = Config::defaults();
+  std::unique_ptr<RegistrationStore> store;
+  std::unique_ptr<AuditLog> audit;
+  Recorder messenger;
+  std::unique_ptr<Enrollment> enrollment;
+  UserAccount user{"alice", 1001, 1001, {}};
+  Caller self{1001, ":1.42"};
+};
+
+int setup(void** state) {
+  auto* w = new World;
+  char tmpl[] = "/tmp/sspr-enrollment-test-XXXXXX";
+  w->dir = mkdtemp(tmpl);
+  std::string problem;
+  auto dir = open_state_directory(w->dir + "/state", problem);
+  w->store = std::make_unique<RegistrationStore>(open_private_subdirectory(dir.get(), "registrations", problem));
+  w->audit = AuditLog::open(w->dir + "/audit/audit.jsonl", problem);
+  w->config.mail_from = "sspr@example.com";
+  w->enrollment = std::make_unique<Enrollment>(w->config, *w->store, Secret(std::string(32, 'k')), *w->audit,
+                                               w->messenger, [w] { return w->now; });
+  *state = w;
+  return 0;
+}
+
+int teardown(void** state) {
+  auto* w = static_cast<World*>(*state);
+  std::filesystem::remove_all(w->dir);
+  delete w;
+  return 0;
+}
+
+World& world(void** state) { return *static_cast<World*>(*state); }
+
+template <class T>
+void expect_error(const Result<T>& r, ErrorCode code) {
+  assert_false(r.ok());
+  assert_int_equal(static_cast<int>(r.error()), static_cast<int>(code));
+}
+
+Result<Done> add_email(World& w, const Caller& caller) {
+  auto started = w.enrollment->begin_contact(caller, w.user, MethodType::email, "alice@example.com", [](auto) {});
+  if (!started) return started;
+  return w.enrollment->confirm_contact(caller, w.user, MethodType::email, Secret(w.messenger.last_code));
+}
+
+}  // namespace
+
+static void test_a_sent_code_expires_after_its_lifetime(void** state) {
+  auto& w = world(state);
+  std::string shown;
+  assert_true(w.enrollment
+                  ->begin_contact(w.self, w.user, MethodType::email, "alice@example.com",
+                                  [&](Result<ContactOffer> offer) { shown = offer->masked_destination; })
+                  .ok());
+  assert_str(shown, "a***@e***.com");
+  w.now += 5 * 60;  // exactly the lifetime: no longer valid
+  expect_error(w.enrollment->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code)),
+               ErrorCode::ChallengeExpired);
+  // and it is gone
+  expect_error(w.enrollment->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code)),
+               ErrorCode::NotPermitted);
+}
+
+static void test_a_code_just_inside_its_lifetime_works(void** state) {
+  auto& w = world(state);
+  assert_true(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {}).ok());
+  w.now += 5 * 60 - 1;
+  assert_true(w.enrollment->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code)).ok());
+}
+
+static void test_totp_enrolment_expires_after_ten_minutes(void** state) {
+  auto& w = world(state);
+  auto offer = w.enrollment->begin_totp(w.self, w.user);
+  assert_true(offer.ok());
+  w.now += 10 * 60 + 1;
+  expect_error(w.enrollment->confirm_totp(w.self, w.user, Secret("123456")), ErrorCode::ChallengeExpired);
+}
+
+static void test_cooling_off_applies_to_changes_after_the_first_registration(void** state) {
+  auto& w = world(state);
+  assert_true(add_email(w, Caller{0, ""}).ok());  // first registration (by root, at login)
+  auto details = w.enrollment->details(w.user);
+  assert_int_equal(details->methods[0].usable_from, kStart);
+  w.now += 3600;
+  auto codes = w.enrollment->regenerate_recovery_codes(Caller{0, ""}, w.user);
+  assert_true(codes.ok());
+  details = w.enrollment->details(w.user);
+  assert_int_equal(details->methods.size(), 2);
+  assert_int_equal(details->methods[1].added, kStart + 3600);
+  assert_int_equal(details->methods[1].usable_from, kStart + 3600 + 24 * 3600);
+  // The change was announced to the registered address.
+  assert_int_equal(w.messenger.notices.size(), 1);
+  assert_str(w.messenger.notices[0], "alice@example.com: registered: Recovery codes");
+  assert_int_equal(details->reconfirm_by, kStart + 3600 + 180 * 86400);
+}
+
+static void test_step_up_guesses_are_limited(void** state) {
+  auto& w = world(state);
+  assert_true(add_email(w, Caller{0, ""}).ok());
+  expect_error(w.enrollment->regenerate_recovery_codes(w.self, w.user), ErrorCode::StepUpRequired);
+  for (int i = 0; i < 5; ++i)
+    expect_error(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA")), ErrorCode::BadCode);
+  expect_error(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA")), ErrorCode::RateLimited);
+  w.now += 3600;  // the window has passed
+  expect_error(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA")), ErrorCode::BadCode);
+  expect_error(w.enrollment->step_up(w.self, w.user, "sorcery", Secret("x")), ErrorCode::InvalidArgument);
+}
+
+static void test_sending_codes_is_limited(void** state) {
+  auto& w = world(state);
+  for (int i = 0; i < 5; ++i)
+    assert_true(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {}).ok());
+  expect_error(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {}),
+               ErrorCode::RateLimited);
+  w.now += 10 * 60;
+  assert_true(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {}).ok());
+}
+
+static void test_skip_only_within_grace(void** state) {
+  auto& w = world(state);
+  for (std::uint32_t left : {2u, 1u, 0u}) {
+    auto grace = w.enrollment->skip_registration(w.user);
+    assert_true(grace.ok());
+    assert_int_equal(grace->skips_left, left);
+  }
+  expect_error(w.enrollment->skip_registration(w.user), ErrorCode::NotPermitted);
+}
+
+static void test_methods_not_offered_are_refused(void** state) {
+  auto& w = world(state);
+  expect_error(w.enrollment->begin_contact(w.self, w.user, MethodType::sms, "+4915112345678", [](auto) {}),
+               ErrorCode::MethodNotOffered);  // no webhook configured
+  expect_error(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "not an address", [](auto) {}),
+               ErrorCode::InvalidAddress);
+}
+
+int main() {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup_teardown(test_a_sent_code_expires_after_its_lifetime, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a_code_just_inside_its_lifetime_works, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_totp_enrolment_expires_after_ten_minutes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_cooling_off_applies_to_changes_after_the_first_registration, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_step_up_guesses_are_limited, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_sending_codes_is_limited, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_skip_only_within_grace, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_methods_not_offered_are_refused, setup, teardown),
+  };
+  return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
