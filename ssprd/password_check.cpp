@@ -1,6 +1,7 @@
 #include "password_check.hpp"
 
 #include <crypt.h>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <shadow.h>
@@ -10,10 +11,19 @@ namespace sspr::daemon {
 
 bool verify_local_password(const std::string& user, const Secret& password) noexcept {
   try {
+    // Read /etc/shadow itself rather than asking NSS: this checks local passwords only (the
+    // LDAP backend checks directory passwords with a bind).
+    std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen("/etc/shadow", "re"), std::fclose);
+    if (!file) return false;
     std::vector<char> buffer(16384);
     struct spwd entry {};
     struct spwd* found = nullptr;
-    if (getspnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) return false;
+    while (fgetspent_r(file.get(), &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr)
+      if (user == found->sp_namp) break;
+    if (found == nullptr || user != found->sp_namp) {
+      secure_wipe(buffer.data(), buffer.size());
+      return false;
+    }
     const std::string_view hash = found->sp_pwdp ? found->sp_pwdp : "";
     bool ok = false;
     // "!" and "*" prefixes lock an account; an empty hash is not a password to check against.

@@ -65,5 +65,8 @@ check "ssprd stops cleanly on SIGTERM" "0" "$rc"
 out=$(as_pam_app su -s /bin/sh -c 'echo logged-in' bob 2>&1); rc=$?
 check "su: with ssprd down, bob logs in (fail-open enforcement)" "0|logged-in" "$rc|$out"
 
+if [ "$failures" -ne 0 ] && [ -f "$SANDBOX/ssprd.log" ]; then
+  echo "--- ssprd's log:"; cat "$SANDBOX/ssprd.log"
+fi
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]

@@ -119,5 +119,8 @@ check "method_registered has its stable MESSAGE_ID" "0" "$?"
 grep -a -q -e 'Correct-Horse-42' -e "$first_code" "$audit" "$SANDBOX/ssprd.log" "$record" "$SANDBOX/journal"
 check "no password or code in the audit trail, the journal, the log or the record" "1" "$?"
 
+if [ "$failures" -ne 0 ] && [ -f "$SANDBOX/ssprd.log" ]; then
+  echo "--- ssprd's log:"; cat "$SANDBOX/ssprd.log"
+fi
 echo "$passes passed, $failures failed"
 [ "$failures" -eq 0 ]
