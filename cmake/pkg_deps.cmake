@@ -10,6 +10,7 @@ pkg_check_modules(LIBOATH REQUIRED IMPORTED_TARGET liboath)              # liboa
 pkg_check_modules(LIBQRENCODE REQUIRED IMPORTED_TARGET libqrencode)      # libqrencode-dev
 pkg_check_modules(LIBCURL REQUIRED IMPORTED_TARGET libcurl)              # libcurl4-openssl-dev
 find_library(LIBUNISTRING_LIBRARY NAMES unistring REQUIRED)              # libunistring-dev
+pkg_check_modules(PWQUALITY REQUIRED IMPORTED_TARGET pwquality)          # libpwquality-dev
 
 if(SSPR_BUILD_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)              # libcmocka-dev

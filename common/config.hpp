@@ -66,6 +66,9 @@ struct Config {
   std::string sms_body_template;
   std::string sms_ca_file;
   std::uint32_t sms_timeout_seconds{};
+  // [password]
+  std::string pwquality_config;
+  std::string banned_words_file;
   // [daemon]
   std::string state_directory;
   std::string template_directory;

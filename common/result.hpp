@@ -9,6 +9,9 @@
 
 namespace sspr {
 
+// The value of a Result<Done>: the operation succeeded and has nothing to return.
+struct Done {};
+
 struct Failure {
   ErrorCode code;
 };

@@ -14,8 +14,6 @@
 
 namespace sspr::client {
 
-struct Done {};
-
 struct RegisteredMethod {
   std::string type;
   std::string masked_destination;

@@ -14,6 +14,7 @@ packages=(
   libqrencode-dev         # ssprd: the enrollment QR code, rendered as text
   libcurl4-openssl-dev    # ssprd: SMTP (STARTTLS) and the SMS webhook
   libunistring-dev        # ssprd: Unicode normalisation of security answers
+  libpwquality-dev        # ssprd: the quality check of new passwords
   # tests
   libcmocka-dev           # unit, bus and PAM test programs
   libpam-wrapper libpamtest0-dev   # run PAM stacks from a test directory, libpamtest

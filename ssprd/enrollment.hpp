@@ -19,8 +19,6 @@
 
 namespace sspr::daemon {
 
-struct Done {};
-
 // Who is asking: root (pam_sspr at login, admin tools) is trusted to act for the user; a user
 // acting for itself must step up before changing existing security info.
 struct Caller {

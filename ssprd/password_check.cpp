@@ -1,40 +1,47 @@
 #include "password_check.hpp"
 
 #include <crypt.h>
-#include <cstdio>
-#include <cstring>
+#include <fstream>
 #include <memory>
-#include <shadow.h>
-#include <vector>
+#include <string>
 
 namespace sspr::daemon {
+namespace {
+
+constexpr std::size_t kMaxShadowLine = 4096;
+
+// The hash field of `user`'s line in /etc/shadow, read directly (not through NSS, and not
+// through libc's *spent functions, which ASan's interceptors break): local accounts only.
+std::string shadow_hash_of(const std::string& user) {
+  std::ifstream in("/etc/shadow");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.size() > kMaxShadowLine) continue;
+    const auto colon = line.find(':');
+    if (colon == std::string::npos || line.compare(0, colon, user) != 0 || colon != user.size()) continue;
+    const auto end = line.find(':', colon + 1);
+    std::string hash = line.substr(colon + 1, end == std::string::npos ? std::string::npos : end - colon - 1);
+    secure_wipe(line.data(), line.size());
+    return hash;
+  }
+  return {};
+}
+
+}  // namespace
 
 bool verify_local_password(const std::string& user, const Secret& password) noexcept {
   try {
-    // Read /etc/shadow itself rather than asking NSS: this checks local passwords only (the
-    // LDAP backend checks directory passwords with a bind).
-    std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen("/etc/shadow", "re"), std::fclose);
-    if (!file) return false;
-    std::vector<char> buffer(16384);
-    struct spwd entry {};
-    struct spwd* found = nullptr;
-    while (fgetspent_r(file.get(), &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr)
-      if (user == found->sp_namp) break;
-    if (found == nullptr || user != found->sp_namp) {
-      secure_wipe(buffer.data(), buffer.size());
-      return false;
-    }
-    const std::string_view hash = found->sp_pwdp ? found->sp_pwdp : "";
+    std::string hash = shadow_hash_of(user);
     bool ok = false;
     // "!" and "*" prefixes lock an account; an empty hash is not a password to check against.
     if (!hash.empty() && hash.front() != '!' && hash.front() != '*') {
       auto data = std::make_unique<crypt_data>();
-      const char* computed = crypt_r(password.c_str(), found->sp_pwdp, data.get());
-      ok = computed != nullptr && computed[0] != '*' &&
-           constant_time_equal(std::string_view(computed), hash);
+      // crypt_rn: never returns a "failure token" that could compare equal by accident.
+      const char* computed = crypt_rn(password.c_str(), hash.c_str(), data.get(), sizeof(crypt_data));
+      ok = computed != nullptr && constant_time_equal(std::string_view(computed), hash);
       secure_wipe(data.get(), sizeof(crypt_data));
     }
-    secure_wipe(buffer.data(), buffer.size());
+    secure_wipe(hash.data(), hash.size());
     return ok;
   } catch (...) {
     return false;
