@@ -54,6 +54,11 @@ int run_daemon(const Config& config) {
   if (!records_dir)
     return log_error("state directory %s: %s", config.state_directory.c_str(), problem.c_str()), 1;
 
+  UniqueFd throttle_dir = open_private_subdirectory(state_dir.get(), "throttle", problem);
+  if (!throttle_dir)
+    return log_error("state directory %s: %s", config.state_directory.c_str(), problem.c_str()), 1;
+  throttle::Throttle throttle(std::move(throttle_dir), throttle::Policy{});
+
   RegistrationStore store(std::move(records_dir));
   Manager manager(config, store);
   auto key = crypto::load_or_create_key(state_dir.get(), problem);
@@ -71,7 +76,7 @@ int run_daemon(const Config& config) {
     return log_errno(LOG_ERR, r, "cannot watch signals"), 1;
 
   DeliveryMessenger messenger(manager.config(), event.get());
-  Enrollment enrollment(manager.config(), store, std::move(key.value()), *audit, messenger);
+  Enrollment enrollment(manager.config(), store, std::move(key.value()), *audit, messenger, throttle);
   enrollment.set_password_check(verify_local_password);
   BusContext context{manager, &enrollment, {}};
 

@@ -22,13 +22,7 @@ namespace {
 constexpr std::int64_t kTotpEnrollmentLifetime = 10 * 60;
 constexpr std::int64_t kStepUpLifetime = 10 * 60;
 constexpr std::size_t kMaxPending = 10000;
-// Sending codes is throttled per user: at most this many in the window (Entra: 10 / 10 min).
-constexpr std::size_t kMaxSendsPerWindow = 5;
-constexpr std::int64_t kSendWindow = 10 * 60;
 constexpr unsigned kTotpEnrollmentTries = 5;
-// Step-up guesses (TOTP codes, recovery codes, passwords) per user and hour.
-constexpr std::size_t kMaxStepUpFailures = 5;
-constexpr std::int64_t kStepUpFailureWindow = 60 * 60;
 constexpr const char* kCodeDomain = "contact-confirmation";
 constexpr const char* kRecoveryDomain = "recovery-code";
 
@@ -73,13 +67,14 @@ std::vector<std::pair<MethodType, std::string>> contacts_of(const RegistrationRe
 }  // namespace
 
 Enrollment::Enrollment(const Config& config, RegistrationStore& store, Secret master_key, AuditLog& audit,
-                       Messenger& messenger, Clock clock)
+                       Messenger& messenger, throttle::Throttle& throttle, Clock clock)
     : config_(config),
       store_(store),
       sealing_key_(crypto::derive_subkey(master_key, crypto::KeyPurpose::sealing)),
       digest_key_(crypto::derive_subkey(master_key, crypto::KeyPurpose::digest)),
       audit_(audit),
       messenger_(messenger),
+      throttle_(throttle),
       clock_(std::move(clock)) {}
 
 bool Enrollment::offered(MethodType type) const {
@@ -243,10 +238,10 @@ Result<Done> Enrollment::begin_contact(const Caller& caller, const UserAccount& 
   if (!loaded) return loaded.error();
 
   const std::int64_t now = clock_();
-  auto& sends = sends_[user.name];
-  std::erase_if(sends, [&](std::int64_t t) { return t + kSendWindow <= now; });
-  if (sends.size() >= kMaxSendsPerWindow || pending_contacts_.size() >= kMaxPending) return ErrorCode::RateLimited;
-  sends.push_back(now);
+  // Counted before sending: the message that would exceed the limit is the one refused.
+  if (pending_contacts_.size() >= kMaxPending) return ErrorCode::RateLimited;
+  const auto verdict = throttle_.record(user.name, throttle::Event::delivery());
+  if (!verdict || verdict->blocked) return ErrorCode::RateLimited;
 
   Secret code = crypto::random_digits(config_.code_length);
   PendingContact pending;
@@ -394,10 +389,8 @@ Result<Done> Enrollment::reconfirm(const UserAccount& user) {
 Result<Done> Enrollment::step_up(const Caller& caller, const UserAccount& user, std::string_view method,
                                  const Secret& response) {
   if (method != "totp" && method != "recovery_code" && method != "password") return ErrorCode::InvalidArgument;
-  const std::int64_t now = clock_();
-  auto& failures = step_up_failures_[user.name];
-  std::erase_if(failures, [&](std::int64_t t) { return t + kStepUpFailureWindow <= now; });
-  if (failures.size() >= kMaxStepUpFailures) return ErrorCode::RateLimited;
+  const auto before = throttle_.check(user.name);
+  if (!before || before->blocked) return ErrorCode::RateLimited;
   auto loaded = store_.load(user.name);
   if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
   auto& record = loaded.record;
@@ -425,9 +418,9 @@ Result<Done> Enrollment::step_up(const Caller& caller, const UserAccount& user, 
     ok = password_check_ && password_check_(user.name, response);
   }
   if (!ok) {
-    failures.push_back(now);
+    const auto after = throttle_.record(user.name, throttle::Event::identity_failure());
     audit_.record(AuditEvent::step_up_failed, user.name, {{"method", std::string(method)}});
-    return ErrorCode::BadCode;
+    return after && !after->blocked ? ErrorCode::BadCode : ErrorCode::RateLimited;
   }
   step_ups_[{caller.sender, user.name}] = clock_() + kStepUpLifetime;
   audit_.record(AuditEvent::step_up_passed, user.name, {{"method", std::string(method)}});

@@ -11,6 +11,7 @@
 #include "registration_store.hpp"
 #include "result.hpp"
 #include "secret.hpp"
+#include "throttle/throttle.hpp"
 
 #include <map>
 #include <optional>
@@ -55,7 +56,7 @@ struct RegistrationDetails {
 class Enrollment {
  public:
   Enrollment(const Config& config, RegistrationStore& store, Secret master_key, AuditLog& audit, Messenger& messenger,
-             Clock clock = system_clock_now);
+             throttle::Throttle& throttle, Clock clock = system_clock_now);
 
   std::vector<MethodType> offered_methods() const;
   std::vector<std::string> question_pool() const;
@@ -80,6 +81,7 @@ class Enrollment {
 
   // Proves the caller is the user with an already registered TOTP or recovery code, or with
   // the current password (checked by `password_check`). Valid for this caller for 10 minutes.
+  // Failures are identity failures for the persistent throttle (5 in 24 h block for 24 h).
   Result<Done> step_up(const Caller& caller, const UserAccount& user, std::string_view method, const Secret& response);
   void forget_caller(const std::string& sender);
 
@@ -112,13 +114,12 @@ class Enrollment {
   Secret digest_key_;
   AuditLog& audit_;
   Messenger& messenger_;
+  throttle::Throttle& throttle_;  // persistent: code sends and failed proofs count across restarts
   Clock clock_;
   PasswordCheck password_check_;
   std::map<std::string, PendingTotp> pending_totp_;
   std::map<std::pair<std::string, MethodType>, PendingContact> pending_contacts_;
   std::map<std::pair<std::string, std::string>, std::int64_t> step_ups_;  // (sender, user) -> until
-  std::map<std::string, std::vector<std::int64_t>> sends_;                 // user -> recent send times
-  std::map<std::string, std::vector<std::int64_t>> step_up_failures_;      // user -> recent failures
 };
 
 }  // namespace sspr::daemon

@@ -5,6 +5,7 @@
 #include "crypto/totp.hpp"
 #include "enrollment.hpp"
 #include "state_directory.hpp"
+#include "throttle/throttle.hpp"
 
 #include <sys/stat.h>
 
@@ -36,6 +37,7 @@ struct World {
   std::unique_ptr<RegistrationStore> store;
   std::unique_ptr<AuditLog> audit;
   Recorder messenger;
+  std::unique_ptr<throttle::Throttle> throttle;
   std::unique_ptr<Enrollment> enrollment;
   UserAccount user{"alice", 1001, 1001, {}};
   Caller self{1001, ":1.42"};
@@ -50,8 +52,10 @@ int setup(void** state) {
   w->store = std::make_unique<RegistrationStore>(open_private_subdirectory(dir.get(), "registrations", problem));
   w->audit = AuditLog::open(w->dir + "/audit/audit.jsonl", problem);
   w->config.mail_from = "sspr@example.com";
+  w->throttle = std::make_unique<throttle::Throttle>(open_private_subdirectory(dir.get(), "throttle", problem),
+                                                     throttle::Policy{}, [w] { return w->now; });
   w->enrollment = std::make_unique<Enrollment>(w->config, *w->store, Secret(std::string(32, 'k')), *w->audit,
-                                               w->messenger, [w] { return w->now; });
+                                               w->messenger, *w->throttle, [w] { return w->now; });
   *state = w;
   return 0;
 }
@@ -128,25 +132,37 @@ static void test_cooling_off_applies_to_changes_after_the_first_registration(voi
   assert_int_equal(details->reconfirm_by, kStart + 3600 + 180 * 86400);
 }
 
-static void test_step_up_guesses_are_limited(void** state) {
+static void test_step_up_guesses_are_limited_persistently(void** state) {
   auto& w = world(state);
   assert_true(add_email(w, Caller{0, ""}).ok());
   expect_error(w.enrollment->regenerate_recovery_codes(w.self, w.user), ErrorCode::StepUpRequired);
-  for (int i = 0; i < 5; ++i)
+  // Failed proofs are identity failures: the fifth in 24 hours blocks for 24 hours.
+  for (int i = 0; i < 4; ++i)
     expect_error(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA")), ErrorCode::BadCode);
   expect_error(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA")), ErrorCode::RateLimited);
-  w.now += 3600;  // the window has passed
+  expect_error(w.enrollment->step_up(w.self, w.user, "password", Secret("anything")), ErrorCode::RateLimited);
+  // A restarted daemon (a new Throttle over the same directory) still knows.
+  std::string problem;
+  auto dir = open_state_directory(w.dir + "/state", problem);
+  throttle::Throttle restarted(open_private_subdirectory(dir.get(), "throttle", problem), throttle::Policy{},
+                               [&w] { return w.now; });
+  assert_true(restarted.check("alice")->blocked);
+  w.now += 24 * 3600;
   expect_error(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA")), ErrorCode::BadCode);
   expect_error(w.enrollment->step_up(w.self, w.user, "sorcery", Secret("x")), ErrorCode::InvalidArgument);
 }
 
 static void test_sending_codes_is_limited(void** state) {
   auto& w = world(state);
-  for (int i = 0; i < 5; ++i)
+  // More than 10 messages in 10 minutes block sending for 24 hours (Entra's rule).
+  for (int i = 0; i < 10; ++i)
     assert_true(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {}).ok());
   expect_error(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {}),
                ErrorCode::RateLimited);
   w.now += 10 * 60;
+  expect_error(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {}),
+               ErrorCode::RateLimited);
+  w.now += 24 * 3600;
   assert_true(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {}).ok());
 }
 
@@ -174,7 +190,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_a_code_just_inside_its_lifetime_works, setup, teardown),
       cmocka_unit_test_setup_teardown(test_totp_enrolment_expires_after_ten_minutes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cooling_off_applies_to_changes_after_the_first_registration, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_step_up_guesses_are_limited, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_step_up_guesses_are_limited_persistently, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sending_codes_is_limited, setup, teardown),
       cmocka_unit_test_setup_teardown(test_skip_only_within_grace, setup, teardown),
       cmocka_unit_test_setup_teardown(test_methods_not_offered_are_refused, setup, teardown),
