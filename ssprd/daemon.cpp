@@ -76,7 +76,8 @@ int run_daemon(const Config& config) {
     return log_errno(LOG_ERR, r, "cannot watch signals"), 1;
 
   DeliveryMessenger messenger(manager.config(), event.get());
-  Enrollment enrollment(manager.config(), store, std::move(key.value()), *audit, messenger, throttle);
+  const Verifier verifier(key.value());
+  Enrollment enrollment(manager.config(), store, verifier, *audit, messenger, throttle);
   enrollment.set_password_check(verify_local_password);
   BusContext context{manager, &enrollment, {}};
 

@@ -6,7 +6,6 @@
 #include "crypto/random.hpp"
 #include "crypto/recovery_codes.hpp"
 #include "crypto/sealed.hpp"
-#include "crypto/subkey.hpp"
 #include "crypto/totp.hpp"
 #include "delivery/addresses.hpp"
 #include "log.hpp"
@@ -23,8 +22,6 @@ constexpr std::int64_t kTotpEnrollmentLifetime = 10 * 60;
 constexpr std::int64_t kStepUpLifetime = 10 * 60;
 constexpr std::size_t kMaxPending = 10000;
 constexpr unsigned kTotpEnrollmentTries = 5;
-constexpr const char* kCodeDomain = "contact-confirmation";
-constexpr const char* kRecoveryDomain = "recovery-code";
 
 // The built-in pool, as in Entra ID: questions whose answers a stranger cannot look up easily.
 constexpr const char* kBuiltInQuestions[] = {
@@ -66,12 +63,11 @@ std::vector<std::pair<MethodType, std::string>> contacts_of(const RegistrationRe
 
 }  // namespace
 
-Enrollment::Enrollment(const Config& config, RegistrationStore& store, Secret master_key, AuditLog& audit,
+Enrollment::Enrollment(const Config& config, RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
                        Messenger& messenger, throttle::Throttle& throttle, Clock clock)
     : config_(config),
       store_(store),
-      sealing_key_(crypto::derive_subkey(master_key, crypto::KeyPurpose::sealing)),
-      digest_key_(crypto::derive_subkey(master_key, crypto::KeyPurpose::digest)),
+      verifier_(verifier),
       audit_(audit),
       messenger_(messenger),
       throttle_(throttle),
@@ -188,13 +184,6 @@ Result<TotpOffer> Enrollment::begin_totp(const Caller& caller, const UserAccount
   return offer;
 }
 
-std::optional<std::uint64_t> Enrollment::check_totp(const TotpMethod& method, const Secret& code) const {
-  const auto secret = crypto::unseal(sealing_key_, method.sealed_secret);
-  if (!secret) return std::nullopt;
-  return crypto::verify_totp(*secret, code.reveal(), static_cast<std::time_t>(clock_()), totp_params(method),
-                             method.last_step);
-}
-
 Result<Done> Enrollment::confirm_totp(const Caller& caller, const UserAccount& user, const Secret& code) {
   const auto it = pending_totp_.find(user.name);
   if (it == pending_totp_.end()) return ErrorCode::NotPermitted;
@@ -218,7 +207,7 @@ Result<Done> Enrollment::confirm_totp(const Caller& caller, const UserAccount& u
     }
     return ErrorCode::BadCode;
   }
-  method.sealed_secret = crypto::seal(sealing_key_, it->second.secret.reveal());
+  method.sealed_secret = crypto::seal(verifier_.sealing_key(), it->second.secret.reveal());
   method.last_step = *step;  // the confirming code is spent
   pending_totp_.erase(it);
   auto& record = loaded.value().record;
@@ -246,7 +235,7 @@ Result<Done> Enrollment::begin_contact(const Caller& caller, const UserAccount& 
   Secret code = crypto::random_digits(config_.code_length);
   PendingContact pending;
   pending.address = std::string(address);
-  pending.code_digest = crypto::keyed_digest(digest_key_, kCodeDomain, code);
+  pending.code_digest = verifier_.sent_code_digest(code);
   pending.expires = now + static_cast<std::int64_t>(config_.code_lifetime_minutes) * 60;
   const auto key = std::make_pair(user.name, channel);
   pending_contacts_[key] = pending;  // a new code voids the previous one
@@ -284,7 +273,7 @@ Result<Done> Enrollment::confirm_contact(const Caller& caller, const UserAccount
     pending_contacts_.erase(it);
     return ErrorCode::ChallengeExpired;
   }
-  if (!crypto::digest_matches(it->second.code_digest, digest_key_, kCodeDomain, code)) {
+  if (!verifier_.sent_code_matches(it->second.code_digest, code)) {
     audit_.record(AuditEvent::enrollment_failed, user.name, {{"method", to_string(channel)}, {"reason", "wrong code"}});
     if (++it->second.tries >= config_.code_max_tries) {
       pending_contacts_.erase(it);
@@ -340,7 +329,7 @@ Result<std::vector<Secret>> Enrollment::regenerate_recovery_codes(const Caller& 
   for (const auto& code : codes) {
     const auto canonical = crypto::canonical_recovery_code(code.reveal());
     if (!canonical) return ErrorCode::Internal;
-    method.digests.push_back(crypto::keyed_digest(digest_key_, kRecoveryDomain, *canonical));
+    method.digests.push_back(verifier_.recovery_code_digest(*canonical));
   }
   auto& record = loaded.value().record;
   const auto before = contacts_of(record);
@@ -398,22 +387,13 @@ Result<Done> Enrollment::step_up(const Caller& caller, const UserAccount& user, 
   bool ok = false;
   if (method == "totp") {
     if (record.totp)
-      if (const auto step = check_totp(*record.totp, response)) {
+      if (const auto step = verifier_.totp_step(*record.totp, response, clock_())) {
         record.totp->last_step = *step;  // spent, also for later resets
         ok = store_.save(user.name, record) == 0;
       }
   } else if (method == "recovery_code") {
-    const auto canonical = crypto::canonical_recovery_code(response.reveal());
-    if (canonical && record.has(MethodType::recovery_codes)) {
-      auto& digests = record.recovery_codes->digests;
-      const auto it = std::find_if(digests.begin(), digests.end(), [&](const std::string& d) {
-        return crypto::digest_matches(d, digest_key_, kRecoveryDomain, *canonical);
-      });
-      if (it != digests.end()) {
-        digests.erase(it);  // single use
-        ok = store_.save(user.name, record) == 0;
-      }
-    }
+    if (record.has(MethodType::recovery_codes) && verifier_.consume_recovery_code(*record.recovery_codes, response))
+      ok = store_.save(user.name, record) == 0;  // single use
   } else {
     ok = password_check_ && password_check_(user.name, response);
   }

@@ -12,6 +12,7 @@
 #include "result.hpp"
 #include "secret.hpp"
 #include "throttle/throttle.hpp"
+#include "verifier.hpp"
 
 #include <map>
 #include <optional>
@@ -55,8 +56,8 @@ struct RegistrationDetails {
 
 class Enrollment {
  public:
-  Enrollment(const Config& config, RegistrationStore& store, Secret master_key, AuditLog& audit, Messenger& messenger,
-             throttle::Throttle& throttle, Clock clock = system_clock_now);
+  Enrollment(const Config& config, RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
+             Messenger& messenger, throttle::Throttle& throttle, Clock clock = system_clock_now);
 
   std::vector<MethodType> offered_methods() const;
   std::vector<std::string> question_pool() const;
@@ -106,12 +107,10 @@ class Enrollment {
   Result<Done> commit(const UserAccount& user, RegistrationRecord& record, MethodType changed, bool removed,
                       const std::vector<std::pair<MethodType, std::string>>& notify_before);
   bool offered(MethodType type) const;
-  std::optional<std::uint64_t> check_totp(const TotpMethod& method, const Secret& code) const;
 
   const Config& config_;
   RegistrationStore& store_;
-  Secret sealing_key_;
-  Secret digest_key_;
+  const Verifier& verifier_;
   AuditLog& audit_;
   Messenger& messenger_;
   throttle::Throttle& throttle_;  // persistent: code sends and failed proofs count across restarts
