@@ -38,6 +38,7 @@ struct World {
   std::unique_ptr<AuditLog> audit;
   Recorder messenger;
   std::unique_ptr<throttle::Throttle> throttle;
+  Verifier verifier{Secret(std::string(32, 'k'))};
   std::unique_ptr<Enrollment> enrollment;
   UserAccount user{"alice", 1001, 1001, {}};
   Caller self{1001, ":1.42"};
@@ -54,8 +55,8 @@ int setup(void** state) {
   w->config.mail_from = "sspr@example.com";
   w->throttle = std::make_unique<throttle::Throttle>(open_private_subdirectory(dir.get(), "throttle", problem),
                                                      throttle::Policy{}, [w] { return w->now; });
-  w->enrollment = std::make_unique<Enrollment>(w->config, *w->store, Secret(std::string(32, 'k')), *w->audit,
-                                               w->messenger, *w->throttle, [w] { return w->now; });
+  w->enrollment = std::make_unique<Enrollment>(w->config, *w->store, w->verifier, *w->audit, w->messenger,
+                                               *w->throttle, [w] { return w->now; });
   *state = w;
   return 0;
 }
