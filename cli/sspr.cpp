@@ -2,11 +2,14 @@
 // the system bus as the calling user; ssprd lets a user act only on their own registration.
 #include "errors.hpp"
 #include "registration_client.hpp"
+#include "reset_client.hpp"
 #include "terminal_conversation.hpp"
 #include "text.hpp"
 #include "wizard.hpp"
 
 #include <cstdio>
+#include <pwd.h>
+#include <unistd.h>
 #include <cstring>
 #include <ctime>
 #include <string>
@@ -28,6 +31,7 @@ int usage(FILE* out) {
                "  register               add or replace methods (the same wizard as at login)\n"
                "  remove METHOD          remove a method: totp, email, sms, questions, recovery_codes\n"
                "  recovery-codes         make a new set of recovery codes (the old set stops working)\n"
+               "  reset [USER]           reset a forgotten password by proving registered methods\n"
                "  help                   this text\n");
   return out == stdout ? 0 : 2;
 }
@@ -165,12 +169,75 @@ int cmd_recovery_codes(RegistrationClient& client) {
   return 0;
 }
 
+std::string own_user_name() {
+  if (const passwd* pw = getpwuid(getuid())) return pw->pw_name;
+  return {};
+}
+
+int cmd_reset(const std::string& user) {
+  cli::TerminalConversation conv;
+  auto client = ResetClient::connect(kTimeoutMs);
+  if (!client) return fail(ErrorCode::ServiceUnknown);
+  auto started = client->start(user);
+  if (!started) return fail(started.error());
+  conv.info("Resetting the password of " + user + ". Prove " + std::to_string(started->required) +
+            (started->required == 1 ? " registered method." : " different registered methods."));
+  for (int round = 0; round < 8; ++round) {
+    std::string menu;
+    for (std::size_t i = 0; i < started->methods.size(); ++i)
+      menu += (i ? "\n" : "") + std::string("  ") + std::to_string(i + 1) + ") " +
+              method_display_name(started->methods[i].first);
+    conv.info(menu);
+    auto choice = conv.ask("Your choice: ");
+    if (!choice) return fail(ErrorCode::NoSuchSession);
+    const auto n = parse_uint(trim(*choice));
+    if (!n || *n < 1 || *n > started->methods.size()) {
+      conv.error("Please choose one of the listed options.");
+      continue;
+    }
+    const auto& type = started->methods[*n - 1].first;
+    auto answer = conv.ask(type == "totp" ? "Code shown by the app: " : "Recovery code: ");
+    if (!answer) return fail(ErrorCode::NoSuchSession);
+    auto progress = client->verify(type, Secret(trim(*answer)));
+    if (!progress) {
+      conv.error(error_info(progress.error()).message);
+      if (progress.error() == ErrorCode::BadCode || progress.error() == ErrorCode::NotPermitted) continue;
+      return 1;
+    }
+    if (!progress->verified) continue;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      auto first = conv.ask_secret("New password: ");
+      auto second = first ? conv.ask_secret("Retype the new password: ") : std::nullopt;
+      if (!first || !second) return fail(ErrorCode::NoSuchSession);
+      if (!first->equals(*second)) {
+        conv.error("The passwords do not match.");
+        continue;
+      }
+      std::string reason;
+      auto set = client->set_password(*first, reason);
+      if (set) {
+        conv.info("Your password has been changed.");
+        return 0;
+      }
+      if (set.error() == ErrorCode::LowPasswordQuality) {
+        conv.error(reason.empty() ? std::string(error_info(set.error()).message) : reason);
+        continue;
+      }
+      return fail(set.error());
+    }
+    return 1;
+  }
+  return 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 2) return usage(stderr);
   const std::string command = argv[1];
   if (command == "help" || command == "--help") return usage(stdout);
+  // A reset needs no registration connection: it has its own session.
+  if (command == "reset" && argc <= 3) return cmd_reset(argc == 3 ? argv[2] : own_user_name());
   auto client = RegistrationClient::connect(kTimeoutMs);
   if (!client) return fail(ErrorCode::ServiceUnknown);
   if (command == "status" && argc == 2) return cmd_status(client.value());

@@ -66,6 +66,10 @@ struct Config {
   std::string sms_body_template;
   std::string sms_ca_file;
   std::uint32_t sms_timeout_seconds{};
+  // [reset]
+  std::uint32_t reset_methods_required{};
+  std::vector<std::string> admin_groups;
+  std::string shadow_directory;
   // [password]
   std::string pwquality_config;
   std::string banned_words_file;

@@ -25,6 +25,12 @@ const char* to_string(AuditEvent event) noexcept {
     case AuditEvent::step_up_passed: return "step_up_passed";
     case AuditEvent::step_up_failed: return "step_up_failed";
     case AuditEvent::enrollment_failed: return "enrollment_failed";
+    case AuditEvent::reset_started: return "reset_started";
+    case AuditEvent::reset_step_passed: return "reset_step_passed";
+    case AuditEvent::reset_step_failed: return "reset_step_failed";
+    case AuditEvent::reset_blocked: return "reset_blocked";
+    case AuditEvent::reset_done: return "reset_done";
+    case AuditEvent::reset_failed: return "reset_failed";
   }
   return "unknown";
 }
@@ -39,6 +45,12 @@ const char* message_id(AuditEvent event) noexcept {
     case AuditEvent::step_up_passed: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a106";
     case AuditEvent::step_up_failed: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a107";
     case AuditEvent::enrollment_failed: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a108";
+    case AuditEvent::reset_started: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a109";
+    case AuditEvent::reset_step_passed: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a10a";
+    case AuditEvent::reset_step_failed: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a10b";
+    case AuditEvent::reset_blocked: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a10c";
+    case AuditEvent::reset_done: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a10d";
+    case AuditEvent::reset_failed: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a10e";
   }
   return "00000000000000000000000000000000";
 }

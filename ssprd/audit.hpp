@@ -22,6 +22,12 @@ enum class AuditEvent {
   step_up_passed,
   step_up_failed,
   enrollment_failed,      // a confirmation code or TOTP code was wrong, expired, or tries ran out
+  reset_started,
+  reset_step_passed,
+  reset_step_failed,
+  reset_blocked,
+  reset_done,
+  reset_failed,
 };
 
 const char* to_string(AuditEvent event) noexcept;

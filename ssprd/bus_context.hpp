@@ -4,6 +4,7 @@
 #include "enrollment.hpp"
 #include "handle.hpp"
 #include "manager.hpp"
+#include "reset.hpp"
 
 #include <map>
 #include <string>
@@ -13,8 +14,12 @@ namespace sspr::daemon {
 struct BusContext {
   Manager& manager;
   Enrollment* enrollment = nullptr;  // null only for --bus-introspect
-  // Callers holding a step-up, watched so their grant dies with their connection.
+  ResetService* reset = nullptr;     // null only for --bus-introspect
+  // Callers holding a step-up or a reset session, watched so both die with their connection.
   std::map<std::string, TrackPtr> tracked_callers;
 };
+
+// Starts watching the sender of `m` (once per unique name).
+void track_caller(BusContext& ctx, sd_bus_message* m, const std::string& sender);
 
 }  // namespace sspr::daemon

@@ -11,6 +11,8 @@
 #include "delivery_messenger.hpp"
 #include "enrollment.hpp"
 #include "password_check.hpp"
+#include "reset.hpp"
+#include "reset_bus.hpp"
 #include "state_directory.hpp"
 
 #include <csignal>
@@ -79,7 +81,10 @@ int run_daemon(const Config& config) {
   const Verifier verifier(key.value());
   Enrollment enrollment(manager.config(), store, verifier, *audit, messenger, throttle);
   enrollment.set_password_check(verify_local_password);
-  BusContext context{manager, &enrollment, {}};
+  // Hashing and the shadow write take time and locks: one worker, off the event loop.
+  delivery::DeliveryQueue password_worker(event.get(), 1, 16);
+  ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker);
+  BusContext context{manager, &enrollment, &reset, {}};
 
   sd_bus* raw_bus = nullptr;
   r = sd_bus_open_system_with_description(&raw_bus, "ssprd");
@@ -91,6 +96,10 @@ int run_daemon(const Config& config) {
   if ((r = add_manager_object(bus.get(), context, &raw_slot)) < 0)
     return log_errno(LOG_ERR, r, "cannot register the Manager object"), 1;
   SlotPtr manager_slot(raw_slot);
+  raw_slot = nullptr;
+  if ((r = add_session_objects(bus.get(), context, &raw_slot)) < 0)
+    return log_errno(LOG_ERR, r, "cannot register the reset session objects"), 1;
+  SlotPtr session_slot(raw_slot);
 
   if ((r = sd_bus_attach_event(bus.get(), event.get(), SD_EVENT_PRIORITY_NORMAL)) < 0)
     return log_errno(LOG_ERR, r, "cannot attach the bus to the event loop"), 1;

@@ -44,19 +44,20 @@ int reply_done(sd_bus_message* m, sd_bus_error* error, const Result<Done>& resul
   return sd_bus_reply_method_return(m, "");
 }
 
-// A step-up dies with the connection that earned it.
+}  // namespace
+
+// A step-up, and a reset session, die with the connection that earned them.
 void track_caller(BusContext& ctx, sd_bus_message* m, const std::string& sender) {
   if (sender.empty() || ctx.tracked_callers.count(sender) != 0) return;
   sd_bus_track* track = nullptr;
   auto on_gone = [](sd_bus_track* t, void* userdata) noexcept -> int {
     auto* c = static_cast<BusContext*>(userdata);
-    const char* name = sd_bus_track_first(t);
-    (void)name;
-    // The track holds one name; find it by pointer and forget that caller.
     for (auto it = c->tracked_callers.begin(); it != c->tracked_callers.end(); ++it) {
       if (it->second.get() == t) {
-        c->enrollment->forget_caller(it->first);
+        const std::string name = it->first;
         c->tracked_callers.erase(it);  // drops the last reference to `t`
+        if (c->enrollment) c->enrollment->forget_caller(name);
+        if (c->reset) c->reset->forget_owner(name);
         break;
       }
     }
@@ -67,8 +68,6 @@ void track_caller(BusContext& ctx, sd_bus_message* m, const std::string& sender)
   if (sd_bus_track_add_sender(track, m) < 0) return;
   ctx.tracked_callers.emplace(sender, std::move(owned));
 }
-
-}  // namespace
 
 int method_get_registration(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("GetRegistration", m, userdata, error, [&](BusContext& ctx, const Caller&, const UserAccount& u) {

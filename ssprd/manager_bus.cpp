@@ -4,6 +4,7 @@
 #include "bus_names.hpp"
 #include "bus_util.hpp"
 #include "enrollment_bus.hpp"
+#include "reset_bus.hpp"
 #include "text.hpp"
 
 namespace sspr::daemon {
@@ -80,6 +81,10 @@ const sd_bus_vtable kManagerVtable[] = {
                             method_confirm_registration, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("StepUp", SD_BUS_ARGS("s", user_name, "s", method, "s", response), SD_BUS_NO_RESULT,
                             method_step_up, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    // Anyone may start a reset for any user name: the registered methods are the proof.
+    SD_BUS_METHOD_WITH_ARGS("StartReset", SD_BUS_ARGS("s", user_name),
+                            SD_BUS_RESULT("o", session, "a(ss)", methods, "u", methods_required), method_start_reset,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     // Root only: a skip is a login decision taken by pam_sspr.
     SD_BUS_METHOD_WITH_ARGS("SkipRegistration", SD_BUS_ARGS("s", user_name),
                             SD_BUS_RESULT("u", skips_left, "t", skip_deadline_usec), method_skip_registration, 0),

@@ -31,15 +31,19 @@ for policy in root.iter("policy"):
             problems.append(f"owns a foreign name {attrs['own']}")
         if any(k.startswith("send_") for k in attrs) and attrs.get("send_destination") != name:
             problems.append(f"send rule without our destination: {attrs}")
-        if not is_root and attrs.get("send_interface") == f"{name}.Manager" and "send_member" not in attrs:
+        if not is_root and attrs.get("send_interface", "").startswith(f"{name}.") and "send_member" not in attrs:
             problems.append("unprivileged rule allows the whole Manager interface")
 allowed = {r.get("send_member") for p in root.iter("policy") if p.get("context") == "default"
            for r in p if r.get("send_interface") == f"{name}.Manager"}
 expected = {"GetRegistrationStatus", "GetRegistration", "BeginTotp", "ConfirmTotp", "BeginContact",
             "ConfirmContact", "GetSecurityQuestions", "SetSecurityQuestions", "RegenerateRecoveryCodes",
-            "RemoveMethod", "ConfirmRegistration", "StepUp"}  # never SkipRegistration: root only
+            "RemoveMethod", "ConfirmRegistration", "StepUp", "StartReset"}  # never SkipRegistration: root only
 if allowed != expected:
     problems.append(f"unprivileged Manager methods are {allowed}")
+session = {r.get("send_member") for p in root.iter("policy") if p.get("context") == "default"
+           for r in p if r.get("send_interface") == f"{name}.Session"}
+if session != {"Verify", "SetPassword", "Cancel"}:
+    problems.append(f"unprivileged Session methods are {session}")
 if problems:
     print("FAIL: " + "; ".join(problems)); sys.exit(1)
 print("bus policy: ok")

@@ -1,0 +1,103 @@
+#include "reset_client.hpp"
+
+#include "bus_connection.hpp"
+#include "bus_names.hpp"
+#include "errors.hpp"
+
+namespace sspr::client {
+namespace {
+
+constexpr const char* kSessionInterface = "io.sspr.reset1.Session";
+// Setting the password hashes and takes the shadow locks (bounded in ssprd).
+constexpr std::uint64_t kWriteTimeoutUsec = 60u * 1000000u;
+
+ErrorCode code_of(const BusError& error, int r) {
+  if (error.is_set()) {
+    if (const ErrorInfo* info = error_by_bus_name(error.name())) return info->code;
+    // The session object is gone (expired, or never ours).
+    if (std::string_view(error.name()) == "org.freedesktop.DBus.Error.UnknownObject") return ErrorCode::NoSuchSession;
+    return ErrorCode::Internal;
+  }
+  return r == -ETIMEDOUT ? ErrorCode::Timeout : ErrorCode::ServiceUnknown;
+}
+
+}  // namespace
+
+Result<ResetClient> ResetClient::connect(std::uint64_t timeout_ms) {
+  BusPtr bus;
+  if (open_system_bus(timeout_ms * 1000u, bus) < 0) return ErrorCode::ServiceUnknown;
+  return ResetClient(std::move(bus), timeout_ms * 1000u);
+}
+
+Result<ResetStart> ResetClient::start(const std::string& user) {
+  BusError error;
+  sd_bus_message* raw = nullptr;
+  int r = sd_bus_call_method(bus_.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, "StartReset",
+                             error.get(), &raw, "s", user.c_str());
+  MessagePtr reply(raw);
+  if (r < 0) return code_of(error, r);
+  ResetStart out;
+  const char* path = nullptr;
+  if (sd_bus_message_read(reply.get(), "o", &path) < 0) return ErrorCode::Internal;
+  out.session_path = path;
+  if (sd_bus_message_enter_container(reply.get(), 'a', "(ss)") < 0) return ErrorCode::Internal;
+  const char *type = nullptr, *masked = nullptr;
+  while ((r = sd_bus_message_read(reply.get(), "(ss)", &type, &masked)) > 0) out.methods.emplace_back(type, masked);
+  if (r < 0 || sd_bus_message_exit_container(reply.get()) < 0 || sd_bus_message_read(reply.get(), "u", &out.required) < 0)
+    return ErrorCode::Internal;
+  session_path_ = out.session_path;
+  return out;
+}
+
+Result<ResetProgress> ResetClient::verify(const std::string& method, const Secret& response) {
+  sd_bus_message* raw = nullptr;
+  if (sd_bus_message_new_method_call(bus_.get(), &raw, bus::kServiceName, session_path_.c_str(), kSessionInterface,
+                                     "Verify") < 0)
+    return ErrorCode::Internal;
+  MessagePtr request(raw);
+  if (sd_bus_message_sensitive(request.get()) < 0 ||
+      sd_bus_message_append(request.get(), "ss", method.c_str(), response.c_str()) < 0)
+    return ErrorCode::Internal;
+  BusError error;
+  raw = nullptr;
+  const int r = sd_bus_call(bus_.get(), request.get(), timeout_usec_, error.get(), &raw);
+  MessagePtr reply(raw);
+  if (r < 0) return code_of(error, r);
+  int verified = 0;
+  ResetProgress progress;
+  if (sd_bus_message_read(reply.get(), "bu", &verified, &progress.remaining) < 0) return ErrorCode::Internal;
+  progress.verified = verified;
+  return progress;
+}
+
+Result<Done> ResetClient::set_password(const Secret& password, std::string& reason) {
+  sd_bus_message* raw = nullptr;
+  if (sd_bus_message_new_method_call(bus_.get(), &raw, bus::kServiceName, session_path_.c_str(), kSessionInterface,
+                                     "SetPassword") < 0)
+    return ErrorCode::Internal;
+  MessagePtr request(raw);
+  if (sd_bus_message_sensitive(request.get()) < 0 || sd_bus_message_append(request.get(), "s", password.c_str()) < 0)
+    return ErrorCode::Internal;
+  BusError error;
+  raw = nullptr;
+  const int r = sd_bus_call(bus_.get(), request.get(), kWriteTimeoutUsec, error.get(), &raw);
+  MessagePtr reply(raw);
+  if (r < 0) {
+    const auto code = code_of(error, r);
+    if (code == ErrorCode::LowPasswordQuality) reason = error.message();
+    return code;
+  }
+  return Done{};
+}
+
+Result<Done> ResetClient::cancel() {
+  BusError error;
+  sd_bus_message* raw = nullptr;
+  const int r = sd_bus_call_method(bus_.get(), bus::kServiceName, session_path_.c_str(), kSessionInterface, "Cancel",
+                                   error.get(), &raw, "");
+  MessagePtr reply(raw);
+  if (r < 0) return code_of(error, r);
+  return Done{};
+}
+
+}  // namespace sspr::client

@@ -1,0 +1,43 @@
+// Typed stubs for password reset: Manager.StartReset and the Session object it returns. The
+// session belongs to this connection, so one ResetClient carries one reset from start to end.
+#pragma once
+
+#include "handle.hpp"
+#include "result.hpp"
+#include "secret.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace sspr::client {
+
+struct ResetStart {
+  std::string session_path;
+  std::vector<std::pair<std::string, std::string>> methods;  // type, masked destination
+  std::uint32_t required = 1;
+};
+
+struct ResetProgress {
+  bool verified = false;
+  std::uint32_t remaining = 0;
+};
+
+class ResetClient {
+ public:
+  static Result<ResetClient> connect(std::uint64_t timeout_ms);
+
+  Result<ResetStart> start(const std::string& user);
+  Result<ResetProgress> verify(const std::string& method, const Secret& response);
+  // On LowPasswordQuality, `reason` says why (the session stays usable).
+  Result<Done> set_password(const Secret& password, std::string& reason);
+  Result<Done> cancel();
+
+ private:
+  ResetClient(BusPtr bus, std::uint64_t timeout_usec) : bus_(std::move(bus)), timeout_usec_(timeout_usec) {}
+  BusPtr bus_;
+  std::uint64_t timeout_usec_;
+  std::string session_path_;
+};
+
+}  // namespace sspr::client

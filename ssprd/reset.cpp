@@ -1,0 +1,215 @@
+#include "reset.hpp"
+
+#include "backend/login_defs.hpp"
+#include "backend/password_hash.hpp"
+#include "backend/shadow_file.hpp"
+#include "errors.hpp"
+#include "log.hpp"
+#include "password_quality.hpp"
+#include "user_name.hpp"
+
+#include <algorithm>
+#include <sodium.h>
+
+namespace sspr::daemon {
+namespace {
+
+constexpr std::size_t kMaxSessions = 1000;
+constexpr auto kShadowLockWait = std::chrono::milliseconds(5000);
+
+std::string random_id() {
+  unsigned char bytes[16];
+  randombytes_buf(bytes, sizeof bytes);
+  char hex[sizeof bytes * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
+  return hex;
+}
+
+std::optional<throttle::Method> throttle_method(MethodType t) {
+  return throttle::method_from_string(to_string(t));
+}
+
+bool in_any_group(const UserAccount& account, const std::vector<std::string>& groups) {
+  return std::any_of(account.groups.begin(), account.groups.end(), [&](const std::string& g) {
+    return std::find(groups.begin(), groups.end(), g) != groups.end();
+  });
+}
+
+}  // namespace
+
+ResetService::ResetService(const Config& config, RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
+                           throttle::Throttle& throttle, delivery::DeliveryQueue& worker, UserLookup by_name,
+                           Clock clock)
+    : config_(config),
+      store_(store),
+      verifier_(verifier),
+      audit_(audit),
+      throttle_(throttle),
+      worker_(worker),
+      by_name_(std::move(by_name)),
+      clock_(std::move(clock)) {}
+
+Result<StartedReset> ResetService::start(const std::string& owner, std::string_view user) {
+  if (!valid_user_name(user)) return ErrorCode::InvalidUserName;
+  if (sessions_.size() >= kMaxSessions) return ErrorCode::RateLimited;
+  const std::int64_t now = clock_();
+  const auto account = by_name_(user);
+  const std::string name(user);
+
+  unsigned required = config_.reset_methods_required;
+  std::vector<MethodType> usable;
+  if (account) {
+    const auto verdict = throttle_.check(account->name);
+    if (!verdict || verdict->blocked) {
+      audit_.record(AuditEvent::reset_blocked, account->name, {{"reason", verdict ? verdict->reason : "throttle"}});
+      return ErrorCode::RateLimited;
+    }
+    // Members of admin groups always prove two methods (Entra's administrator policy).
+    if (in_any_group(*account, config_.admin_groups)) required = 2;
+    const auto loaded = store_.load(account->name);
+    if (loaded.state == RecordState::present)
+      for (auto t : loaded.record.methods()) {
+        // This release verifies authenticator apps and recovery codes; a method still in its
+        // cooling-off period does not count.
+        if (t != MethodType::totp && t != MethodType::recovery_codes) continue;
+        if (loaded.record.times(t).usable_from > now) continue;
+        usable.push_back(t);
+      }
+  }
+
+  StartedReset started;
+  started.id = random_id();
+  started.required = required;
+  const bool real = account && !usable.empty();
+  if (real)
+    for (auto t : usable) started.methods.push_back({t, {}});
+  else
+    started.methods.push_back({MethodType::totp, {}});  // a decoy: the same shape as a real one
+  auto entry = std::make_unique<Entry>(Entry{owner, real, ResetSession(name, real ? usable : std::vector<MethodType>{},
+                                                                        required, now)});
+  sessions_.emplace(started.id, std::move(entry));
+  audit_.record(AuditEvent::reset_started, name, {{"methods_required", std::to_string(required)}});
+  return started;
+}
+
+ResetService::Entry* ResetService::find(const std::string& id, const std::string& owner) {
+  const auto it = sessions_.find(id);
+  if (it == sessions_.end() || it->second->owner != owner) return nullptr;
+  return it->second.get();
+}
+
+bool ResetService::exists(const std::string& id, const std::string& owner) const {
+  const auto it = sessions_.find(id);
+  return it != sessions_.end() && it->second->owner == owner;
+}
+
+Result<VerifyOutcome> ResetService::verify(const std::string& id, const std::string& owner, std::string_view method,
+                                           const Secret& response) {
+  Entry* entry = find(id, owner);
+  if (entry == nullptr) return ErrorCode::NoSuchSession;
+  auto& session = entry->session;
+  const std::int64_t now = clock_();
+  const auto type = method_type_from_string(method);
+  if (!type) return ErrorCode::InvalidArgument;
+  if (auto admitted = session.admit(SessionCall::verify, now); !admitted) {
+    if (admitted.error() == ErrorCode::NoSuchSession) sessions_.erase(id);
+    return admitted.error();
+  }
+  // A decoy answers like a real session whose code was wrong.
+  if (!entry->real) return ErrorCode::BadCode;
+  if (auto admitted = session.admit_method(SessionCall::verify, *type, now); !admitted) return admitted.error();
+
+  const auto& user = session.user();
+  const auto counted = throttle_.record(user, throttle::Event::validation());
+  if (!counted || counted->blocked) {
+    audit_.record(AuditEvent::reset_blocked, user, {{"reason", counted ? counted->reason : "throttle"}});
+    return ErrorCode::RateLimited;
+  }
+  auto loaded = store_.load(user);
+  bool ok = false;
+  if (loaded.state == RecordState::present) {
+    auto& record = loaded.record;
+    if (*type == MethodType::totp && record.totp) {
+      if (const auto step = verifier_.totp_step(*record.totp, response, now)) {
+        record.totp->last_step = *step;  // this code is spent
+        ok = store_.save(user, record) == 0;
+      }
+    } else if (*type == MethodType::recovery_codes && record.recovery_codes) {
+      ok = verifier_.consume_recovery_code(*record.recovery_codes, response) && store_.save(user, record) == 0;
+    }
+  }
+  const auto tm = throttle_method(*type);
+  if (!ok) {
+    auto after = throttle_.record(user, throttle::Event::identity_failure());
+    if (tm) (void)throttle_.record(user, throttle::Event::method_failure(*tm));
+    audit_.record(AuditEvent::reset_step_failed, user, {{"method", to_string(*type)}});
+    return after && !after->blocked ? ErrorCode::BadCode : ErrorCode::RateLimited;
+  }
+  if (tm) (void)throttle_.record(user, throttle::Event::method_succeeded(*tm));
+  session.method_proven(*type);
+  audit_.record(AuditEvent::reset_step_passed, user, {{"method", to_string(*type)}});
+  const auto proven = static_cast<unsigned>(session.proven().size());
+  return VerifyOutcome{session.state() == SessionState::verified,
+                       session.required() > proven ? session.required() - proven : 0};
+}
+
+Result<Done> ResetService::set_password(const std::string& id, const std::string& owner, Secret new_password,
+                                        std::string& reason, std::function<void(Result<Done>)> done) {
+  Entry* entry = find(id, owner);
+  if (entry == nullptr) return ErrorCode::NoSuchSession;
+  auto& session = entry->session;
+  if (auto admitted = session.admit(SessionCall::set_password, clock_()); !admitted) return admitted.error();
+  const std::string user = session.user();
+
+  const auto verdict = check_password_quality(new_password, user, nullptr,
+                                              {config_.pwquality_config, config_.banned_words_file});
+  if (!verdict.ok) {
+    reason = verdict.reason;  // the user may try another password in the same session
+    return ErrorCode::LowPasswordQuality;
+  }
+  // From here on the session is spent, whatever the write does: SetPassword happens once.
+  session.finish(false);
+  auto password = std::make_shared<Secret>(std::move(new_password));
+  const std::string shadow_dir = config_.shadow_directory;
+  const std::int64_t today = clock_() / 86400;
+  auto job = [password, user, shadow_dir, today]() -> delivery::DeliveryResult {
+    const auto defs = backend::read_login_defs();
+    auto hash = backend::hash_password(*password, defs.policy);
+    password->clear();
+    if (!hash) return {false, std::string(error_info(hash.error()).bus_name)};
+    backend::ShadowPaths paths;
+    paths.dir = shadow_dir;
+    const auto written = backend::set_password_hash(paths, user, hash.value(), today, kShadowLockWait);
+    if (!written) return {false, std::string(error_info(written.error()).bus_name)};
+    return {true, {}};
+  };
+  const bool queued = worker_.submit(job, [this, id, user, done = std::move(done)](delivery::DeliveryResult result) {
+    if (result.ok) {
+      if (auto it = sessions_.find(id); it != sessions_.end()) it->second->session.finish(true);
+      (void)throttle_.record(user, throttle::Event::reset_succeeded());
+      audit_.record(AuditEvent::reset_done, user);
+      done(Done{});
+      return;
+    }
+    const ErrorInfo* info = error_by_bus_name(result.error);
+    audit_.record(AuditEvent::reset_failed, user, {{"reason", result.error}});
+    log_error("password reset of %s failed: %s", user.c_str(), result.error.c_str());
+    done(info ? info->code : ErrorCode::Internal);
+  });
+  if (!queued) return ErrorCode::RateLimited;
+  return Done{};
+}
+
+Result<Done> ResetService::cancel(const std::string& id, const std::string& owner) {
+  Entry* entry = find(id, owner);
+  if (entry == nullptr) return ErrorCode::NoSuchSession;
+  if (auto admitted = entry->session.admit(SessionCall::cancel, clock_()); !admitted) return admitted.error();
+  entry->session.cancel();
+  return Done{};
+}
+
+void ResetService::forget_owner(const std::string& owner) {
+  std::erase_if(sessions_, [&](const auto& kv) { return kv.second->owner == owner; });
+}
+
+}  // namespace sspr::daemon

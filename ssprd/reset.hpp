@@ -1,0 +1,81 @@
+// Password reset: sessions in which a user proves registered methods and then sets a new
+// password, once. Each session belongs to the bus connection that started it. No sd-bus in
+// here (reset_bus.cpp is the glue); the slow part (hashing, the shadow write) runs on a worker.
+#pragma once
+
+#include "accounts.hpp"
+#include "audit.hpp"
+#include "config.hpp"
+#include "delivery/queue.hpp"
+#include "manager.hpp"
+#include "registration_store.hpp"
+#include "reset_session.hpp"
+#include "result.hpp"
+#include "throttle/throttle.hpp"
+#include "verifier.hpp"
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace sspr::daemon {
+
+struct OfferedMethod {
+  MethodType type;
+  std::string masked_destination;
+};
+
+struct StartedReset {
+  std::string id;  // 128 random bits, hex
+  std::vector<OfferedMethod> methods;
+  unsigned required = 1;
+};
+
+struct VerifyOutcome {
+  bool verified = false;  // enough methods proven: SetPassword may follow
+  unsigned remaining = 0;
+};
+
+class ResetService {
+ public:
+  ResetService(const Config& config, RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
+               throttle::Throttle& throttle, delivery::DeliveryQueue& worker, UserLookup by_name = lookup_user_by_name,
+               Clock clock = system_clock_now);
+
+  // Anyone may start a reset for a user name; what proves the right to finish it are the
+  // methods. A name that is unknown or has nothing registered gets a session that looks the
+  // same (one authenticator app) and can never verify.
+  Result<StartedReset> start(const std::string& owner, std::string_view user);
+  bool exists(const std::string& id, const std::string& owner) const;
+  Result<VerifyOutcome> verify(const std::string& id, const std::string& owner, std::string_view method,
+                               const Secret& response);
+  // Checks quality at once (a refusal leaves the session usable, with the reason in
+  // `reason`); then hashes and writes on the worker and calls `done` on the event loop.
+  Result<Done> set_password(const std::string& id, const std::string& owner, Secret new_password,
+                            std::string& reason, std::function<void(Result<Done>)> done);
+  Result<Done> cancel(const std::string& id, const std::string& owner);
+  void forget_owner(const std::string& owner);
+  std::size_t session_count() const noexcept { return sessions_.size(); }
+
+ private:
+  struct Entry {
+    std::string owner;
+    bool real = false;  // false: the decoy session of an unknown or unregistered user
+    ResetSession session;
+  };
+  Entry* find(const std::string& id, const std::string& owner);
+
+  const Config& config_;
+  RegistrationStore& store_;
+  const Verifier& verifier_;
+  AuditLog& audit_;
+  throttle::Throttle& throttle_;
+  delivery::DeliveryQueue& worker_;
+  UserLookup by_name_;
+  Clock clock_;
+  std::map<std::string, std::unique_ptr<Entry>> sessions_;
+};
+
+}  // namespace sspr::daemon

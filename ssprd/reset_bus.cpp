@@ -1,0 +1,139 @@
+#include "reset_bus.hpp"
+
+#include "bus_util.hpp"
+
+#include <memory>
+
+namespace sspr::daemon {
+namespace {
+
+constexpr std::size_t kMaxArgument = 512;
+
+std::string sender_of(sd_bus_message* m) {
+  const char* s = sd_bus_message_get_sender(m);
+  return s ? s : "";
+}
+
+// The session id of a path under kSessionPathPrefix, or empty.
+std::string session_id(const char* path) {
+  char* id = nullptr;
+  if (sd_bus_path_decode(path, kSessionPathPrefix, &id) <= 0 || id == nullptr) return {};
+  std::string out(id);
+  free(id);
+  return out;
+}
+
+// A session is visible only to the connection that started it: to anybody else the object
+// does not exist (org.freedesktop.DBus.Error.UnknownObject), so ids cannot be probed either.
+int find_session(sd_bus* bus, const char* path, const char*, void* userdata, void** found, sd_bus_error*) noexcept {
+  try {
+    auto& ctx = *static_cast<BusContext*>(userdata);
+    sd_bus_message* current = sd_bus_get_current_message(bus);
+    if (current == nullptr || ctx.reset == nullptr) return 0;
+    const auto id = session_id(path);
+    if (id.empty() || !ctx.reset->exists(id, sender_of(current))) return 0;
+    *found = &ctx;
+    return 1;
+  } catch (...) {
+    return 0;
+  }
+}
+
+int method_verify(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return guard_bus_call("Verify", error, [&]() -> int {
+    auto& ctx = *static_cast<BusContext*>(userdata);
+    const char *method = nullptr, *response = nullptr;
+    int r = sd_bus_message_read(m, "ss", &method, &response);
+    if (r < 0) return r;
+    if (std::string_view(method).size() > kMaxArgument || std::string_view(response).size() > kMaxArgument)
+      return set_bus_error(error, ErrorCode::InvalidArgument);
+    const auto outcome =
+        ctx.reset->verify(session_id(sd_bus_message_get_path(m)), sender_of(m), method, Secret(response));
+    if (!outcome) return set_bus_error(error, outcome.error());
+    return sd_bus_reply_method_return(m, "bu", outcome->verified, outcome->remaining);
+  });
+}
+
+int method_set_password(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return guard_bus_call("SetPassword", error, [&]() -> int {
+    auto& ctx = *static_cast<BusContext*>(userdata);
+    const char* password = nullptr;
+    int r = sd_bus_message_read(m, "s", &password);
+    if (r < 0) return r;
+    if (std::string_view(password).size() > kMaxArgument) return set_bus_error(error, ErrorCode::LowPasswordQuality);
+    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
+    std::string reason;
+    const auto started = ctx.reset->set_password(
+        session_id(sd_bus_message_get_path(m)), sender_of(m), Secret(password), reason, [call](Result<Done> done) {
+          if (done) {
+            sd_bus_reply_method_return(call.get(), "");
+          } else {
+            const auto& info = error_info(done.error());
+            sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s", info.message.data());
+          }
+        });
+    if (!started) {
+      // A refused password says exactly why, so the user can choose another.
+      if (started.error() == ErrorCode::LowPasswordQuality && !reason.empty())
+        return sd_bus_error_set(error, error_info(ErrorCode::LowPasswordQuality).bus_name.data(), reason.c_str());
+      return set_bus_error(error, started.error());
+    }
+    return 1;  // replied when the write is done
+  });
+}
+
+int method_cancel(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return guard_bus_call("Cancel", error, [&]() -> int {
+    auto& ctx = *static_cast<BusContext*>(userdata);
+    const auto done = ctx.reset->cancel(session_id(sd_bus_message_get_path(m)), sender_of(m));
+    if (!done) return set_bus_error(error, done.error());
+    return sd_bus_reply_method_return(m, "");
+  });
+}
+
+}  // namespace
+
+int method_start_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return guard_bus_call("StartReset", error, [&]() -> int {
+    auto& ctx = *static_cast<BusContext*>(userdata);
+    const char* user = nullptr;
+    int r = sd_bus_message_read(m, "s", &user);
+    if (r < 0) return r;
+    if (std::string_view(user).size() > kMaxArgument) return set_bus_error(error, ErrorCode::InvalidUserName);
+    const std::string sender = sender_of(m);
+    const auto started = ctx.reset->start(sender, user);
+    if (!started) return set_bus_error(error, started.error());
+    track_caller(ctx, m, sender);  // the session dies with this connection
+    char* raw_path = nullptr;
+    if ((r = sd_bus_path_encode(kSessionPathPrefix, started->id.c_str(), &raw_path)) < 0) return r;
+    std::unique_ptr<char, decltype(&free)> path(raw_path, free);
+    sd_bus_message* raw = nullptr;
+    if ((r = sd_bus_message_new_method_return(m, &raw)) < 0) return r;
+    MessagePtr reply(raw);
+    if ((r = sd_bus_message_append(reply.get(), "o", path.get())) < 0) return r;
+    if ((r = sd_bus_message_open_container(reply.get(), 'a', "(ss)")) < 0) return r;
+    for (const auto& method : started->methods)
+      if ((r = sd_bus_message_append(reply.get(), "(ss)", to_string(method.type), method.masked_destination.c_str())) < 0)
+        return r;
+    if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+    if ((r = sd_bus_message_append(reply.get(), "u", started->required)) < 0) return r;
+    return sd_bus_send(nullptr, reply.get(), nullptr);
+  });
+}
+
+const sd_bus_vtable kSessionVtable[] = {
+    SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD_WITH_ARGS("Verify", SD_BUS_ARGS("s", method, "s", response),
+                            SD_BUS_RESULT("b", verified, "u", remaining), method_verify,
+                            SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    SD_BUS_METHOD_WITH_ARGS("SetPassword", SD_BUS_ARGS("s", new_password), SD_BUS_NO_RESULT, method_set_password,
+                            SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_cancel, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_VTABLE_END};
+
+int add_session_objects(sd_bus* bus, BusContext& context, sd_bus_slot** slot) noexcept {
+  return sd_bus_add_fallback_vtable(bus, slot, kSessionPathPrefix, kSessionInterface, kSessionVtable, find_session,
+                                    &context);
+}
+
+}  // namespace sspr::daemon

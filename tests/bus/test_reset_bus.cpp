@@ -1,0 +1,177 @@
+// Password reset sessions over the private bus with the real ssprd, writing a shadow file in
+// the test directory ([reset] shadow_directory): a session answers only the connection that
+// started it, calls out of order change nothing, SetPassword happens once, and an unknown user
+// gets a session of the same shape that never verifies.
+#include "bus_names.hpp"
+#include "cmocka.hpp"
+#include "handle.hpp"
+#include "process.hpp"
+#include "run_as.hpp"
+#include "testbed.hpp"
+
+#include <cstdio>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace sspr;
+using namespace sspr::test;
+
+namespace {
+
+TestBed* bed = nullptr;
+std::vector<std::string> codes;
+const std::string kShadow =
+    "# a comment the parser does not understand\n"
+    "root:*:19000:0:99999:7:::\n"
+    "alice:$y$j9T$old$hash:19000:0:99999:7:::\n"
+    "bob:!:19000:0:99999:7:::\n";
+
+std::string shadow_path() { return bed->dir() + "/etc/shadow"; }
+
+class Conn {
+ public:
+  Conn() {
+    sd_bus* raw = nullptr;
+    if (sd_bus_open_system(&raw) >= 0) bus_.reset(raw);
+  }
+  // "path|method,...|required" or "ERROR name"
+  std::string start(const std::string& user) {
+    BusError error;
+    sd_bus_message* raw = nullptr;
+    if (sd_bus_call_method(bus_.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, "StartReset",
+                           error.get(), &raw, "s", user.c_str()) < 0)
+      return std::string("ERROR ") + error.name();
+    MessagePtr reply(raw);
+    const char* path = nullptr;
+    sd_bus_message_read(reply.get(), "o", &path);
+    path_ = path;
+    std::string out = "|";
+    sd_bus_message_enter_container(reply.get(), 'a', "(ss)");
+    const char *type = nullptr, *masked = nullptr;
+    while (sd_bus_message_read(reply.get(), "(ss)", &type, &masked) > 0) out += std::string(type) + ",";
+    sd_bus_message_exit_container(reply.get());
+    uint32_t required = 0;
+    sd_bus_message_read(reply.get(), "u", &required);
+    return out + "|" + std::to_string(required);
+  }
+  std::string call(const std::string& path, const char* member, const char* sig, const char* a = nullptr,
+                   const char* b = nullptr) {
+    BusError error;
+    sd_bus_message* raw = nullptr;
+    int r = std::string(sig) == "ss"  ? sd_bus_call_method(bus_.get(), bus::kServiceName, path.c_str(),
+                                                          "io.sspr.reset1.Session", member, error.get(), &raw, sig, a, b)
+            : std::string(sig) == "s" ? sd_bus_call_method(bus_.get(), bus::kServiceName, path.c_str(),
+                                                           "io.sspr.reset1.Session", member, error.get(), &raw, sig, a)
+                                      : sd_bus_call_method(bus_.get(), bus::kServiceName, path.c_str(),
+                                                           "io.sspr.reset1.Session", member, error.get(), &raw, "");
+    MessagePtr reply(raw);
+    if (r < 0) return std::string("ERROR ") + error.name();
+    if (std::string(member) == "Verify") {
+      int verified = 0;
+      uint32_t remaining = 0;
+      sd_bus_message_read(reply.get(), "bu", &verified, &remaining);
+      return std::string(verified ? "verified" : "not yet") + " " + std::to_string(remaining);
+    }
+    return "ok";
+  }
+  std::string verify(const char* method, const std::string& response) {
+    return call(path_, "Verify", "ss", method, response.c_str());
+  }
+  std::string set_password(const char* pw) { return call(path_, "SetPassword", "s", pw); }
+  const std::string& path() const { return path_; }
+
+ private:
+  BusPtr bus_;
+  std::string path_;
+};
+
+int group_setup(void**) {
+  std::string error;
+  static std::unique_ptr<TestBed> holder = TestBed::create(error);
+  if (!holder) return std::fprintf(stderr, "test bed: %s\n", error.c_str()), -1;
+  bed = holder.get();
+  mkdir((bed->dir() + "/etc").c_str(), 0755);
+  write_file(shadow_path(), kShadow, 0640);
+  bed->write_config(std::string(kStandardConfig) + "[reset]\nshadow_directory = " + bed->dir() + "/etc\n");
+  if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
+  // alice registers recovery codes (as root, as pam_sspr would at login).
+  sd_bus* raw = nullptr;
+  sd_bus_open_system(&raw);
+  BusPtr bus(raw);
+  BusError e;
+  sd_bus_message* reply_raw = nullptr;
+  if (sd_bus_call_method(bus.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
+                         "RegenerateRecoveryCodes", e.get(), &reply_raw, "s", "alice") < 0)
+    return std::fprintf(stderr, "codes: %s\n", e.name()), -1;
+  MessagePtr reply(reply_raw);
+  sd_bus_message_enter_container(reply.get(), 'a', "s");
+  const char* code = nullptr;
+  while (sd_bus_message_read(reply.get(), "s", &code) > 0) codes.emplace_back(code);
+  return codes.size() == 10 ? 0 : -1;
+}
+
+}  // namespace
+
+static void test_a_session_answers_only_its_creator(void**) {
+  Conn owner;
+  assert_str(owner.start("alice").substr(owner.path().empty() ? 0 : 0), "|recovery_codes,|1");
+  Conn other;  // root too, but another connection
+  assert_str(other.call(owner.path(), "Verify", "ss", "recovery_codes", codes[0].c_str()),
+             "ERROR org.freedesktop.DBus.Error.UnknownObject");
+  const auto path = owner.path();
+  assert_str(run_as(1002, 1002, [&] { return Conn().call(path, "Cancel", ""); }),
+             "ERROR org.freedesktop.DBus.Error.UnknownObject");
+  // The owner still can.
+  assert_str(owner.call(path, "Cancel", ""), "ok");
+  assert_str(owner.verify("recovery_codes", codes[0]), "ERROR io.sspr.reset1.Error.NotPermitted");  // cancelled
+}
+
+static void test_calls_out_of_order_change_nothing(void**) {
+  Conn c;
+  c.start("alice");
+  assert_str(c.set_password("Brand-New-Pass-4711"), "ERROR io.sspr.reset1.Error.NotPermitted");
+  assert_str(read_file(shadow_path()), kShadow);
+  assert_str(c.verify("totp", "123456"), "ERROR io.sspr.reset1.Error.NotEnrolled");  // not hers
+  assert_str(c.verify("fax", "123456"), "ERROR io.sspr.reset1.Error.InvalidArgument");
+}
+
+static void test_set_password_happens_once(void**) {
+  Conn c;
+  c.start("alice");
+  assert_str(c.verify("recovery_codes", "AAAAA-AAAAA"), "ERROR io.sspr.reset1.Error.BadCode");
+  assert_str(c.verify("recovery_codes", codes[1]), "verified 0");
+  assert_str(c.verify("recovery_codes", codes[2]), "ERROR io.sspr.reset1.Error.NotPermitted");  // already verified
+  assert_str(c.set_password("abc"), "ERROR io.sspr.reset1.Error.LowPasswordQuality");
+  assert_str(read_file(shadow_path()), kShadow);
+  assert_str(c.set_password("Brand-New-Pass-4711"), "ok");
+  const auto after = read_file(shadow_path());
+  assert_true(after.find("alice:$y$j9T$old$hash:") == std::string::npos);
+  assert_true(after.find("alice:$") != std::string::npos);
+  assert_true(after.find("root:*:19000:0:99999:7:::\nalice:") != std::string::npos);  // others untouched
+  expect_contains(after, "bob:!:19000:0:99999:7:::\n");
+  assert_str(c.set_password("Another-New-Pass-99"), "ERROR io.sspr.reset1.Error.NotPermitted");
+  assert_str(read_file(shadow_path()), after);
+}
+
+static void test_an_unknown_user_gets_a_session_of_the_same_shape(void**) {
+  Conn c;
+  assert_str(c.start("nosuchuser"), "|totp,|1");
+  assert_str(c.verify("totp", "123456"), "ERROR io.sspr.reset1.Error.BadCode");
+  Conn d;
+  assert_str(d.start("bob"), "|totp,|1");  // exists, registered nothing: the same decoy
+  assert_str(d.verify("totp", "123456"), "ERROR io.sspr.reset1.Error.BadCode");
+}
+
+int main() {
+  if (geteuid() != 0) {
+    std::fprintf(stderr, "SKIP: the shipped bus policy lets only root own io.sspr.reset1; run as root\n");
+    return 77;
+  }
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_a_session_answers_only_its_creator),
+      cmocka_unit_test(test_calls_out_of_order_change_nothing),
+      cmocka_unit_test(test_set_password_happens_once),
+      cmocka_unit_test(test_an_unknown_user_gets_a_session_of_the_same_shape),
+  };
+  return cmocka_run_group_tests(tests, group_setup, nullptr);
+}
