@@ -23,8 +23,8 @@ login_as() {
 say "A sandbox: private mount namespace, overlay on /etc, own /run and system bus"
 sandbox_setup "$BUILD"
 trap sandbox_teardown EXIT
-for u in alice bob carol dora; do sandbox_useradd "$u"; done
-echo "  users alice, bob, carol and dora created with useradd (inside the overlay only)"
+for u in alice bob carol dora eve; do sandbox_useradd "$u"; done
+echo "  users alice, bob, carol, dora and eve created with useradd (inside the overlay only)"
 echo "  ssprd is running (pid $SSPRD_PID) on the sandbox's system bus as io.sspr.reset1"
 
 say "The policy in /etc/sspr.conf: everybody must register, except carol"
@@ -63,6 +63,28 @@ run setpriv --reuid=bob --regid=bob --init-groups "$BUILD/cli/sspr" status
 printf '%s$ (as bob) sspr recovery-codes%s   (a change: he must prove it is him first)\n' "$bold" "$normal"
 printf '1\nwrong password\n' | setpriv --reuid=bob --regid=bob --init-groups "$BUILD/cli/sspr" recovery-codes 2>&1 | sed 's/^/  /'
 
+say "eve registers recovery codes, then forgets her password"
+echo 'eve:Old-Password-123' | chpasswd
+printf '%s$ (as eve) sspr register%s   (she picks 3, recovery codes)\n' "$bold" "$normal"
+printf '3\nyes\n' | setpriv --reuid=eve --regid=eve --init-groups "$BUILD/cli/sspr" register >"$SANDBOX/eve.out" 2>&1
+sed -E 's/(Your choice: |somewhere safe: )/\1\n/g' "$SANDBOX/eve.out" | sed '/^$/d; s/^/  /'
+codes=$(grep -oE '^  [0-9A-Z]{5}-[0-9A-Z]{5}$' "$SANDBOX/eve.out" | tr -d ' ')
+code=$(head -n 1 <<<"$codes")
+cat >/etc/pam.d/sspr-unix <<'PAM'
+auth     required pam_unix.so
+account  required pam_permit.so
+PAM
+
+say "At carol's console: sspr reset eve (one recovery code, then a new password)"
+printf '1\n%s\nabc\nabc\nBrand-New-Pass-4711\nBrand-New-Pass-4711\n' "$code" |
+  setpriv --reuid=carol --regid=carol --init-groups "$BUILD/cli/sspr" reset eve 2>&1 |
+  sed -E 's/((Your choice|Recovery code|New password|Retype the new password): )/\1\n/g' | sed '/^$/d; s/^/  /'
+echo "  (typed: 1, the code $code, a weak password twice, then a good one twice)"
+for pw in Brand-New-Pass-4711 Old-Password-123; do
+  if printf '%s\n' "$pw" | pamtester sspr-unix eve authenticate >/dev/null 2>&1; then r=accepted; else r=refused; fi
+  echo "  pam_unix, eve with ${pw}: $r"
+done
+
 say "The audit trail (JSON lines; also the journal), without a secret"
 sed 's/^/  /' /var/log/sspr/audit.jsonl
 
@@ -75,5 +97,5 @@ say "If ssprd is down, enforcement steps aside at once (and logs); nobody is loc
 sandbox_stop_ssprd && echo "  ssprd stopped; dora has registered nothing, and still gets in:"
 login_as dora </dev/null
 
-say "Coming next: password reset at the login prompt and with 'sspr reset' (see the open issues)"
+say "Coming next: reset at the login prompt and over SSH, e-mail/SMS codes for resets, LDAP"
 say "Done. The sandbox is gone and the host's /etc is unchanged."
