@@ -3,6 +3,7 @@
 #pragma once
 
 #include "errors.hpp"
+#include "registration_client.hpp"
 
 #include <cstdint>
 #include <string>
@@ -17,20 +18,10 @@ enum class CallOutcome {
   malformed,    // anything we did not expect: an unknown error name, a wrong signature
 };
 
-struct RegistrationStatusReply {
-  std::string user;
-  bool registered = false;
-  bool must_register = false;
-  std::string reason;
-  bool reconfirm_due = false;
-  bool can_skip = false;
-  std::uint32_t skips_left = 0;
-  std::uint64_t skip_deadline_usec = 0;
-};
 
 struct StatusQuery {
   CallOutcome outcome = CallOutcome::malformed;
-  RegistrationStatusReply reply;
+  client::Status reply;
   const ErrorInfo* error = nullptr;  // for error_reply (and unavailable when it came as a bus error)
   std::string detail;                // for logs: what went wrong, never user input unescaped
 };

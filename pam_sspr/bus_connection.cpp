@@ -1,6 +1,8 @@
 #include "bus_connection.hpp"
 
+#include <cerrno>
 #include <cstdlib>
+#include <string_view>
 
 namespace sspr::client {
 
@@ -18,6 +20,15 @@ int open_system_bus(std::uint64_t timeout_usec, BusPtr& out) noexcept {
   if ((r = sd_bus_start(bus.get())) < 0) return r;
   out = std::move(bus);
   return 0;
+}
+
+ErrorCode error_code_of(const BusError& error, int r) noexcept {
+  if (error.is_set()) {
+    if (const ErrorInfo* info = error_by_bus_name(error.name())) return info->code;
+    if (std::string_view(error.name()) == "org.freedesktop.DBus.Error.UnknownObject") return ErrorCode::NoSuchSession;
+    return ErrorCode::Internal;
+  }
+  return r == -ETIMEDOUT ? ErrorCode::Timeout : ErrorCode::ServiceUnknown;
 }
 
 }  // namespace sspr::client

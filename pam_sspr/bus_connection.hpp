@@ -3,6 +3,7 @@
 // and the address taken with secure_getenv() (a setuid caller's environment cannot redirect it).
 #pragma once
 
+#include "errors.hpp"
 #include "handle.hpp"
 
 #include <cstdint>
@@ -10,5 +11,10 @@
 namespace sspr::client {
 
 int open_system_bus(std::uint64_t timeout_usec, BusPtr& out) noexcept;
+
+// What a failed call (negative `r`, `error` possibly set) means, in the error table's terms:
+// an unknown error name is Internal, a vanished object NoSuchSession, no answer Timeout, no
+// connection ServiceUnknown.
+ErrorCode error_code_of(const BusError& error, int r) noexcept;
 
 }  // namespace sspr::client

@@ -78,8 +78,7 @@ int enforce_registration(pam_handle_t* pamh, int flags, const ModuleOptions& opt
     pam_syslog(pamh, LOG_DEBUG, "%s: registered=%s must_register=%s reconfirm_due=%s (%s)", user,
                reply.registered ? "yes" : "no", reply.must_register ? "yes" : "no", reply.reconfirm_due ? "yes" : "no",
                escape_untrusted(reply.reason).c_str());
-  client::Status status{reply.user,          reply.registered, reply.must_register, reply.reason, reply.reconfirm_due,
-                        reply.can_skip,      reply.skips_left, reply.skip_deadline_usec};
+  const client::Status& status = reply;
   if (!status.action_needed()) return PAM_SUCCESS;
 
   auto client = client::RegistrationClient::connect(options.timeout_ms);

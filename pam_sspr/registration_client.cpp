@@ -10,13 +10,6 @@ namespace {
 // Sending a code waits for the mail or SMS server (bounded by ssprd's own timeouts).
 constexpr std::uint64_t kDeliveryTimeoutUsec = 60u * 1000000u;
 
-ErrorCode code_of(const BusError& error, int r) {
-  if (error.is_set()) {
-    if (const ErrorInfo* info = error_by_bus_name(error.name())) return info->code;
-    return ErrorCode::Internal;
-  }
-  return r == -ETIMEDOUT ? ErrorCode::Timeout : ErrorCode::ServiceUnknown;
-}
 
 }  // namespace
 
@@ -41,7 +34,7 @@ Result<Done> RegistrationClient::call(const char* member, bool sensitive, std::u
   raw = nullptr;
   r = sd_bus_call(bus_.get(), request.get(), timeout_usec, error.get(), &raw);
   reply.reset(raw);
-  if (r < 0) return code_of(error, r);
+  if (r < 0) return error_code_of(error, r);
   return Done{};
 }
 

@@ -11,15 +11,6 @@ constexpr const char* kSessionInterface = "io.sspr.reset1.Session";
 // Setting the password hashes and takes the shadow locks (bounded in ssprd).
 constexpr std::uint64_t kWriteTimeoutUsec = 60u * 1000000u;
 
-ErrorCode code_of(const BusError& error, int r) {
-  if (error.is_set()) {
-    if (const ErrorInfo* info = error_by_bus_name(error.name())) return info->code;
-    // The session object is gone (expired, or never ours).
-    if (std::string_view(error.name()) == "org.freedesktop.DBus.Error.UnknownObject") return ErrorCode::NoSuchSession;
-    return ErrorCode::Internal;
-  }
-  return r == -ETIMEDOUT ? ErrorCode::Timeout : ErrorCode::ServiceUnknown;
-}
 
 }  // namespace
 
@@ -35,7 +26,7 @@ Result<ResetStart> ResetClient::start(const std::string& user) {
   int r = sd_bus_call_method(bus_.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, "StartReset",
                              error.get(), &raw, "s", user.c_str());
   MessagePtr reply(raw);
-  if (r < 0) return code_of(error, r);
+  if (r < 0) return error_code_of(error, r);
   ResetStart out;
   const char* path = nullptr;
   if (sd_bus_message_read(reply.get(), "o", &path) < 0) return ErrorCode::Internal;
@@ -62,7 +53,7 @@ Result<ResetProgress> ResetClient::verify(const std::string& method, const Secre
   raw = nullptr;
   const int r = sd_bus_call(bus_.get(), request.get(), timeout_usec_, error.get(), &raw);
   MessagePtr reply(raw);
-  if (r < 0) return code_of(error, r);
+  if (r < 0) return error_code_of(error, r);
   int verified = 0;
   ResetProgress progress;
   if (sd_bus_message_read(reply.get(), "bu", &verified, &progress.remaining) < 0) return ErrorCode::Internal;
@@ -83,7 +74,7 @@ Result<Done> ResetClient::set_password(const Secret& password, std::string& reas
   const int r = sd_bus_call(bus_.get(), request.get(), kWriteTimeoutUsec, error.get(), &raw);
   MessagePtr reply(raw);
   if (r < 0) {
-    const auto code = code_of(error, r);
+    const auto code = error_code_of(error, r);
     if (code == ErrorCode::LowPasswordQuality) reason = error.message();
     return code;
   }
@@ -96,7 +87,7 @@ Result<Done> ResetClient::cancel() {
   const int r = sd_bus_call_method(bus_.get(), bus::kServiceName, session_path_.c_str(), kSessionInterface, "Cancel",
                                    error.get(), &raw, "");
   MessagePtr reply(raw);
-  if (r < 0) return code_of(error, r);
+  if (r < 0) return error_code_of(error, r);
   return Done{};
 }
 

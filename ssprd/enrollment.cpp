@@ -37,15 +37,6 @@ constexpr const char* kBuiltInQuestions[] = {
     "What was the title of the first book you loved?",
 };
 
-crypto::TotpParams totp_params(const TotpMethod& m) {
-  crypto::TotpParams p;
-  p.digits = m.digits;
-  p.period = m.period;
-  p.algorithm = m.algorithm == "SHA256"   ? crypto::TotpAlgorithm::sha256
-                : m.algorithm == "SHA512" ? crypto::TotpAlgorithm::sha512
-                                          : crypto::TotpAlgorithm::sha1;
-  return p;
-}
 
 std::string masked(MethodType type, const std::string& address) {
   if (type == MethodType::email) return delivery::mask_email(address);

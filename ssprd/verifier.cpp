@@ -14,7 +14,9 @@ namespace {
 constexpr const char* kCodeDomain = "contact-confirmation";
 constexpr const char* kRecoveryDomain = "recovery-code";
 
-crypto::TotpParams params_of(const TotpMethod& m) {
+}  // namespace
+
+crypto::TotpParams totp_params(const TotpMethod& m) {
   crypto::TotpParams p;
   p.digits = m.digits;
   p.period = m.period;
@@ -24,8 +26,6 @@ crypto::TotpParams params_of(const TotpMethod& m) {
   return p;
 }
 
-}  // namespace
-
 Verifier::Verifier(const Secret& master_key)
     : sealing_key_(crypto::derive_subkey(master_key, crypto::KeyPurpose::sealing)),
       digest_key_(crypto::derive_subkey(master_key, crypto::KeyPurpose::digest)) {}
@@ -33,7 +33,7 @@ Verifier::Verifier(const Secret& master_key)
 std::optional<std::uint64_t> Verifier::totp_step(const TotpMethod& method, const Secret& code, std::int64_t now) const {
   const auto secret = crypto::unseal(sealing_key_, method.sealed_secret);
   if (!secret) return std::nullopt;
-  return crypto::verify_totp(*secret, code.reveal(), static_cast<std::time_t>(now), params_of(method), method.last_step);
+  return crypto::verify_totp(*secret, code.reveal(), static_cast<std::time_t>(now), totp_params(method), method.last_step);
 }
 
 bool Verifier::consume_recovery_code(RecoveryCodesMethod& method, const Secret& code) const {

@@ -3,6 +3,7 @@
 // by password reset, so both accept and spend proofs the same way. Holds the two subkeys.
 #pragma once
 
+#include "crypto/totp.hpp"
 #include "record.hpp"
 #include "secret.hpp"
 
@@ -11,6 +12,9 @@
 #include <string>
 
 namespace sspr::daemon {
+
+// The crypto parameters of a stored authenticator-app registration.
+crypto::TotpParams totp_params(const TotpMethod& method);
 
 class Verifier {
  public:
