@@ -3,6 +3,7 @@
 #include "errors.hpp"
 #include "registration_client.hpp"
 #include "reset_client.hpp"
+#include "reset_flow.hpp"
 #include "terminal_conversation.hpp"
 #include "text.hpp"
 #include "wizard.hpp"
@@ -178,56 +179,7 @@ int cmd_reset(const std::string& user) {
   cli::TerminalConversation conv;
   auto client = ResetClient::connect(kTimeoutMs);
   if (!client) return fail(ErrorCode::ServiceUnknown);
-  auto started = client->start(user);
-  if (!started) return fail(started.error());
-  conv.info("Resetting the password of " + user + ". Prove " + std::to_string(started->required) +
-            (started->required == 1 ? " registered method." : " different registered methods."));
-  for (int round = 0; round < 8; ++round) {
-    std::string menu;
-    for (std::size_t i = 0; i < started->methods.size(); ++i)
-      menu += (i ? "\n" : "") + std::string("  ") + std::to_string(i + 1) + ") " +
-              method_display_name(started->methods[i].first);
-    conv.info(menu);
-    auto choice = conv.ask("Your choice: ");
-    if (!choice) return fail(ErrorCode::NoSuchSession);
-    const auto n = parse_uint(trim(*choice));
-    if (!n || *n < 1 || *n > started->methods.size()) {
-      conv.error("Please choose one of the listed options.");
-      continue;
-    }
-    const auto& type = started->methods[*n - 1].first;
-    auto answer = conv.ask(type == "totp" ? "Code shown by the app: " : "Recovery code: ");
-    if (!answer) return fail(ErrorCode::NoSuchSession);
-    auto progress = client->verify(type, Secret(trim(*answer)));
-    if (!progress) {
-      conv.error(error_info(progress.error()).message);
-      if (progress.error() == ErrorCode::BadCode || progress.error() == ErrorCode::NotPermitted) continue;
-      return 1;
-    }
-    if (!progress->verified) continue;
-    for (int attempt = 0; attempt < 3; ++attempt) {
-      auto first = conv.ask_secret("New password: ");
-      auto second = first ? conv.ask_secret("Retype the new password: ") : std::nullopt;
-      if (!first || !second) return fail(ErrorCode::NoSuchSession);
-      if (!first->equals(*second)) {
-        conv.error("The passwords do not match.");
-        continue;
-      }
-      std::string reason;
-      auto set = client->set_password(*first, reason);
-      if (set) {
-        conv.info("Your password has been changed.");
-        return 0;
-      }
-      if (set.error() == ErrorCode::LowPasswordQuality) {
-        conv.error(reason.empty() ? std::string(error_info(set.error()).message) : reason);
-        continue;
-      }
-      return fail(set.error());
-    }
-    return 1;
-  }
-  return 1;
+  return run_reset_flow(client.value(), conv, user) == ResetOutcome::changed ? 0 : 1;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // decision, is made here.
 #include "enforce.hpp"
 #include "module_options.hpp"
+#include "offer_reset.hpp"
 #include "text.hpp"
 
 #include <new>
@@ -45,10 +46,14 @@ __attribute__((visibility("default"))) int pam_sm_acct_mgmt(pam_handle_t* pamh, 
   });
 }
 
-// The reset and change flows come in later releases; until then these phases step aside.
-__attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t*, int, int, const char**) noexcept {
-  return PAM_IGNORE;
+// Placed after the password module (see docs/pam_sspr.md): offers a reset when the password
+// was wrong. Never returns success.
+__attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pamh, int flags, int argc,
+                                                                  const char** argv) noexcept {
+  return run_guarded(pamh, "auth", [&] { return sspr::pam::offer_reset(pamh, flags, options_for(pamh, argc, argv)); });
 }
+
+// Password change comes in a later release; until then these phases step aside.
 __attribute__((visibility("default"))) int pam_sm_setcred(pam_handle_t*, int, int, const char**) noexcept {
   return PAM_IGNORE;
 }

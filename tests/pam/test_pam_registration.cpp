@@ -4,6 +4,7 @@
 // oathtool from the key the wizard shows, as a user's phone would.
 #include "bus_names.hpp"
 #include "cmocka.hpp"
+#include "pam_script.hpp"
 #include "process.hpp"
 #include "testbed.hpp"
 
@@ -24,25 +25,6 @@ namespace {
 TestBed* bed = nullptr;
 constexpr std::int64_t kDay = 86400;
 
-// A scripted user: each step expects a prompt (exact text) and gives an answer, which may be
-// computed from what the wizard showed so far.
-struct Step {
-  std::string prompt;
-  std::function<std::string(const std::string& transcript)> answer;
-};
-
-struct Script {
-  std::vector<Step> steps;
-  std::size_t next = 0;
-  bool interactive = true;
-  std::string transcript;  // everything shown: info and error lines, and prompts with answers
-  std::string problem;     // a prompt the script did not expect
-};
-
-Step say(std::string prompt, std::string answer) {
-  return {std::move(prompt), [answer](const std::string&) { return answer; }};
-}
-
 std::string oathtool_code(const std::string& transcript) {
   const std::string marker = "Or enter this key by hand: ";
   const auto at = transcript.rfind(marker);
@@ -51,43 +33,8 @@ std::string oathtool_code(const std::string& transcript) {
   return capture_output({SSPR_OATHTOOL, "--totp", "-b", "--now=@" + std::to_string(std::time(nullptr)), key});
 }
 
-int script_conv(int n, const pam_message** msgs, pam_response** resp, void* data) {
-  auto* script = static_cast<Script*>(data);
-  auto* replies = static_cast<pam_response*>(calloc(static_cast<std::size_t>(n), sizeof(pam_response)));
-  for (int i = 0; i < n; ++i) {
-    const std::string text = msgs[i]->msg ? msgs[i]->msg : "";
-    switch (msgs[i]->msg_style) {
-      case PAM_TEXT_INFO:
-        script->transcript += text + "\n";
-        break;
-      case PAM_ERROR_MSG:
-        script->transcript += "ERROR: " + text + "\n";
-        break;
-      default: {
-        if (!script->interactive) {  // like sshd without keyboard-interactive
-          free(replies);
-          return PAM_CONV_ERR;
-        }
-        if (script->next >= script->steps.size() || script->steps[script->next].prompt != text) {
-          script->problem = "unexpected prompt [" + text + "] at step " + std::to_string(script->next);
-          free(replies);
-          return PAM_CONV_ERR;
-        }
-        const auto answer = script->steps[script->next++].answer(script->transcript);
-        script->transcript += text + answer + "\n";
-        replies[i].resp = strdup(answer.c_str());
-      }
-    }
-  }
-  *resp = replies;
-  return PAM_SUCCESS;
-}
-
 int run_account(const char* service, const char* user, Script& script) {
-  pam_testcase tests[] = {{PAMTEST_ACCOUNT, PAM_SUCCESS, 0, 0, {nullptr}}};
-  const auto rc = _pamtest_conv(service, user, script_conv, &script, tests, 1, nullptr);
-  if (!script.problem.empty()) std::fprintf(stderr, "%s\ntranscript:\n%s\n", script.problem.c_str(), script.transcript.c_str());
-  return (rc == PAMTEST_ERR_OK || rc == PAMTEST_ERR_CASE) ? tests[0].op_rv : -1;
+  return run_scripted(PAMTEST_ACCOUNT, service, user, script);
 }
 
 std::string date_in_days(std::int64_t days) {

@@ -1,0 +1,81 @@
+#include "reset_flow.hpp"
+
+#include "errors.hpp"
+#include "text.hpp"
+#include "wizard.hpp"
+
+namespace sspr::client {
+namespace {
+
+constexpr int kMaxRounds = 8;
+constexpr int kMaxPasswordTries = 3;
+
+bool fatal(ErrorCode code) {
+  const auto& info = error_info(code);
+  return info.service_unavailable || code == ErrorCode::Internal || code == ErrorCode::RateLimited ||
+         code == ErrorCode::NoSuchSession || code == ErrorCode::AuthtokLockBusy || code == ErrorCode::BackendUnavailable;
+}
+
+ResetOutcome choose_password(ResetClient& client, Conversation& conv) {
+  for (int attempt = 0; attempt < kMaxPasswordTries; ++attempt) {
+    auto first = conv.ask_secret("New password: ");
+    if (!first) return ResetOutcome::no_conversation;
+    auto second = conv.ask_secret("Retype the new password: ");
+    if (!second) return ResetOutcome::no_conversation;
+    if (!first->equals(*second)) {
+      conv.error("The passwords do not match.");
+      continue;
+    }
+    std::string reason;
+    auto set = client.set_password(*first, reason);
+    if (set) {
+      conv.info("Your password has been changed.");
+      return ResetOutcome::changed;
+    }
+    if (set.error() != ErrorCode::LowPasswordQuality) {
+      conv.error(error_info(set.error()).message);
+      return fatal(set.error()) ? ResetOutcome::service_error : ResetOutcome::refused;
+    }
+    conv.error(reason.empty() ? std::string(error_info(set.error()).message) : reason);
+  }
+  return ResetOutcome::refused;
+}
+
+}  // namespace
+
+ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::string& user) {
+  auto started = client.start(user);
+  if (!started) {
+    conv.error(error_info(started.error()).message);
+    return started.error() == ErrorCode::RateLimited ? ResetOutcome::refused : ResetOutcome::service_error;
+  }
+  conv.info("Resetting the password of " + user + ". Prove " + std::to_string(started->required) +
+            (started->required == 1 ? " registered method." : " different registered methods."));
+  for (int round = 0; round < kMaxRounds; ++round) {
+    std::string menu;
+    for (std::size_t i = 0; i < started->methods.size(); ++i)
+      menu += (i ? "\n" : "") + std::string("  ") + std::to_string(i + 1) + ") " +
+              method_display_name(started->methods[i].first);
+    conv.info(menu);
+    auto choice = conv.ask("Your choice: ");
+    if (!choice) return ResetOutcome::no_conversation;
+    const auto n = parse_uint(trim(*choice));
+    if (!n || *n < 1 || *n > started->methods.size()) {
+      conv.error("Please choose one of the listed options.");
+      continue;
+    }
+    const auto& type = started->methods[*n - 1].first;
+    auto answer = conv.ask(type == "totp" ? "Code shown by the app: " : "Recovery code: ");
+    if (!answer) return ResetOutcome::no_conversation;
+    auto progress = client.verify(type, Secret(trim(*answer)));
+    if (!progress) {
+      conv.error(error_info(progress.error()).message);
+      if (fatal(progress.error())) return ResetOutcome::refused;
+      continue;
+    }
+    if (progress->verified) return choose_password(client, conv);
+  }
+  return ResetOutcome::refused;
+}
+
+}  // namespace sspr::client

@@ -1,0 +1,21 @@
+// The reset dialogue, the same at the login prompt (pam_sspr auth) and on the console
+// (`sspr reset`): prove methods, then choose a new password. ssprd decides everything.
+#pragma once
+
+#include "conversation.hpp"
+#include "reset_client.hpp"
+
+#include <string>
+
+namespace sspr::client {
+
+enum class ResetOutcome {
+  changed,          // the new password is set
+  refused,          // wrong proofs, quit, or blocked: the user was told why
+  no_conversation,  // nobody to ask
+  service_error,    // ssprd failed or could not be reached
+};
+
+ResetOutcome run_reset_flow(ResetClient& client, Conversation& conversation, const std::string& user);
+
+}  // namespace sspr::client

@@ -1,0 +1,129 @@
+// A reset at the login prompt (pam_sspr auth after a wrong password; libpamtest +
+// pam_wrapper, pam_matrix as the password module, the real ssprd writing a shadow file in the
+// test directory): the offer, the whole conversation with a recovery code, exact texts and
+// codes; the login itself never succeeds through pam_sspr; ssprd down fails closed.
+#include "bus_names.hpp"
+#include "cmocka.hpp"
+#include "handle.hpp"
+#include "pam_script.hpp"
+#include "process.hpp"
+#include "testbed.hpp"
+
+#include <cstdio>
+#include <security/pam_appl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+extern "C" {
+#include <libpamtest.h>
+}
+
+using namespace sspr;
+using namespace sspr::test;
+
+namespace {
+
+TestBed* bed = nullptr;
+std::vector<std::string> codes;
+const std::string kOffer = "Forgot your password? Type \"reset\" to reset it now, or press Enter: ";
+const std::string kShadow = "alice:$y$j9T$old$hash:19000:0:99999:7:::\n";
+
+int group_setup(void**) {
+  std::string error;
+  static std::unique_ptr<TestBed> holder = TestBed::create(error);
+  if (!holder) return std::fprintf(stderr, "test bed: %s\n", error.c_str()), -1;
+  bed = holder.get();
+  mkdir((bed->dir() + "/etc").c_str(), 0755);
+  write_file(bed->dir() + "/etc/shadow", kShadow, 0640);
+  write_file(bed->dir() + "/passdb", "alice:right-password:login\n", 0600);
+  bed->write_config(std::string(kStandardConfig) + "[reset]\nshadow_directory = " + bed->dir() + "/etc\n");
+  // The password module first; pam_sspr only when it failed; pam_deny ends a failed login.
+  bed->write_pam_service("login", "auth [success=done default=ignore] " SSPR_PAM_MATRIX " passdb=" + bed->dir() +
+                                      "/passdb\nauth optional @MODULE@ config=@CONFIG@\nauth requisite " +
+                                      std::string(SSPR_PAM_DENY) + "\n");
+  bed->write_pam_service("other", "auth required " + std::string(SSPR_PAM_DENY) + "\n");
+  if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
+  sd_bus* raw = nullptr;
+  sd_bus_open_system(&raw);
+  BusPtr bus(raw);
+  BusError e;
+  sd_bus_message* reply_raw = nullptr;
+  if (sd_bus_call_method(bus.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
+                         "RegenerateRecoveryCodes", e.get(), &reply_raw, "s", "alice") < 0)
+    return -1;
+  MessagePtr reply(reply_raw);
+  sd_bus_message_enter_container(reply.get(), 'a', "s");
+  const char* code = nullptr;
+  while (sd_bus_message_read(reply.get(), "s", &code) > 0) codes.emplace_back(code);
+  return 0;
+}
+
+int ensure_ssprd(void**) {
+  if (bed->ssprd_running()) return 0;
+  std::string error;
+  return bed->start_ssprd(error) ? 0 : -1;
+}
+
+int login(Script& script) { return run_scripted(PAMTEST_AUTHENTICATE, "login", "alice", script); }
+
+}  // namespace
+
+static void test_the_right_password_logs_in_without_an_offer(void**) {
+  Script script;
+  script.steps = {say("Password: ", "right-password")};
+  assert_int_equal(login(script), PAM_SUCCESS);
+  assert_str(script.transcript, "Password: right-password\n");
+}
+
+static void test_a_wrong_password_gets_the_offer_and_enter_declines(void**) {
+  Script script;
+  script.steps = {say("Password: ", "wrong"), say(kOffer, "")};
+  assert_int_equal(login(script), PAM_AUTH_ERR);
+  assert_str(read_file(bed->dir() + "/etc/shadow"), kShadow);
+}
+
+static void test_reset_at_the_login_prompt(void**) {
+  Script script;
+  script.steps = {say("Password: ", "wrong"),
+                  say(kOffer, "reset"),
+                  say("Your choice: ", "1"),
+                  say("Recovery code: ", "AAAAA-AAAAA"),
+                  say("Your choice: ", "1"),
+                  say("Recovery code: ", codes.at(0)),
+                  say("New password: ", "short"),
+                  say("Retype the new password: ", "short"),
+                  say("New password: ", "Brand-New-Pass-4711"),
+                  say("Retype the new password: ", "Brand-New-Pass-4711")};
+  // The login still fails: the next one uses the new password (through the password module).
+  assert_int_equal(login(script), PAM_AUTH_ERR);
+  expect_contains(script.transcript, "Resetting the password of alice. Prove 1 registered method.\n  1) Recovery codes\n");
+  expect_contains(script.transcript, "ERROR: The code is not correct.\n");
+  expect_contains(script.transcript, "ERROR: The password is shorter than 8 characters.\n");
+  expect_contains(script.transcript, "Your password has been changed.\nLog in again with your new password.\n");
+  const auto shadow = read_file(bed->dir() + "/etc/shadow");
+  assert_true(shadow.rfind("alice:$", 0) == 0);
+  assert_true(shadow != kShadow);
+}
+
+static void test_ssprd_down_fails_closed(void**) {
+  assert_int_equal(bed->stop_ssprd(), 0);
+  const auto before = read_file(bed->dir() + "/etc/shadow");
+  Script script;
+  script.steps = {say("Password: ", "wrong"), say(kOffer, "reset")};
+  assert_int_equal(login(script), PAM_AUTH_ERR);
+  expect_contains(script.transcript, "ERROR: The password reset service is not available.\n");
+  assert_str(read_file(bed->dir() + "/etc/shadow"), before);
+}
+
+int main() {
+  if (geteuid() != 0) {
+    std::fprintf(stderr, "SKIP: the shipped bus policy lets only root own io.sspr.reset1; run as root\n");
+    return 77;
+  }
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test_setup(test_the_right_password_logs_in_without_an_offer, ensure_ssprd),
+      cmocka_unit_test_setup(test_a_wrong_password_gets_the_offer_and_enter_declines, ensure_ssprd),
+      cmocka_unit_test_setup(test_reset_at_the_login_prompt, ensure_ssprd),
+      cmocka_unit_test_setup(test_ssprd_down_fails_closed, ensure_ssprd),
+  };
+  return cmocka_run_group_tests(tests, group_setup, nullptr);
+}

@@ -1,0 +1,60 @@
+#include "pam_script.hpp"
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <security/pam_appl.h>
+extern "C" {
+#include <libpamtest.h>
+}
+
+namespace sspr::test {
+namespace {
+
+int script_conv(int n, const pam_message** msgs, pam_response** resp, void* data) {
+  auto* script = static_cast<Script*>(data);
+  auto* replies = static_cast<pam_response*>(calloc(static_cast<std::size_t>(n), sizeof(pam_response)));
+  for (int i = 0; i < n; ++i) {
+    const std::string text = msgs[i]->msg ? msgs[i]->msg : "";
+    switch (msgs[i]->msg_style) {
+      case PAM_TEXT_INFO:
+        script->transcript += text + "\n";
+        break;
+      case PAM_ERROR_MSG:
+        script->transcript += "ERROR: " + text + "\n";
+        break;
+      default: {
+        if (!script->interactive) {
+          free(replies);
+          return PAM_CONV_ERR;
+        }
+        if (script->next >= script->steps.size() || script->steps[script->next].prompt != text) {
+          script->problem = "unexpected prompt [" + text + "] at step " + std::to_string(script->next);
+          free(replies);
+          return PAM_CONV_ERR;
+        }
+        const auto answer = script->steps[script->next++].answer(script->transcript);
+        script->transcript += text + answer + "\n";
+        replies[i].resp = strdup(answer.c_str());
+      }
+    }
+  }
+  *resp = replies;
+  return PAM_SUCCESS;
+}
+
+}  // namespace
+
+Step say(std::string prompt, std::string answer) {
+  return {std::move(prompt), [answer](const std::string&) { return answer; }};
+}
+
+int run_scripted(int pamtest_op, const char* service, const char* user, Script& script) {
+  pam_testcase tests[] = {{static_cast<pamtest_ops>(pamtest_op), PAM_SUCCESS, 0, 0, {nullptr}}};
+  const auto rc = _pamtest_conv(service, user, script_conv, &script, tests, 1, nullptr);
+  if (!script.problem.empty())
+    std::fprintf(stderr, "%s\ntranscript:\n%s\n", script.problem.c_str(), script.transcript.c_str());
+  return (rc == PAMTEST_ERR_OK || rc == PAMTEST_ERR_CASE) ? tests[0].op_rv : -1;
+}
+
+}  // namespace sspr::test

@@ -1,0 +1,31 @@
+// A scripted user for PAM conversations under libpamtest: each step expects a prompt and
+// gives an answer, which may be computed from what was shown so far (a code from the screen,
+// say). Everything shown is kept in a transcript for exact assertions.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace sspr::test {
+
+struct Step {
+  std::string prompt;  // exact text expected
+  std::function<std::string(const std::string& transcript)> answer;
+};
+
+struct Script {
+  std::vector<Step> steps;
+  std::size_t next = 0;
+  bool interactive = true;  // false: every prompt fails, as sshd without keyboard-interactive
+  std::string transcript;   // info lines, "ERROR: " error lines, prompts with their answers
+  std::string problem;      // a prompt the script did not expect
+};
+
+Step say(std::string prompt, std::string answer);
+
+// Runs one PAM operation (a libpamtest op, e.g. PAMTEST_ACCOUNT) with the script as the
+// conversation; returns the operation's PAM code (-1 if libpamtest failed to run it).
+int run_scripted(int pamtest_op, const char* service, const char* user, Script& script);
+
+}  // namespace sspr::test
