@@ -23,7 +23,6 @@ check() {  # check NAME EXPECTED ACTUAL
 
 sandbox_setup "$BUILD"
 trap sandbox_teardown EXIT
-mapfile -t app_env < <(sandbox_pam_app_env)
 sandbox_useradd una
 sandbox_useradd sam
 echo 'una:Old-Password-123' | chpasswd
@@ -32,7 +31,8 @@ auth     required pam_unix.so
 account  required pam_permit.so
 PAM
 unix_login() {  # unix_login USER PASSWORD -> pamtester's exit status
-  printf '%s\n' "$2" | env "${app_env[@]}" pamtester sspr-unix "$1" authenticate >/dev/null 2>&1
+  # Only pam_unix here: no sanitizer runtime (ASan's shadow-file interceptors break pam_unix).
+  printf '%s\n' "$2" | pamtester sspr-unix "$1" authenticate >/dev/null 2>&1
 }
 
 unix_login una Old-Password-123; check "the old password works before the reset" "0" "$?"
