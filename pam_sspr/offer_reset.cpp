@@ -34,6 +34,9 @@ int offer_reset(pam_handle_t* pamh, int flags, const ModuleOptions& options) {
     case client::ResetOutcome::changed:
       pam_syslog(pamh, LOG_NOTICE, "password of %s reset at the login prompt", user);
       conversation.info("Log in again with your new password.");
+      // A prompt makes sure the messages above are shown: SSH keyboard-interactive delivers
+      // information only together with a prompt.
+      (void)conversation.ask("Press Enter to continue: ");
       return PAM_AUTH_ERR;  // this attempt still fails: the next one uses the new password
     case client::ResetOutcome::refused:
     case client::ResetOutcome::no_conversation:

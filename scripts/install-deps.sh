@@ -29,9 +29,18 @@ packages=(
   oathtool                # independent TOTP codes in tests
   python3-aiosmtpd        # a real SMTP sink on 127.0.0.1 in tests
   openssl ca-certificates # test certificates for STARTTLS
-  expect                  # driving su through a pty in the sandbox
+  expect                  # driving su and ssh through a pty in the sandbox
+  openssh-server openssh-client   # a real sshd on 127.0.0.1 inside the sandbox, and its client
 )
 export DEBIAN_FRONTEND=noninteractive
+# Installing openssh-server must not start an sshd on the host: the tests run their own in a
+# sandbox. policy-rc.d tells the maintainer scripts not to start services, for this install only.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 0755 "$policy"
+  trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 echo "install-deps.sh: all packages present"

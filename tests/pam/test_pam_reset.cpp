@@ -92,7 +92,8 @@ static void test_reset_at_the_login_prompt(void**) {
                   say("New password: ", "short"),
                   say("Retype the new password: ", "short"),
                   say("New password: ", "Brand-New-Pass-4711"),
-                  say("Retype the new password: ", "Brand-New-Pass-4711")};
+                  say("Retype the new password: ", "Brand-New-Pass-4711"),
+                  say("Press Enter to continue: ", "")};
   // The login still fails: the next one uses the new password (through the password module).
   assert_int_equal(login(script), PAM_AUTH_ERR);
   expect_contains(script.transcript, "Resetting the password of alice. Prove 1 registered method.\n  1) Recovery codes\n");
