@@ -40,6 +40,18 @@ Result<ResetStart> ResetClient::start(const std::string& user) {
   return out;
 }
 
+Result<std::string> ResetClient::send_code(const std::string& method) {
+  BusError error;
+  sd_bus_message* raw = nullptr;
+  const int r = sd_bus_call_method(bus_.get(), bus::kServiceName, session_path_.c_str(), kSessionInterface, "SendCode",
+                                   error.get(), &raw, "s", method.c_str());
+  MessagePtr reply(raw);
+  if (r < 0) return error_code_of(error, r);
+  const char* masked = nullptr;
+  if (sd_bus_message_read(reply.get(), "s", &masked) < 0) return ErrorCode::Internal;
+  return std::string(masked);
+}
+
 Result<ResetProgress> ResetClient::verify(const std::string& method, const Secret& response) {
   sd_bus_message* raw = nullptr;
   if (sd_bus_message_new_method_call(bus_.get(), &raw, bus::kServiceName, session_path_.c_str(), kSessionInterface,

@@ -28,6 +28,8 @@ class ResetClient {
   static Result<ResetClient> connect(std::uint64_t timeout_ms);
 
   Result<ResetStart> start(const std::string& user);
+  // E-mail or SMS: ssprd sends a code; returns where to (masked).
+  Result<std::string> send_code(const std::string& method);
   Result<ResetProgress> verify(const std::string& method, const Secret& response);
   // On LowPasswordQuality, `reason` says why (the session stays usable).
   Result<Done> set_password(const Secret& password, std::string& reason);

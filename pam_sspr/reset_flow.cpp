@@ -55,7 +55,8 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
     std::string menu;
     for (std::size_t i = 0; i < started->methods.size(); ++i)
       menu += (i ? "\n" : "") + std::string("  ") + std::to_string(i + 1) + ") " +
-              method_display_name(started->methods[i].first);
+              method_display_name(started->methods[i].first) +
+              (started->methods[i].second.empty() ? "" : " " + started->methods[i].second);
     conv.info(menu);
     auto choice = conv.ask("Your choice: ");
     if (!choice) return ResetOutcome::no_conversation;
@@ -65,7 +66,17 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
       continue;
     }
     const auto& type = started->methods[*n - 1].first;
-    auto answer = conv.ask(type == "totp" ? "Code shown by the app: " : "Recovery code: ");
+    const bool sent_code = type == "email" || type == "sms";
+    if (sent_code) {
+      auto sent = client.send_code(type);
+      if (!sent) {
+        conv.error(error_info(sent.error()).message);
+        if (fatal(sent.error())) return ResetOutcome::refused;
+        continue;
+      }
+      conv.info("A code was sent to " + *sent + ".");
+    }
+    auto answer = conv.ask(type == "totp" ? "Code shown by the app: " : sent_code ? "Code from the message: " : "Recovery code: ");
     if (!answer) return ResetOutcome::no_conversation;
     auto progress = client.verify(type, Secret(trim(*answer)));
     if (!progress) {

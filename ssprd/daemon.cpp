@@ -83,7 +83,7 @@ int run_daemon(const Config& config) {
   enrollment.set_password_check(verify_local_password);
   // Hashing and the shadow write take time and locks: one worker, off the event loop.
   delivery::DeliveryQueue password_worker(event.get(), 1, 16);
-  ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker);
+  ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker, messenger);
   BusContext context{manager, &enrollment, &reset, {}};
 
   sd_bus* raw_bus = nullptr;

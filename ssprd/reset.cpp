@@ -3,6 +3,8 @@
 #include "backend/login_defs.hpp"
 #include "backend/password_hash.hpp"
 #include "backend/shadow_file.hpp"
+#include "crypto/random.hpp"
+#include "delivery/addresses.hpp"
 #include "errors.hpp"
 #include "log.hpp"
 #include "password_quality.hpp"
@@ -38,14 +40,15 @@ bool in_any_group(const UserAccount& account, const std::vector<std::string>& gr
 }  // namespace
 
 ResetService::ResetService(const Config& config, RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
-                           throttle::Throttle& throttle, delivery::DeliveryQueue& worker, UserLookup by_name,
-                           Clock clock)
+                           throttle::Throttle& throttle, delivery::DeliveryQueue& worker, Messenger& messenger,
+                           UserLookup by_name, Clock clock)
     : config_(config),
       store_(store),
       verifier_(verifier),
       audit_(audit),
       throttle_(throttle),
       worker_(worker),
+      messenger_(messenger),
       by_name_(std::move(by_name)),
       clock_(std::move(clock)) {}
 
@@ -69,9 +72,9 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
     const auto loaded = store_.load(account->name);
     if (loaded.state == RecordState::present)
       for (auto t : loaded.record.methods()) {
-        // This release verifies authenticator apps and recovery codes; a method still in its
+        // Security questions are not offered for resets yet; a method still in its
         // cooling-off period does not count.
-        if (t != MethodType::totp && t != MethodType::recovery_codes) continue;
+        if (t == MethodType::questions) continue;
         if (loaded.record.times(t).usable_from > now) continue;
         usable.push_back(t);
       }
@@ -81,12 +84,19 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
   started.id = random_id();
   started.required = required;
   const bool real = account && !usable.empty();
-  if (real)
-    for (auto t : usable) started.methods.push_back({t, {}});
+  if (real) {
+    const auto loaded = store_.load(account->name);
+    for (auto t : usable) {
+      std::string masked;
+      if (t == MethodType::email && loaded.record.email) masked = delivery::mask_email(loaded.record.email->address);
+      if (t == MethodType::sms && loaded.record.sms) masked = delivery::mask_phone(loaded.record.sms->address);
+      started.methods.push_back({t, masked});
+    }
+  }
   else
     started.methods.push_back({MethodType::totp, {}});  // a decoy: the same shape as a real one
-  auto entry = std::make_unique<Entry>(Entry{owner, real, ResetSession(name, real ? usable : std::vector<MethodType>{},
-                                                                        required, now)});
+  auto entry = std::make_unique<Entry>(
+      Entry{owner, real, ResetSession(name, real ? usable : std::vector<MethodType>{}, required, now), {}});
   sessions_.emplace(started.id, std::move(entry));
   audit_.record(AuditEvent::reset_started, name, {{"methods_required", std::to_string(required)}});
   return started;
@@ -127,7 +137,10 @@ Result<VerifyOutcome> ResetService::verify(const std::string& id, const std::str
   }
   auto loaded = store_.load(user);
   bool ok = false;
-  if (loaded.state == RecordState::present) {
+  ErrorCode refusal = ErrorCode::BadCode;
+  if (*type == MethodType::email || *type == MethodType::sms) {
+    ok = check_sent_code(*entry, *type, response, refusal);
+  } else if (loaded.state == RecordState::present) {
     auto& record = loaded.record;
     if (*type == MethodType::totp && record.totp) {
       if (const auto step = verifier_.totp_step(*record.totp, response, now)) {
@@ -143,7 +156,7 @@ Result<VerifyOutcome> ResetService::verify(const std::string& id, const std::str
     auto after = throttle_.record(user, throttle::Event::identity_failure());
     if (tm) (void)throttle_.record(user, throttle::Event::method_failure(*tm));
     audit_.record(AuditEvent::reset_step_failed, user, {{"method", to_string(*type)}});
-    return after && !after->blocked ? ErrorCode::BadCode : ErrorCode::RateLimited;
+    return after && !after->blocked ? refusal : ErrorCode::RateLimited;
   }
   if (tm) (void)throttle_.record(user, throttle::Event::method_succeeded(*tm));
   session.method_proven(*type);
@@ -188,6 +201,7 @@ Result<Done> ResetService::set_password(const std::string& id, const std::string
       if (auto it = sessions_.find(id); it != sessions_.end()) it->second->session.finish(true);
       (void)throttle_.record(user, throttle::Event::reset_succeeded());
       audit_.record(AuditEvent::reset_done, user);
+      notify(user, "password reset");
       done(Done{});
       return;
     }
@@ -198,6 +212,91 @@ Result<Done> ResetService::set_password(const std::string& id, const std::string
   });
   if (!queued) return ErrorCode::RateLimited;
   return Done{};
+}
+
+bool ResetService::check_sent_code(Entry& entry, MethodType type, const Secret& response, ErrorCode& refusal) {
+  const auto it = entry.codes.find(type);
+  if (it == entry.codes.end() || !it->second.sent) {
+    refusal = ErrorCode::NotPermitted;  // no code was sent for this method
+    return false;
+  }
+  if (it->second.expires <= clock_()) {
+    entry.codes.erase(it);
+    refusal = ErrorCode::ChallengeExpired;
+    return false;
+  }
+  if (verifier_.sent_code_matches(it->second.digest, response)) {
+    entry.codes.erase(it);  // single use
+    return true;
+  }
+  if (++it->second.tries >= config_.code_max_tries) {
+    entry.codes.erase(it);
+    refusal = ErrorCode::TooManyAttempts;
+  } else {
+    refusal = ErrorCode::BadCode;
+  }
+  return false;
+}
+
+Result<Done> ResetService::send_code(const std::string& id, const std::string& owner, std::string_view method,
+                                     std::function<void(Result<std::string>)> done) {
+  Entry* entry = find(id, owner);
+  if (entry == nullptr) return ErrorCode::NoSuchSession;
+  const auto type = method_type_from_string(method);
+  if (!type || (*type != MethodType::email && *type != MethodType::sms)) return ErrorCode::InvalidArgument;
+  const std::int64_t now = clock_();
+  if (auto admitted = entry->session.admit(SessionCall::send_code, now); !admitted) return admitted.error();
+  if (!entry->real) return ErrorCode::NotEnrolled;
+  if (auto admitted = entry->session.admit_method(SessionCall::send_code, *type, now); !admitted) return admitted.error();
+  const auto& user = entry->session.user();
+  const auto loaded = store_.load(user);
+  const ContactMethod* contact = *type == MethodType::email ? (loaded.record.email ? &*loaded.record.email : nullptr)
+                                                            : (loaded.record.sms ? &*loaded.record.sms : nullptr);
+  if (loaded.state != RecordState::present || contact == nullptr) return ErrorCode::NotEnrolled;
+  const auto counted = throttle_.record(user, throttle::Event::delivery());
+  if (!counted || counted->blocked) {
+    audit_.record(AuditEvent::reset_blocked, user, {{"reason", counted ? counted->reason : "throttle"}});
+    return ErrorCode::RateLimited;
+  }
+  Secret code = crypto::random_digits(config_.code_length);
+  SentCode sent;
+  sent.digest = verifier_.sent_code_digest(code);
+  sent.expires = now + static_cast<std::int64_t>(config_.code_lifetime_minutes) * 60;
+  entry->codes[*type] = sent;  // a new code voids the previous one
+  const std::string masked = *type == MethodType::email ? delivery::mask_email(contact->address)
+                                                        : delivery::mask_phone(contact->address);
+  const std::string digest = sent.digest;
+  const bool queued = messenger_.send_code(
+      *type, contact->address, user, code, config_.code_lifetime_minutes,
+      [this, id, type = *type, digest, masked, done = std::move(done)](bool ok) {
+        const auto it = sessions_.find(id);
+        if (it != sessions_.end()) {
+          auto c = it->second->codes.find(type);
+          if (c != it->second->codes.end() && c->second.digest == digest) {
+            if (ok)
+              c->second.sent = true;
+            else
+              it->second->codes.erase(c);
+          }
+        }
+        if (ok)
+          done(masked);
+        else
+          done(ErrorCode::DeliveryFailed);
+      });
+  if (!queued) {
+    entry->codes.erase(*type);
+    return ErrorCode::DeliveryFailed;
+  }
+  return Done{};
+}
+
+// Every registered channel hears about a reset ("if this wasn't you..").
+void ResetService::notify(const std::string& user, const std::string& event) {
+  const auto loaded = store_.load(user);
+  if (loaded.state != RecordState::present) return;
+  if (loaded.record.email) messenger_.send_notice(MethodType::email, loaded.record.email->address, user, event);
+  if (loaded.record.sms) messenger_.send_notice(MethodType::sms, loaded.record.sms->address, user, event);
 }
 
 Result<Done> ResetService::cancel(const std::string& id, const std::string& owner) {

@@ -8,6 +8,7 @@
 #include "config.hpp"
 #include "delivery/queue.hpp"
 #include "manager.hpp"
+#include "messenger.hpp"
 #include "registration_store.hpp"
 #include "reset_session.hpp"
 #include "result.hpp"
@@ -41,14 +42,18 @@ struct VerifyOutcome {
 class ResetService {
  public:
   ResetService(const Config& config, RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
-               throttle::Throttle& throttle, delivery::DeliveryQueue& worker, UserLookup by_name = lookup_user_by_name,
-               Clock clock = system_clock_now);
+               throttle::Throttle& throttle, delivery::DeliveryQueue& worker, Messenger& messenger,
+               UserLookup by_name = lookup_user_by_name, Clock clock = system_clock_now);
 
   // Anyone may start a reset for a user name; what proves the right to finish it are the
   // methods. A name that is unknown or has nothing registered gets a session that looks the
   // same (one authenticator app) and can never verify.
   Result<StartedReset> start(const std::string& owner, std::string_view user);
   bool exists(const std::string& id, const std::string& owner) const;
+  // E-mail or SMS: sends a code to the registered destination; `done` gets the masked
+  // destination, or DeliveryFailed. A new code voids the previous one.
+  Result<Done> send_code(const std::string& id, const std::string& owner, std::string_view method,
+                         std::function<void(Result<std::string>)> done);
   Result<VerifyOutcome> verify(const std::string& id, const std::string& owner, std::string_view method,
                                const Secret& response);
   // Checks quality at once (a refusal leaves the session usable, with the reason in
@@ -60,11 +65,20 @@ class ResetService {
   std::size_t session_count() const noexcept { return sessions_.size(); }
 
  private:
+  struct SentCode {
+    std::string digest;
+    std::int64_t expires = 0;
+    unsigned tries = 0;
+    bool sent = false;
+  };
   struct Entry {
     std::string owner;
     bool real = false;  // false: the decoy session of an unknown or unregistered user
     ResetSession session;
+    std::map<MethodType, SentCode> codes;
   };
+  bool check_sent_code(Entry& entry, MethodType type, const Secret& response, ErrorCode& refusal);
+  void notify(const std::string& user, const std::string& event);
   Entry* find(const std::string& id, const std::string& owner);
 
   const Config& config_;
@@ -73,6 +87,7 @@ class ResetService {
   AuditLog& audit_;
   throttle::Throttle& throttle_;
   delivery::DeliveryQueue& worker_;
+  Messenger& messenger_;
   UserLookup by_name_;
   Clock clock_;
   std::map<std::string, std::unique_ptr<Entry>> sessions_;

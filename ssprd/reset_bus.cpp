@@ -82,6 +82,30 @@ int method_set_password(sd_bus_message* m, void* userdata, sd_bus_error* error) 
   });
 }
 
+int method_send_code(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return guard_bus_call("SendCode", error, [&]() -> int {
+    auto& ctx = *static_cast<BusContext*>(userdata);
+    const char* method = nullptr;
+    int r = sd_bus_message_read(m, "s", &method);
+    if (r < 0) return r;
+    if (std::string_view(method).size() > kMaxArgument) return set_bus_error(error, ErrorCode::InvalidArgument);
+    // The reply waits for the delivery; keep the call alive until then.
+    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
+    const auto started = ctx.reset->send_code(session_id(sd_bus_message_get_path(m)), sender_of(m), method,
+                                              [call](Result<std::string> sent) {
+                                                if (sent) {
+                                                  sd_bus_reply_method_return(call.get(), "s", sent->c_str());
+                                                } else {
+                                                  const auto& info = error_info(sent.error());
+                                                  sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s",
+                                                                             info.message.data());
+                                                }
+                                              });
+    if (!started) return set_bus_error(error, started.error());
+    return 1;
+  });
+}
+
 int method_cancel(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return guard_bus_call("Cancel", error, [&]() -> int {
     auto& ctx = *static_cast<BusContext*>(userdata);
@@ -123,6 +147,8 @@ int method_start_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) n
 
 const sd_bus_vtable kSessionVtable[] = {
     SD_BUS_VTABLE_START(0),
+    SD_BUS_METHOD_WITH_ARGS("SendCode", SD_BUS_ARGS("s", method), SD_BUS_RESULT("s", masked_destination),
+                            method_send_code, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Verify", SD_BUS_ARGS("s", method, "s", response),
                             SD_BUS_RESULT("b", verified, "u", remaining), method_verify,
                             SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),

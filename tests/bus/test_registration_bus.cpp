@@ -162,25 +162,6 @@ std::string newest(const dt::Sink& sink) {
   return best.empty() ? std::string() : read_file(sink.dir() + "/" + best);
 }
 
-// Waits (on inotify, never by sleeping) until the sink holds `count` messages; false after 10 s.
-// Notices are sent after the reply to the change that caused them.
-bool wait_for_messages(const dt::Sink& sink, std::size_t count) {
-  const int fd = inotify_init1(IN_CLOEXEC);
-  inotify_add_watch(fd, sink.dir().c_str(), IN_MOVED_TO | IN_CLOSE_WRITE);
-  bool ok = false;
-  for (;;) {
-    if (sink.stored().size() >= count) {
-      ok = true;
-      break;
-    }
-    pollfd p{fd, POLLIN, 0};
-    if (poll(&p, 1, 10000) <= 0) break;
-    char buf[4096];
-    if (read(fd, buf, sizeof buf) < 0) break;
-  }
-  close(fd);
-  return ok;
-}
 
 // The code in the newest message of the sink (e-mail or SMS): the only run of 6 digits.
 std::string code_from_sink(const dt::Sink& sink) {
@@ -373,14 +354,14 @@ static void test_changes_are_announced_to_every_channel(void**) {
   // alice has e-mail (from the test above); a new method is announced there.
   const auto before = smtp->stored().size();
   root.regenerate_codes("alice");
-  assert_true(wait_for_messages(*smtp, before + 1));
+  assert_true(dt::wait_for_stored(*smtp, before + 1));
   const auto notice = newest(*smtp);
   expect_contains(notice, "RCPT TO: alice.liddell@example.com");
   expect_contains(notice, "registered: Recovery codes");
   assert_true(notice.find("If this wasn't you") != std::string::npos || notice.find("If this was not you") != std::string::npos);
   // Removing the e-mail address is announced to that address too.
   assert_str(root.simple("RemoveMethod", {"alice", "email"}), "ok");
-  assert_true(wait_for_messages(*smtp, before + 2));
+  assert_true(dt::wait_for_stored(*smtp, before + 2));
   const auto removal = newest(*smtp);
   expect_contains(removal, "RCPT TO: alice.liddell@example.com");
   expect_contains(removal, "removed: E-mail");

@@ -4,6 +4,7 @@
 // gets a session of the same shape that never verifies.
 #include "bus_names.hpp"
 #include "cmocka.hpp"
+#include "delivery_support.hpp"
 #include "handle.hpp"
 #include "process.hpp"
 #include "run_as.hpp"
@@ -19,7 +20,39 @@ using namespace sspr::test;
 namespace {
 
 TestBed* bed = nullptr;
+sspr::test::delivery::Sink* smtp = nullptr;
 std::vector<std::string> codes;
+
+// The newest message in the sink, and the 6-digit code after "is:" in it.
+std::string newest_message() {
+  long best = -1;
+  std::string name;
+  for (const auto& f : smtp->stored())
+    if (std::strtol(f.c_str(), nullptr, 10) > best) best = std::strtol((name = f).c_str(), nullptr, 10);
+  return name.empty() ? std::string() : read_file(smtp->dir() + "/" + name);
+}
+std::string code_in_newest_message() {
+  const auto text = newest_message();
+  const auto at = text.find(" is:");
+  if (at == std::string::npos) return "NO CODE";
+  for (std::size_t i = at; i + 6 <= text.size(); ++i)
+    if (std::isdigit(static_cast<unsigned char>(text[i])) && std::isdigit(static_cast<unsigned char>(text[i + 5])) &&
+        !std::isdigit(static_cast<unsigned char>(text[i + 6])))
+      return text.substr(i, 6);
+  return "NO CODE";
+}
+
+std::string root_call(const char* member, const char* sig, const char* a, const char* b, const char* c) {
+  sd_bus* raw = nullptr;
+  sd_bus_open_system(&raw);
+  BusPtr bus(raw);
+  BusError e;
+  sd_bus_message* reply = nullptr;
+  const int r = sd_bus_call_method(bus.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, member,
+                                   e.get(), &reply, sig, a, b, c);  // sig is "sss"
+  sd_bus_message_unref(reply);
+  return r < 0 ? std::string("ERROR ") + e.name() : "ok";
+}
 const std::string kShadow =
     "# a comment the parser does not understand\n"
     "root:*:19000:0:99999:7:::\n"
@@ -92,8 +125,19 @@ int group_setup(void**) {
   bed = holder.get();
   mkdir((bed->dir() + "/etc").c_str(), 0755);
   write_file(shadow_path(), kShadow, 0640);
-  bed->write_config(std::string(kStandardConfig) + "[reset]\nshadow_directory = " + bed->dir() + "/etc\n");
+  static sspr::test::delivery::TempDir tmp;
+  static sspr::test::delivery::Sink sink("smtp_sink.py", tmp.path + "/mail", {}, tmp.path + "/smtp.log");
+  if (!sink.error().empty()) return std::fprintf(stderr, "sink: %s\n", sink.error().c_str()), -1;
+  smtp = &sink;
+  // No cooling-off here, so the e-mail address registered below can reset at once; plain SMTP
+  // to the local sink is an explicit choice (STARTTLS is tested with the registration).
+  bed->write_config("[registration]\nrequired_for = all\ncooling_off_hours = 0\n"
+                    "[email]\nfrom = sspr@example.com\nrequire_starttls = no\nsmtp_url = smtp://127.0.0.1:" +
+                    std::to_string(sink.port()) + "\n[reset]\nshadow_directory = " + bed->dir() + "/etc\n");
   if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
+  if (root_call("BeginContact", "sss", "alice", "email", "alice@example.com") != "ok") return -1;
+  const auto confirm = code_in_newest_message();
+  if (root_call("ConfirmContact", "sss", "alice", "email", confirm.c_str()) != "ok") return -1;
   // alice registers recovery codes (as root, as pam_sspr would at login).
   sd_bus* raw = nullptr;
   sd_bus_open_system(&raw);
@@ -114,7 +158,7 @@ int group_setup(void**) {
 
 static void test_a_session_answers_only_its_creator(void**) {
   Conn owner;
-  assert_str(owner.start("alice").substr(owner.path().empty() ? 0 : 0), "|recovery_codes,|1");
+  assert_str(owner.start("alice"), "|email,recovery_codes,|1");
   Conn other;  // root too, but another connection
   assert_str(other.call(owner.path(), "Verify", "ss", "recovery_codes", codes[0].c_str()),
              "ERROR org.freedesktop.DBus.Error.UnknownObject");
@@ -153,6 +197,24 @@ static void test_set_password_happens_once(void**) {
   assert_str(read_file(shadow_path()), after);
 }
 
+static void test_reset_with_an_emailed_code_and_the_notice_after(void**) {
+  Conn c;
+  c.start("alice");
+  assert_str(c.verify("email", "123456"), "ERROR io.sspr.reset1.Error.NotPermitted");  // nothing sent yet
+  assert_str(c.call(c.path(), "SendCode", "s", "sms"), "ERROR io.sspr.reset1.Error.NotEnrolled");
+  const auto before = smtp->stored().size();
+  assert_str(c.call(c.path(), "SendCode", "s", "email"), "ok");
+  assert_int_equal(smtp->stored().size(), before + 1);
+  const auto code = code_in_newest_message();
+  assert_str(c.verify("email", code == "000000" ? "111111" : "000000"), "ERROR io.sspr.reset1.Error.BadCode");
+  assert_str(c.verify("email", code), "verified 0");
+  assert_str(c.set_password("Emailed-Reset-Pass-5"), "ok");
+  // The notice goes out after the reply: wait for the sink's file (inotify, no sleeping).
+  assert_true(sspr::test::delivery::wait_for_stored(*smtp, before + 2));
+  expect_contains(newest_message(), "password reset");
+  expect_contains(newest_message(), "RCPT TO: alice@example.com");
+}
+
 static void test_an_unknown_user_gets_a_session_of_the_same_shape(void**) {
   Conn c;
   assert_str(c.start("nosuchuser"), "|totp,|1");
@@ -171,6 +233,7 @@ int main() {
       cmocka_unit_test(test_a_session_answers_only_its_creator),
       cmocka_unit_test(test_calls_out_of_order_change_nothing),
       cmocka_unit_test(test_set_password_happens_once),
+      cmocka_unit_test(test_reset_with_an_emailed_code_and_the_notice_after),
       cmocka_unit_test(test_an_unknown_user_gets_a_session_of_the_same_shape),
   };
   return cmocka_run_group_tests(tests, group_setup, nullptr);

@@ -15,6 +15,7 @@
 #include <sstream>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -193,6 +194,24 @@ std::string read_whole_file(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+bool wait_for_stored(const Sink& sink, std::size_t count) {
+  const int fd = inotify_init1(IN_CLOEXEC);
+  inotify_add_watch(fd, sink.dir().c_str(), IN_MOVED_TO | IN_CLOSE_WRITE);
+  bool ok = false;
+  for (;;) {
+    if (sink.stored().size() >= count) {
+      ok = true;
+      break;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 10000) <= 0) break;
+    char buf[4096];
+    if (read(fd, buf, sizeof buf) < 0) break;
+  }
+  close(fd);
+  return ok;
 }
 
 }  // namespace sspr::test::delivery

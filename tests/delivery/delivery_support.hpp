@@ -72,4 +72,8 @@ class SilentListener {
 
 std::string read_whole_file(const std::string& path);
 
+// Waits (on inotify, never by sleeping) until the sink holds `count` messages; false after
+// 10 s. For messages sent after the reply to the call that caused them (notices).
+bool wait_for_stored(const Sink& sink, std::size_t count);
+
 }  // namespace sspr::test::delivery
