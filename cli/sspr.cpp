@@ -33,6 +33,7 @@ int usage(FILE* out) {
                "  remove METHOD          remove a method: totp, email, sms, questions, recovery_codes\n"
                "  recovery-codes         make a new set of recovery codes (the old set stops working)\n"
                "  reset [USER]           reset a forgotten password by proving registered methods\n"
+               "  passwd                 change your password (you know the current one)\n"
                "  help                   this text\n");
   return out == stdout ? 0 : 2;
 }
@@ -188,6 +189,12 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage(stderr);
   const std::string command = argv[1];
   if (command == "help" || command == "--help") return usage(stdout);
+  if (command == "passwd" && argc == 2) {
+    cli::TerminalConversation conv;
+    auto reset_client = ResetClient::connect(kTimeoutMs);
+    if (!reset_client) return fail(ErrorCode::ServiceUnknown);
+    return run_change_flow(reset_client.value(), conv, own_user_name(), nullptr) == ResetOutcome::changed ? 0 : 1;
+  }
   // A reset needs no registration connection: it has its own session.
   if (command == "reset" && argc <= 3) return cmd_reset(argc == 3 ? argv[2] : own_user_name());
   auto client = RegistrationClient::connect(kTimeoutMs);

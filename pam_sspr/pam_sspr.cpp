@@ -1,5 +1,6 @@
 // The six PAM entry points. Each is noexcept and only dispatches: no exception, and no
 // decision, is made here.
+#include "change.hpp"
 #include "enforce.hpp"
 #include "module_options.hpp"
 #include "offer_reset.hpp"
@@ -53,12 +54,13 @@ __attribute__((visibility("default"))) int pam_sm_authenticate(pam_handle_t* pam
   return run_guarded(pamh, "auth", [&] { return sspr::pam::offer_reset(pamh, flags, options_for(pamh, argc, argv)); });
 }
 
-// Password change comes in a later release; until then these phases step aside.
+// Sessions and credentials are not sspr's business.
 __attribute__((visibility("default"))) int pam_sm_setcred(pam_handle_t*, int, int, const char**) noexcept {
   return PAM_IGNORE;
 }
-__attribute__((visibility("default"))) int pam_sm_chauthtok(pam_handle_t*, int, int, const char**) noexcept {
-  return PAM_IGNORE;
+__attribute__((visibility("default"))) int pam_sm_chauthtok(pam_handle_t* pamh, int flags, int argc,
+                                                               const char** argv) noexcept {
+  return run_guarded(pamh, "password", [&] { return sspr::pam::change_password(pamh, flags, options_for(pamh, argc, argv)); });
 }
 __attribute__((visibility("default"))) int pam_sm_open_session(pam_handle_t*, int, int, const char**) noexcept {
   return PAM_IGNORE;

@@ -93,6 +93,28 @@ Result<Done> ResetClient::set_password(const Secret& password, std::string& reas
   return Done{};
 }
 
+Result<Done> ResetClient::change_password(const std::string& user, const Secret& current, const Secret& next,
+                                          std::string& reason) {
+  sd_bus_message* raw = nullptr;
+  if (sd_bus_message_new_method_call(bus_.get(), &raw, bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
+                                     "ChangePassword") < 0)
+    return ErrorCode::Internal;
+  MessagePtr request(raw);
+  if (sd_bus_message_sensitive(request.get()) < 0 ||
+      sd_bus_message_append(request.get(), "sss", user.c_str(), current.c_str(), next.c_str()) < 0)
+    return ErrorCode::Internal;
+  BusError error;
+  raw = nullptr;
+  const int r = sd_bus_call(bus_.get(), request.get(), kWriteTimeoutUsec, error.get(), &raw);
+  MessagePtr reply(raw);
+  if (r < 0) {
+    const auto code = error_code_of(error, r);
+    if (code == ErrorCode::LowPasswordQuality) reason = error.message();
+    return code;
+  }
+  return Done{};
+}
+
 Result<Done> ResetClient::cancel() {
   BusError error;
   sd_bus_message* raw = nullptr;

@@ -34,6 +34,8 @@ class ResetClient {
   // On LowPasswordQuality, `reason` says why (the session stays usable).
   Result<Done> set_password(const Secret& password, std::string& reason);
   Result<Done> cancel();
+  // Manager.ChangePassword; on LowPasswordQuality, `reason` says why.
+  Result<Done> change_password(const std::string& user, const Secret& current, const Secret& next, std::string& reason);
 
  private:
   ResetClient(BusPtr bus, std::uint64_t timeout_usec) : bus_(std::move(bus)), timeout_usec_(timeout_usec) {}

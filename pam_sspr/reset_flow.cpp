@@ -1,6 +1,8 @@
 #include "reset_flow.hpp"
 
 #include "errors.hpp"
+
+#include <optional>
 #include "text.hpp"
 #include "wizard.hpp"
 
@@ -85,6 +87,41 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
       continue;
     }
     if (progress->verified) return choose_password(client, conv);
+  }
+  return ResetOutcome::refused;
+}
+
+ResetOutcome run_change_flow(ResetClient& client, Conversation& conv, const std::string& user, const Secret* current,
+                             Secret* chosen) {
+  std::optional<Secret> asked;
+  if (current == nullptr) {
+    asked = conv.ask_secret("Current password: ");
+    if (!asked) return ResetOutcome::no_conversation;
+    current = &*asked;
+  }
+  for (int attempt = 0; attempt < kMaxPasswordTries; ++attempt) {
+    auto first = conv.ask_secret("New password: ");
+    if (!first) return ResetOutcome::no_conversation;
+    auto second = conv.ask_secret("Retype the new password: ");
+    if (!second) return ResetOutcome::no_conversation;
+    if (!first->equals(*second)) {
+      conv.error("The passwords do not match.");
+      continue;
+    }
+    std::string reason;
+    auto changed = client.change_password(user, *current, *first, reason);
+    if (changed) {
+      conv.info("Your password has been changed.");
+      if (chosen != nullptr) *chosen = std::move(*first);
+      return ResetOutcome::changed;
+    }
+    if (changed.error() == ErrorCode::LowPasswordQuality) {
+      conv.error(reason.empty() ? std::string(error_info(changed.error()).message) : reason);
+      continue;
+    }
+    conv.error(changed.error() == ErrorCode::BadCode ? std::string("The current password is not correct.")
+                                                     : std::string(error_info(changed.error()).message));
+    return fatal(changed.error()) ? ResetOutcome::service_error : ResetOutcome::refused;
   }
   return ResetOutcome::refused;
 }

@@ -18,4 +18,9 @@ enum class ResetOutcome {
 
 ResetOutcome run_reset_flow(ResetClient& client, Conversation& conversation, const std::string& user);
 
+// A change by a user who knows the password. `current` is asked for when null. On success
+// `chosen` (if given) receives the new password, for PAM_AUTHTOK.
+ResetOutcome run_change_flow(ResetClient& client, Conversation& conversation, const std::string& user,
+                             const Secret* current, Secret* chosen = nullptr);
+
 }  // namespace sspr::client

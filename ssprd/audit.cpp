@@ -31,6 +31,8 @@ const char* to_string(AuditEvent event) noexcept {
     case AuditEvent::reset_blocked: return "reset_blocked";
     case AuditEvent::reset_done: return "reset_done";
     case AuditEvent::reset_failed: return "reset_failed";
+    case AuditEvent::change_done: return "change_done";
+    case AuditEvent::change_failed: return "change_failed";
   }
   return "unknown";
 }
@@ -51,6 +53,8 @@ const char* message_id(AuditEvent event) noexcept {
     case AuditEvent::reset_blocked: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a10c";
     case AuditEvent::reset_done: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a10d";
     case AuditEvent::reset_failed: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a10e";
+    case AuditEvent::change_done: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a10f";
+    case AuditEvent::change_failed: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a110";
   }
   return "00000000000000000000000000000000";
 }

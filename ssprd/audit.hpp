@@ -28,6 +28,8 @@ enum class AuditEvent {
   reset_blocked,
   reset_done,
   reset_failed,
+  change_done,
+  change_failed,
 };
 
 const char* to_string(AuditEvent event) noexcept;

@@ -80,7 +80,10 @@ int run_daemon(const Config& config) {
   DeliveryMessenger messenger(manager.config(), event.get());
   const Verifier verifier(key.value());
   Enrollment enrollment(manager.config(), store, verifier, *audit, messenger, throttle);
-  enrollment.set_password_check(verify_local_password);
+  const std::string shadow_directory = manager.config().shadow_directory;
+  enrollment.set_password_check([shadow_directory](const std::string& user, const Secret& password) {
+    return verify_local_password(shadow_directory, user, password);
+  });
   // Hashing and the shadow write take time and locks: one worker, off the event loop.
   delivery::DeliveryQueue password_worker(event.get(), 1, 16);
   ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker, messenger);

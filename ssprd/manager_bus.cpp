@@ -85,6 +85,10 @@ const sd_bus_vtable kManagerVtable[] = {
     SD_BUS_METHOD_WITH_ARGS("StartReset", SD_BUS_ARGS("s", user_name),
                             SD_BUS_RESULT("o", session, "a(ss)", methods, "u", methods_required), method_start_reset,
                             SD_BUS_VTABLE_UNPRIVILEGED),
+    // A user who knows the password changes it (root may for anyone, as passwd does).
+    SD_BUS_METHOD_WITH_ARGS("ChangePassword", SD_BUS_ARGS("s", user_name, "s", current_password, "s", new_password),
+                            SD_BUS_NO_RESULT, method_change_password,
+                            SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
     // Root only: a skip is a login decision taken by pam_sspr.
     SD_BUS_METHOD_WITH_ARGS("SkipRegistration", SD_BUS_ARGS("s", user_name),
                             SD_BUS_RESULT("u", skips_left, "t", skip_deadline_usec), method_skip_registration, 0),

@@ -12,8 +12,8 @@ constexpr std::size_t kMaxShadowLine = 4096;
 
 // The hash field of `user`'s line in /etc/shadow, read directly (not through NSS, and not
 // through libc's *spent functions, which ASan's interceptors break): local accounts only.
-std::string shadow_hash_of(const std::string& user) {
-  std::ifstream in("/etc/shadow");
+std::string shadow_hash_of(const std::string& directory, const std::string& user) {
+  std::ifstream in(directory + "/shadow");
   std::string line;
   while (std::getline(in, line)) {
     if (line.size() > kMaxShadowLine) continue;
@@ -29,9 +29,10 @@ std::string shadow_hash_of(const std::string& user) {
 
 }  // namespace
 
-bool verify_local_password(const std::string& user, const Secret& password) noexcept {
+bool verify_local_password(const std::string& shadow_directory, const std::string& user,
+                           const Secret& password) noexcept {
   try {
-    std::string hash = shadow_hash_of(user);
+    std::string hash = shadow_hash_of(shadow_directory, user);
     bool ok = false;
     // "!" and "*" prefixes lock an account; an empty hash is not a password to check against.
     if (!hash.empty() && hash.front() != '!' && hash.front() != '*') {

@@ -10,6 +10,8 @@ namespace sspr::daemon {
 
 // True only if `user` has a usable shadow hash and `password` matches it. A locked ("!") or
 // empty hash never matches.
-bool verify_local_password(const std::string& user, const Secret& password) noexcept;
+// `shadow_directory` holds the shadow file ([reset] shadow_directory; /etc normally).
+bool verify_local_password(const std::string& shadow_directory, const std::string& user,
+                           const Secret& password) noexcept;
 
 }  // namespace sspr::daemon

@@ -7,6 +7,7 @@
 #include "delivery/addresses.hpp"
 #include "errors.hpp"
 #include "log.hpp"
+#include "password_check.hpp"
 #include "password_quality.hpp"
 #include "user_name.hpp"
 
@@ -182,33 +183,16 @@ Result<Done> ResetService::set_password(const std::string& id, const std::string
   }
   // From here on the session is spent, whatever the write does: SetPassword happens once.
   session.finish(false);
-  auto password = std::make_shared<Secret>(std::move(new_password));
-  const std::string shadow_dir = config_.shadow_directory;
-  const std::int64_t today = clock_() / 86400;
-  auto job = [password, user, shadow_dir, today]() -> delivery::DeliveryResult {
-    const auto defs = backend::read_login_defs();
-    auto hash = backend::hash_password(*password, defs.policy);
-    password->clear();
-    if (!hash) return {false, std::string(error_info(hash.error()).bus_name)};
-    backend::ShadowPaths paths;
-    paths.dir = shadow_dir;
-    const auto written = backend::set_password_hash(paths, user, hash.value(), today, kShadowLockWait);
-    if (!written) return {false, std::string(error_info(written.error()).bus_name)};
-    return {true, {}};
-  };
-  const bool queued = worker_.submit(job, [this, id, user, done = std::move(done)](delivery::DeliveryResult result) {
-    if (result.ok) {
+  const bool queued = write_password(user, std::move(new_password), [this, id, user, done = std::move(done)](Result<Done> written) {
+    if (written) {
       if (auto it = sessions_.find(id); it != sessions_.end()) it->second->session.finish(true);
       (void)throttle_.record(user, throttle::Event::reset_succeeded());
       audit_.record(AuditEvent::reset_done, user);
       notify(user, "password reset");
-      done(Done{});
-      return;
+    } else {
+      audit_.record(AuditEvent::reset_failed, user, {{"reason", std::string(error_info(written.error()).bus_name)}});
     }
-    const ErrorInfo* info = error_by_bus_name(result.error);
-    audit_.record(AuditEvent::reset_failed, user, {{"reason", result.error}});
-    log_error("password reset of %s failed: %s", user.c_str(), result.error.c_str());
-    done(info ? info->code : ErrorCode::Internal);
+    done(written);
   });
   if (!queued) return ErrorCode::RateLimited;
   return Done{};
@@ -297,6 +281,62 @@ void ResetService::notify(const std::string& user, const std::string& event) {
   if (loaded.state != RecordState::present) return;
   if (loaded.record.email) messenger_.send_notice(MethodType::email, loaded.record.email->address, user, event);
   if (loaded.record.sms) messenger_.send_notice(MethodType::sms, loaded.record.sms->address, user, event);
+}
+
+bool ResetService::write_password(const std::string& user, Secret new_password,
+                                  std::function<void(Result<Done>)> done) {
+  auto password = std::make_shared<Secret>(std::move(new_password));
+  const std::string shadow_dir = config_.shadow_directory;
+  const std::int64_t today = clock_() / 86400;
+  auto job = [password, user, shadow_dir, today]() -> delivery::DeliveryResult {
+    const auto defs = backend::read_login_defs();
+    auto hash = backend::hash_password(*password, defs.policy);
+    password->clear();
+    if (!hash) return {false, std::string(error_info(hash.error()).bus_name)};
+    backend::ShadowPaths paths;
+    paths.dir = shadow_dir;
+    const auto written = backend::set_password_hash(paths, user, hash.value(), today, kShadowLockWait);
+    if (!written) return {false, std::string(error_info(written.error()).bus_name)};
+    return {true, {}};
+  };
+  return worker_.submit(job, [user, done = std::move(done)](delivery::DeliveryResult result) {
+    if (result.ok) {
+      done(Done{});
+      return;
+    }
+    log_error("writing the password of %s failed: %s", user.c_str(), result.error.c_str());
+    const ErrorInfo* info = error_by_bus_name(result.error);
+    done(info ? info->code : ErrorCode::Internal);
+  });
+}
+
+Result<Done> ResetService::change_password(const UserAccount& user, const Secret& current, Secret new_password,
+                                           std::string& reason, std::function<void(Result<Done>)> done) {
+  const auto verdict = throttle_.check(user.name);
+  if (!verdict || verdict->blocked) return ErrorCode::RateLimited;
+  if (!verify_local_password(config_.shadow_directory, user.name, current)) {
+    (void)throttle_.record(user.name, throttle::Event::identity_failure());
+    audit_.record(AuditEvent::change_failed, user.name, {{"reason", "wrong current password"}});
+    return ErrorCode::BadCode;
+  }
+  const auto quality = check_password_quality(new_password, user.name, &current,
+                                              {config_.pwquality_config, config_.banned_words_file});
+  if (!quality.ok) {
+    reason = quality.reason;
+    return ErrorCode::LowPasswordQuality;
+  }
+  const std::string name = user.name;
+  const bool queued = write_password(name, std::move(new_password), [this, name, done = std::move(done)](Result<Done> written) {
+    if (written) {
+      audit_.record(AuditEvent::change_done, name);
+      notify(name, "password changed");
+    } else {
+      audit_.record(AuditEvent::change_failed, name, {{"reason", std::string(error_info(written.error()).bus_name)}});
+    }
+    done(written);
+  });
+  if (!queued) return ErrorCode::RateLimited;
+  return Done{};
 }
 
 Result<Done> ResetService::cancel(const std::string& id, const std::string& owner) {

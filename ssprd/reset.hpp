@@ -61,6 +61,12 @@ class ResetService {
   Result<Done> set_password(const std::string& id, const std::string& owner, Secret new_password,
                             std::string& reason, std::function<void(Result<Done>)> done);
   Result<Done> cancel(const std::string& id, const std::string& owner);
+
+  // A user who knows the password changes it: the current one is checked (a wrong one is an
+  // identity failure for the throttle), the new one must pass the quality check (`reason`
+  // says why not), then it is written like a reset's. `done` is called on the event loop.
+  Result<Done> change_password(const UserAccount& user, const Secret& current, Secret new_password,
+                               std::string& reason, std::function<void(Result<Done>)> done);
   void forget_owner(const std::string& owner);
   std::size_t session_count() const noexcept { return sessions_.size(); }
 
@@ -78,6 +84,8 @@ class ResetService {
     std::map<MethodType, SentCode> codes;
   };
   bool check_sent_code(Entry& entry, MethodType type, const Secret& response, ErrorCode& refusal);
+  // Hashes and writes on the worker; `done` runs on the loop with the outcome.
+  bool write_password(const std::string& user, Secret password, std::function<void(Result<Done>)> done);
   void notify(const std::string& user, const std::string& event);
   Entry* find(const std::string& id, const std::string& owner);
 

@@ -1,5 +1,6 @@
 #include "reset_bus.hpp"
 
+#include "bus_auth.hpp"
 #include "bus_util.hpp"
 
 #include <memory>
@@ -142,6 +143,39 @@ int method_start_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) n
     if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
     if ((r = sd_bus_message_append(reply.get(), "u", started->required)) < 0) return r;
     return sd_bus_send(nullptr, reply.get(), nullptr);
+  });
+}
+
+int method_change_password(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return guard_bus_call("ChangePassword", error, [&]() -> int {
+    auto& ctx = *static_cast<BusContext*>(userdata);
+    const char *user = nullptr, *current = nullptr, *next = nullptr;
+    int r = sd_bus_message_read(m, "sss", &user, &current, &next);
+    if (r < 0) return r;
+    if (std::string_view(user).size() > kMaxArgument || std::string_view(current).size() > kMaxArgument ||
+        std::string_view(next).size() > kMaxArgument)
+      return set_bus_error(error, ErrorCode::InvalidArgument);
+    uid_t caller = 0;
+    if (query_caller_uid(m, &caller) < 0) return set_bus_error(error, ErrorCode::AccessDenied);
+    auto target = ctx.manager.resolve_target(caller, user);  // root, or the user itself
+    if (!target) return set_bus_error(error, target.error());
+    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
+    std::string reason;
+    const auto started =
+        ctx.reset->change_password(target.value(), Secret(current), Secret(next), reason, [call](Result<Done> done) {
+          if (done) {
+            sd_bus_reply_method_return(call.get(), "");
+          } else {
+            const auto& info = error_info(done.error());
+            sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s", info.message.data());
+          }
+        });
+    if (!started) {
+      if (started.error() == ErrorCode::LowPasswordQuality && !reason.empty())
+        return sd_bus_error_set(error, error_info(ErrorCode::LowPasswordQuality).bus_name.data(), reason.c_str());
+      return set_bus_error(error, started.error());
+    }
+    return 1;
   });
 }
 

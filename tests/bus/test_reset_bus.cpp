@@ -180,6 +180,7 @@ static void test_calls_out_of_order_change_nothing(void**) {
 }
 
 static void test_set_password_happens_once(void**) {
+  const auto mails = smtp->stored().size();
   Conn c;
   c.start("alice");
   assert_str(c.verify("recovery_codes", "AAAAA-AAAAA"), "ERROR io.sspr.reset1.Error.BadCode");
@@ -188,6 +189,9 @@ static void test_set_password_happens_once(void**) {
   assert_str(c.set_password("abc"), "ERROR io.sspr.reset1.Error.LowPasswordQuality");
   assert_str(read_file(shadow_path()), kShadow);
   assert_str(c.set_password("Brand-New-Pass-4711"), "ok");
+  // alice's registered address hears about it (sent after the reply: wait, without sleeping).
+  assert_true(sspr::test::delivery::wait_for_stored(*smtp, mails + 1));
+  expect_contains(newest_message(), "password reset");
   const auto after = read_file(shadow_path());
   assert_true(after.find("alice:$y$j9T$old$hash:") == std::string::npos);
   assert_true(after.find("alice:$") != std::string::npos);
@@ -215,6 +219,34 @@ static void test_reset_with_an_emailed_code_and_the_notice_after(void**) {
   expect_contains(newest_message(), "RCPT TO: alice@example.com");
 }
 
+static void test_change_password_as_the_user(void**) {
+  const auto change = [](const char* user, const char* current, const char* next) {
+    return run_as(1001, 1001, [=] {  // alice, really
+      sd_bus* raw = nullptr;
+      sd_bus_open_system(&raw);
+      BusPtr bus(raw);
+      BusError e;
+      sd_bus_message* reply = nullptr;
+      const int r = sd_bus_call_method(bus.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
+                                       "ChangePassword", e.get(), &reply, "sss", user, current, next);
+      sd_bus_message_unref(reply);
+      return r < 0 ? std::string("ERROR ") + e.name() + "|" + e.message() : std::string("ok");
+    });
+  };
+  const auto before = read_file(shadow_path());
+  assert_str(change("", "not-it", "Changed-Again-Pass-8"),
+             "ERROR io.sspr.reset1.Error.BadCode|The code is not correct.");
+  assert_str(change("", "Emailed-Reset-Pass-5", "Emailed-Reset-Pass-5"),
+             "ERROR io.sspr.reset1.Error.LowPasswordQuality|The new password must differ from the current one.");
+  assert_str(change("bob", "whatever", "Changed-Again-Pass-8"), "ERROR org.freedesktop.DBus.Error.AccessDenied|Permission denied.");
+  assert_str(read_file(shadow_path()), before);
+  const auto mails = smtp->stored().size();
+  assert_str(change("", "Emailed-Reset-Pass-5", "Changed-Again-Pass-8"), "ok");
+  assert_true(read_file(shadow_path()) != before);
+  assert_true(sspr::test::delivery::wait_for_stored(*smtp, mails + 1));
+  expect_contains(newest_message(), "password changed");
+}
+
 static void test_an_unknown_user_gets_a_session_of_the_same_shape(void**) {
   Conn c;
   assert_str(c.start("nosuchuser"), "|totp,|1");
@@ -234,6 +266,7 @@ int main() {
       cmocka_unit_test(test_calls_out_of_order_change_nothing),
       cmocka_unit_test(test_set_password_happens_once),
       cmocka_unit_test(test_reset_with_an_emailed_code_and_the_notice_after),
+      cmocka_unit_test(test_change_password_as_the_user),
       cmocka_unit_test(test_an_unknown_user_gets_a_session_of_the_same_shape),
   };
   return cmocka_run_group_tests(tests, group_setup, nullptr);

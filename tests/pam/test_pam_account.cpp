@@ -15,6 +15,7 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <security/pam_appl.h>
+#include <security/pam_modules.h>
 #include <sys/wait.h>
 #include <unistd.h>
 extern "C" {
@@ -332,9 +333,11 @@ static void test_unexpected_replies_are_system_errors(void**) {
 }
 
 static void test_other_phases_step_aside(void**) {
-  for (const char* entry : {"pam_sm_authenticate", "pam_sm_setcred", "pam_sm_chauthtok", "pam_sm_open_session",
-                            "pam_sm_close_session"})
+  // auth offers a reset only to someone who can answer; chauthtok acts in the update pass.
+  for (const char* entry : {"pam_sm_authenticate", "pam_sm_setcred", "pam_sm_open_session", "pam_sm_close_session"})
     assert_int_equal(call_module(entry, "bob", {}).code, PAM_IGNORE);
+  assert_int_equal(call_module("pam_sm_chauthtok", "bob", {}, PAM_PRELIM_CHECK).code, PAM_SUCCESS);  // ssprd is up
+  assert_int_equal(call_module("pam_sm_chauthtok", "bob", {}, PAM_UPDATE_AUTHTOK).code, PAM_AUTHTOK_ERR);
 }
 
 int main() {

@@ -39,7 +39,8 @@ int group_setup(void**) {
   // The password module first; pam_sspr only when it failed; pam_deny ends a failed login.
   bed->write_pam_service("login", "auth [success=done default=ignore] " SSPR_PAM_MATRIX " passdb=" + bed->dir() +
                                       "/passdb\nauth optional @MODULE@ config=@CONFIG@\nauth requisite " +
-                                      std::string(SSPR_PAM_DENY) + "\n");
+                                      std::string(SSPR_PAM_DENY) + "\npassword [success=done ignore=ignore default=die] "
+                                      "@MODULE@ config=@CONFIG@\npassword required " + std::string(SSPR_PAM_DENY) + "\n");
   bed->write_pam_service("other", "auth required " + std::string(SSPR_PAM_DENY) + "\n");
   if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
   sd_bus* raw = nullptr;
@@ -105,6 +106,21 @@ static void test_reset_at_the_login_prompt(void**) {
   assert_true(shadow != kShadow);
 }
 
+static void test_change_in_the_password_phase(void**) {
+  Script wrong;
+  wrong.steps = {say("Current password: ", "not-it"), say("New password: ", "Changed-Again-Pass-8"),
+                 say("Retype the new password: ", "Changed-Again-Pass-8")};
+  assert_int_equal(run_scripted(PAMTEST_CHAUTHTOK, "login", "alice", wrong), PAM_AUTHTOK_ERR);
+  expect_contains(wrong.transcript, "ERROR: The current password is not correct.\n");
+  const auto before = read_file(bed->dir() + "/etc/shadow");
+  Script script;
+  script.steps = {say("Current password: ", "Brand-New-Pass-4711"), say("New password: ", "Changed-Again-Pass-8"),
+                  say("Retype the new password: ", "Changed-Again-Pass-8")};
+  assert_int_equal(run_scripted(PAMTEST_CHAUTHTOK, "login", "alice", script), PAM_SUCCESS);
+  expect_contains(script.transcript, "Your password has been changed.\n");
+  assert_true(read_file(bed->dir() + "/etc/shadow") != before);
+}
+
 static void test_ssprd_down_fails_closed(void**) {
   assert_int_equal(bed->stop_ssprd(), 0);
   const auto before = read_file(bed->dir() + "/etc/shadow");
@@ -124,6 +140,7 @@ int main() {
       cmocka_unit_test_setup(test_the_right_password_logs_in_without_an_offer, ensure_ssprd),
       cmocka_unit_test_setup(test_a_wrong_password_gets_the_offer_and_enter_declines, ensure_ssprd),
       cmocka_unit_test_setup(test_reset_at_the_login_prompt, ensure_ssprd),
+      cmocka_unit_test_setup(test_change_in_the_password_phase, ensure_ssprd),
       cmocka_unit_test_setup(test_ssprd_down_fails_closed, ensure_ssprd),
   };
   return cmocka_run_group_tests(tests, group_setup, nullptr);

@@ -61,6 +61,12 @@ check "no other line of /etc/shadow changed" "0" "$?"
 check "/etc/shadow kept its owner, group and mode" "$(stat -c '%U %G %a' "$SANDBOX/shadow.before")" "$(stat -c '%U %G %a' /etc/shadow)"
 check "last change set to today" "$(( $(date +%s) / 86400 ))" "$(grep '^una:' /etc/shadow | cut -d: -f3)"
 
+# A user who knows the password changes it with `sspr passwd`, as herself.
+out=$(printf 'Brand-New-Pass-4711\nChanged-Again-Pass-8\nChanged-Again-Pass-8\n' |
+  setpriv --reuid=una --regid=una --init-groups "$BUILD/cli/sspr" passwd 2>&1); rc=$?
+check "sspr passwd as una" "0|Your password has been changed." "$rc|$(tail -n 1 <<<"$out" | sed -E 's/^((Current password|New password|Retype the new password): )*//')"
+unix_login una Changed-Again-Pass-8; check "pam_unix accepts the changed password" "0" "$?"
+
 # The code is spent, and the session is gone: a second reset with it fails.
 out=$(printf '1\n%s\n' "$code" | setpriv --reuid=sam --regid=sam --init-groups "$BUILD/cli/sspr" reset una 2>&1)
 grep -q 'The code is not correct.' <<<"$out"; check "a used recovery code does not reset again" "0" "$?"
@@ -74,7 +80,8 @@ Your choice: Code shown by the app: The code is not correct." "$out"
 audit=/var/log/sspr/audit.jsonl
 events=$(sed -n 's/.*"event":"\(reset_[a-z_]*\)".*/\1/p' "$audit" | sort -u | tr '\n' ' ')
 check "reset audit events" "reset_done reset_started reset_step_failed reset_step_passed " "$events"
-grep -q -e 'Brand-New-Pass-4711' -e 'Old-Password-123' -e "$code" "$audit" "$SANDBOX/ssprd.log"
+grep -q '"event":"change_done"' "$audit"; check "the change is audited" "0" "$?"
+grep -q -e 'Brand-New-Pass-4711' -e 'Old-Password-123' -e 'Changed-Again-Pass-8' -e "$code" "$audit" "$SANDBOX/ssprd.log"
 check "no password or code in the audit trail or the log" "1" "$?"
 
 if [ "$failures" -ne 0 ] && [ -f "$SANDBOX/ssprd.log" ]; then

@@ -1,0 +1,50 @@
+#include "change.hpp"
+
+#include "pam_conversation.hpp"
+#include "reset_client.hpp"
+#include "reset_flow.hpp"
+#include "user_name.hpp"
+
+#include <optional>
+#include <security/pam_ext.h>
+#include <syslog.h>
+
+namespace sspr::pam {
+
+int change_password(pam_handle_t* pamh, int flags, const ModuleOptions& options) {
+  // Preliminary pass: say whether ssprd will take the change. If it cannot be reached, the
+  // rest of the stack (pam_unix) handles this change as if sspr were not there.
+  if ((flags & PAM_PRELIM_CHECK) != 0) {
+    auto probe = client::ResetClient::connect(options.timeout_ms);
+    return probe ? PAM_SUCCESS : PAM_IGNORE;
+  }
+  const char* user = nullptr;
+  if (pam_get_user(pamh, &user, nullptr) != PAM_SUCCESS || user == nullptr || !valid_user_name(user))
+    return PAM_IGNORE;
+  auto client = client::ResetClient::connect(options.timeout_ms);
+  if (!client) {
+    pam_syslog(pamh, LOG_WARNING, "cannot reach ssprd; the password of %s is left to the next module", user);
+    return PAM_IGNORE;
+  }
+  const void* old_item = nullptr;
+  std::optional<Secret> current;
+  if (pam_get_item(pamh, PAM_OLDAUTHTOK, &old_item) == PAM_SUCCESS && old_item != nullptr)
+    current.emplace(static_cast<const char*>(old_item));
+  PamConversation conversation(pamh, (flags & PAM_SILENT) != 0);
+  Secret chosen;
+  switch (client::run_change_flow(client.value(), conversation, user, current ? &*current : nullptr, &chosen)) {
+    case client::ResetOutcome::changed:
+      // The rest of the stack sees the new password, as after pam_unix.
+      pam_set_item(pamh, PAM_AUTHTOK, chosen.c_str());
+      pam_syslog(pamh, LOG_NOTICE, "password of %s changed", user);
+      return PAM_SUCCESS;
+    case client::ResetOutcome::refused:
+    case client::ResetOutcome::no_conversation:
+      return PAM_AUTHTOK_ERR;
+    case client::ResetOutcome::service_error:
+      break;
+  }
+  return PAM_AUTHTOK_ERR;
+}
+
+}  // namespace sspr::pam
