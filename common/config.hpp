@@ -70,6 +70,7 @@ struct Config {
   std::uint32_t reset_methods_required{};
   std::vector<std::string> admin_groups;
   std::string shadow_directory;
+  std::string faillock_directory;
   // [password]
   std::string pwquality_config;
   std::string banned_words_file;

@@ -12,6 +12,10 @@
 #include "user_name.hpp"
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <sodium.h>
 
 namespace sspr::daemon {
@@ -187,6 +191,7 @@ Result<Done> ResetService::set_password(const std::string& id, const std::string
     if (written) {
       if (auto it = sessions_.find(id); it != sessions_.end()) it->second->session.finish(true);
       (void)throttle_.record(user, throttle::Event::reset_succeeded());
+      clear_faillock_tally(user);
       audit_.record(AuditEvent::reset_done, user);
       notify(user, "password reset");
     } else {
@@ -273,6 +278,17 @@ Result<Done> ResetService::send_code(const std::string& id, const std::string& o
     return ErrorCode::DeliveryFailed;
   }
   return Done{};
+}
+
+// The password was reset, so earlier failed logins say nothing any more: pam_faillock's tally
+// for the user goes (a user locked out by failed guesses can log in with the new password).
+void ResetService::clear_faillock_tally(const std::string& user) {
+  if (config_.faillock_directory.empty()) return;
+  const int dir = ::open(config_.faillock_directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+  if (dir < 0) return;  // no tally directory: nothing to clear
+  if (::unlinkat(dir, user.c_str(), 0) < 0 && errno != ENOENT)
+    log_warning("cannot clear the pam_faillock tally of %s: %s", user.c_str(), std::strerror(errno));
+  ::close(dir);
 }
 
 // Every registered channel hears about a reset ("if this wasn't you..").

@@ -131,9 +131,13 @@ int group_setup(void**) {
   smtp = &sink;
   // No cooling-off here, so the e-mail address registered below can reset at once; plain SMTP
   // to the local sink is an explicit choice (STARTTLS is tested with the registration).
+  mkdir((bed->dir() + "/faillock").c_str(), 0755);
+  write_file(bed->dir() + "/faillock/alice", std::string(64, '\1'), 0600);  // a tally pam_faillock left
+  write_file(bed->dir() + "/faillock/bob", std::string(64, '\1'), 0600);
   bed->write_config("[registration]\nrequired_for = all\ncooling_off_hours = 0\n"
                     "[email]\nfrom = sspr@example.com\nrequire_starttls = no\nsmtp_url = smtp://127.0.0.1:" +
-                    std::to_string(sink.port()) + "\n[reset]\nshadow_directory = " + bed->dir() + "/etc\n");
+                    std::to_string(sink.port()) + "\n[reset]\nshadow_directory = " + bed->dir() + "/etc\nfaillock_directory = " +
+                    bed->dir() + "/faillock\n");
   if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
   if (root_call("BeginContact", "sss", "alice", "email", "alice@example.com") != "ok") return -1;
   const auto confirm = code_in_newest_message();
@@ -189,6 +193,9 @@ static void test_set_password_happens_once(void**) {
   assert_str(c.set_password("abc"), "ERROR io.sspr.reset1.Error.LowPasswordQuality");
   assert_str(read_file(shadow_path()), kShadow);
   assert_str(c.set_password("Brand-New-Pass-4711"), "ok");
+  // pam_faillock's tally of alice is gone; bob's is not touched.
+  assert_int_equal(access((bed->dir() + "/faillock/alice").c_str(), F_OK), -1);
+  assert_int_equal(access((bed->dir() + "/faillock/bob").c_str(), F_OK), 0);
   // alice's registered address hears about it (sent after the reply: wait, without sleeping).
   assert_true(sspr::test::delivery::wait_for_stored(*smtp, mails + 1));
   expect_contains(newest_message(), "password reset");

@@ -10,6 +10,7 @@
 #include "testbed.hpp"
 
 #include <cstdio>
+#include <ctime>
 #include <security/pam_appl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,7 +26,39 @@ namespace {
 TestBed* bed = nullptr;
 std::vector<std::string> codes;
 const std::string kOffer = "Forgot your password? Type \"reset\" to reset it now, or press Enter: ";
-const std::string kShadow = "alice:$y$j9T$old$hash:19000:0:99999:7:::\n";
+const std::string kShadow = "alice:$y$j9T$old$hash:19000:0:99999:7:::\nfrank:$y$j9T$old$hash:19000:0:99999:7:::\n";
+std::vector<std::string> frank_codes;
+std::string frank_secret;
+
+std::string call_manager(const char* member, const std::vector<std::string>& args, std::vector<std::string>* out) {
+  sd_bus* raw = nullptr;
+  sd_bus_open_system(&raw);
+  BusPtr bus(raw);
+  sd_bus_message* m = nullptr;
+  sd_bus_message_new_method_call(bus.get(), &m, bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, member);
+  MessagePtr request(m);
+  for (const auto& a : args) sd_bus_message_append(request.get(), "s", a.c_str());
+  BusError e;
+  sd_bus_message* reply_raw = nullptr;
+  if (sd_bus_call(bus.get(), request.get(), 0, e.get(), &reply_raw) < 0) return std::string("ERROR ") + e.name();
+  MessagePtr reply(reply_raw);
+  if (out != nullptr) {
+    const char* s = nullptr;
+    if (std::string(member) == "RegenerateRecoveryCodes") {
+      sd_bus_message_enter_container(reply.get(), 'a', "s");
+      while (sd_bus_message_read(reply.get(), "s", &s) > 0) out->emplace_back(s);
+    } else {
+      sd_bus_message_read(reply.get(), "s", &s);  // BeginTotp: the key comes first
+      out->emplace_back(s);
+    }
+  }
+  return "ok";
+}
+
+std::string totp_now(long offset) {
+  return capture_output({SSPR_OATHTOOL, "--totp", "-b", "--now=@" + std::to_string(std::time(nullptr) + offset),
+                         frank_secret});
+}
 
 int group_setup(void**) {
   std::string error;
@@ -35,7 +68,9 @@ int group_setup(void**) {
   mkdir((bed->dir() + "/etc").c_str(), 0755);
   write_file(bed->dir() + "/etc/shadow", kShadow, 0640);
   write_file(bed->dir() + "/passdb", "alice:right-password:login\n", 0600);
-  bed->write_config(std::string(kStandardConfig) + "[reset]\nshadow_directory = " + bed->dir() + "/etc\n");
+  // No cooling-off, so frank's second method counts at once.
+  bed->write_config(std::string(kStandardConfig) + "cooling_off_hours = 0\n[reset]\nshadow_directory = " + bed->dir() +
+                    "/etc\n");
   // The password module first; pam_sspr only when it failed; pam_deny ends a failed login.
   bed->write_pam_service("login", "auth [success=done default=ignore] " SSPR_PAM_MATRIX " passdb=" + bed->dir() +
                                       "/passdb\nauth optional @MODULE@ config=@CONFIG@\nauth requisite " +
@@ -55,6 +90,13 @@ int group_setup(void**) {
   sd_bus_message_enter_container(reply.get(), 'a', "s");
   const char* code = nullptr;
   while (sd_bus_message_read(reply.get(), "s", &code) > 0) codes.emplace_back(code);
+  // frank is in the group "sudo" (an admin group): he registers two methods.
+  std::vector<std::string> key;
+  if (call_manager("RegenerateRecoveryCodes", {"frank"}, &frank_codes) != "ok" ||
+      call_manager("BeginTotp", {"frank"}, &key) != "ok")
+    return -1;
+  frank_secret = key.at(0);
+  if (call_manager("ConfirmTotp", {"frank", totp_now(0)}, nullptr) != "ok") return -1;
   return 0;
 }
 
@@ -106,6 +148,30 @@ static void test_reset_at_the_login_prompt(void**) {
   assert_true(shadow != kShadow);
 }
 
+static void test_members_of_admin_groups_prove_two_methods(void**) {
+  Script script;
+  script.steps = {say("Password: ", "wrong"),
+                  say(kOffer, "reset"),
+                  say("Your choice: ", "2"),
+                  say("Recovery code: ", frank_codes.at(0)),
+                  say("Your choice: ", "2"),  // the same method again does not count
+                  say("Recovery code: ", frank_codes.at(1)),
+                  say("Your choice: ", "1"),
+                  // The enrolment spent the current step: the app's next code.
+                  {"Code shown by the app: ", [](const std::string&) { return totp_now(30); }},
+                  say("New password: ", "Admin-Reset-Pass-77"),
+                  say("Retype the new password: ", "Admin-Reset-Pass-77"),
+                  say("Press Enter to continue: ", "")};
+  assert_int_equal(run_scripted(PAMTEST_AUTHENTICATE, "login", "frank", script), PAM_AUTH_ERR);
+  expect_contains(script.transcript,
+                  "Resetting the password of frank. Prove 2 different registered methods.\n"
+                  "  1) Authenticator app\n  2) Recovery codes\n");
+  expect_contains(script.transcript, "ERROR: This step is not allowed now.\n");
+  expect_contains(script.transcript, "Your password has been changed.\n");
+  expect_contains(read_file(bed->dir() + "/etc/shadow"), "alice:");
+  assert_true(read_file(bed->dir() + "/etc/shadow").find("frank:$y$j9T$old$hash") == std::string::npos);
+}
+
 static void test_change_in_the_password_phase(void**) {
   Script wrong;
   wrong.steps = {say("Current password: ", "not-it"), say("New password: ", "Changed-Again-Pass-8"),
@@ -140,6 +206,7 @@ int main() {
       cmocka_unit_test_setup(test_the_right_password_logs_in_without_an_offer, ensure_ssprd),
       cmocka_unit_test_setup(test_a_wrong_password_gets_the_offer_and_enter_declines, ensure_ssprd),
       cmocka_unit_test_setup(test_reset_at_the_login_prompt, ensure_ssprd),
+      cmocka_unit_test_setup(test_members_of_admin_groups_prove_two_methods, ensure_ssprd),
       cmocka_unit_test_setup(test_change_in_the_password_phase, ensure_ssprd),
       cmocka_unit_test_setup(test_ssprd_down_fails_closed, ensure_ssprd),
   };
