@@ -12,6 +12,21 @@ constexpr const char* kSessionInterface = "io.sspr.reset1.Session";
 constexpr std::uint64_t kWriteTimeoutUsec = 60u * 1000000u;
 
 
+// Sends a (sensitive) request that makes ssprd write a password; on LowPasswordQuality the
+// error's message is the reason the user sees.
+Result<Done> call_password_write(sd_bus* bus, sd_bus_message* request, std::string& reason) {
+  BusError error;
+  sd_bus_message* raw = nullptr;
+  const int r = sd_bus_call(bus, request, kWriteTimeoutUsec, error.get(), &raw);
+  MessagePtr reply(raw);
+  if (r < 0) {
+    const auto code = error_code_of(error, r);
+    if (code == ErrorCode::LowPasswordQuality) reason = error.message();
+    return code;
+  }
+  return Done{};
+}
+
 }  // namespace
 
 Result<ResetClient> ResetClient::connect(std::uint64_t timeout_ms) {
@@ -81,16 +96,7 @@ Result<Done> ResetClient::set_password(const Secret& password, std::string& reas
   MessagePtr request(raw);
   if (sd_bus_message_sensitive(request.get()) < 0 || sd_bus_message_append(request.get(), "s", password.c_str()) < 0)
     return ErrorCode::Internal;
-  BusError error;
-  raw = nullptr;
-  const int r = sd_bus_call(bus_.get(), request.get(), kWriteTimeoutUsec, error.get(), &raw);
-  MessagePtr reply(raw);
-  if (r < 0) {
-    const auto code = error_code_of(error, r);
-    if (code == ErrorCode::LowPasswordQuality) reason = error.message();
-    return code;
-  }
-  return Done{};
+  return call_password_write(bus_.get(), request.get(), reason);
 }
 
 Result<Done> ResetClient::change_password(const std::string& user, const Secret& current, const Secret& next,
@@ -103,16 +109,7 @@ Result<Done> ResetClient::change_password(const std::string& user, const Secret&
   if (sd_bus_message_sensitive(request.get()) < 0 ||
       sd_bus_message_append(request.get(), "sss", user.c_str(), current.c_str(), next.c_str()) < 0)
     return ErrorCode::Internal;
-  BusError error;
-  raw = nullptr;
-  const int r = sd_bus_call(bus_.get(), request.get(), kWriteTimeoutUsec, error.get(), &raw);
-  MessagePtr reply(raw);
-  if (r < 0) {
-    const auto code = error_code_of(error, r);
-    if (code == ErrorCode::LowPasswordQuality) reason = error.message();
-    return code;
-  }
-  return Done{};
+  return call_password_write(bus_.get(), request.get(), reason);
 }
 
 Result<Done> ResetClient::cancel() {

@@ -18,18 +18,30 @@ bool fatal(ErrorCode code) {
          code == ErrorCode::NoSuchSession || code == ErrorCode::AuthtokLockBusy || code == ErrorCode::BackendUnavailable;
 }
 
+enum class Asked { ok, mismatch, gone };
+
+// The new password, typed twice.
+Asked ask_new_password(Conversation& conv, Secret& out) {
+  auto first = conv.ask_secret("New password: ");
+  if (!first) return Asked::gone;
+  auto second = conv.ask_secret("Retype the new password: ");
+  if (!second) return Asked::gone;
+  if (!first->equals(*second)) {
+    conv.error("The passwords do not match.");
+    return Asked::mismatch;
+  }
+  out = std::move(*first);
+  return Asked::ok;
+}
+
 ResetOutcome choose_password(ResetClient& client, Conversation& conv) {
   for (int attempt = 0; attempt < kMaxPasswordTries; ++attempt) {
-    auto first = conv.ask_secret("New password: ");
-    if (!first) return ResetOutcome::no_conversation;
-    auto second = conv.ask_secret("Retype the new password: ");
-    if (!second) return ResetOutcome::no_conversation;
-    if (!first->equals(*second)) {
-      conv.error("The passwords do not match.");
-      continue;
-    }
+    Secret first;
+    const auto asked = ask_new_password(conv, first);
+    if (asked == Asked::gone) return ResetOutcome::no_conversation;
+    if (asked == Asked::mismatch) continue;
     std::string reason;
-    auto set = client.set_password(*first, reason);
+    auto set = client.set_password(first, reason);
     if (set) {
       conv.info("Your password has been changed.");
       return ResetOutcome::changed;
@@ -93,26 +105,22 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
 
 ResetOutcome run_change_flow(ResetClient& client, Conversation& conv, const std::string& user, const Secret* current,
                              Secret* chosen) {
-  std::optional<Secret> asked;
+  std::optional<Secret> typed_current;
   if (current == nullptr) {
-    asked = conv.ask_secret("Current password: ");
-    if (!asked) return ResetOutcome::no_conversation;
-    current = &*asked;
+    typed_current = conv.ask_secret("Current password: ");
+    if (!typed_current) return ResetOutcome::no_conversation;
+    current = &*typed_current;
   }
   for (int attempt = 0; attempt < kMaxPasswordTries; ++attempt) {
-    auto first = conv.ask_secret("New password: ");
-    if (!first) return ResetOutcome::no_conversation;
-    auto second = conv.ask_secret("Retype the new password: ");
-    if (!second) return ResetOutcome::no_conversation;
-    if (!first->equals(*second)) {
-      conv.error("The passwords do not match.");
-      continue;
-    }
+    Secret first;
+    const auto asked = ask_new_password(conv, first);
+    if (asked == Asked::gone) return ResetOutcome::no_conversation;
+    if (asked == Asked::mismatch) continue;
     std::string reason;
-    auto changed = client.change_password(user, *current, *first, reason);
+    auto changed = client.change_password(user, *current, first, reason);
     if (changed) {
       conv.info("Your password has been changed.");
-      if (chosen != nullptr) *chosen = std::move(*first);
+      if (chosen != nullptr) *chosen = std::move(first);
       return ResetOutcome::changed;
     }
     if (changed.error() == ErrorCode::LowPasswordQuality) {

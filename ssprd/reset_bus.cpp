@@ -40,6 +40,26 @@ int find_session(sd_bus* bus, const char* path, const char*, void* userdata, voi
   }
 }
 
+// The reply to a password write, sent from the worker's completion on the event loop.
+std::function<void(Result<Done>)> reply_when_written(sd_bus_message* m) {
+  std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
+  return [call](Result<Done> done) {
+    if (done) {
+      sd_bus_reply_method_return(call.get(), "");
+    } else {
+      const auto& info = error_info(done.error());
+      sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s", info.message.data());
+    }
+  };
+}
+
+// A refused new password says exactly why, so the user can choose another.
+int refuse_password(sd_bus_error* error, ErrorCode code, const std::string& reason) {
+  if (code == ErrorCode::LowPasswordQuality && !reason.empty())
+    return sd_bus_error_set(error, error_info(code).bus_name.data(), reason.c_str());
+  return set_bus_error(error, code);
+}
+
 int method_verify(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return guard_bus_call("Verify", error, [&]() -> int {
     auto& ctx = *static_cast<BusContext*>(userdata);
@@ -62,24 +82,10 @@ int method_set_password(sd_bus_message* m, void* userdata, sd_bus_error* error) 
     int r = sd_bus_message_read(m, "s", &password);
     if (r < 0) return r;
     if (std::string_view(password).size() > kMaxArgument) return set_bus_error(error, ErrorCode::LowPasswordQuality);
-    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
     std::string reason;
     const auto started = ctx.reset->set_password(
-        session_id(sd_bus_message_get_path(m)), sender_of(m), Secret(password), reason, [call](Result<Done> done) {
-          if (done) {
-            sd_bus_reply_method_return(call.get(), "");
-          } else {
-            const auto& info = error_info(done.error());
-            sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s", info.message.data());
-          }
-        });
-    if (!started) {
-      // A refused password says exactly why, so the user can choose another.
-      if (started.error() == ErrorCode::LowPasswordQuality && !reason.empty())
-        return sd_bus_error_set(error, error_info(ErrorCode::LowPasswordQuality).bus_name.data(), reason.c_str());
-      return set_bus_error(error, started.error());
-    }
-    return 1;  // replied when the write is done
+        session_id(sd_bus_message_get_path(m)), sender_of(m), Secret(password), reason, reply_when_written(m));
+    return started ? 1 : refuse_password(error, started.error(), reason);  // 1: replied when written
   });
 }
 
@@ -159,23 +165,10 @@ int method_change_password(sd_bus_message* m, void* userdata, sd_bus_error* erro
     if (query_caller_uid(m, &caller) < 0) return set_bus_error(error, ErrorCode::AccessDenied);
     auto target = ctx.manager.resolve_target(caller, user);  // root, or the user itself
     if (!target) return set_bus_error(error, target.error());
-    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
     std::string reason;
     const auto started =
-        ctx.reset->change_password(target.value(), Secret(current), Secret(next), reason, [call](Result<Done> done) {
-          if (done) {
-            sd_bus_reply_method_return(call.get(), "");
-          } else {
-            const auto& info = error_info(done.error());
-            sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s", info.message.data());
-          }
-        });
-    if (!started) {
-      if (started.error() == ErrorCode::LowPasswordQuality && !reason.empty())
-        return sd_bus_error_set(error, error_info(ErrorCode::LowPasswordQuality).bus_name.data(), reason.c_str());
-      return set_bus_error(error, started.error());
-    }
-    return 1;
+        ctx.reset->change_password(target.value(), Secret(current), Secret(next), reason, reply_when_written(m));
+    return started ? 1 : refuse_password(error, started.error(), reason);
   });
 }
 
