@@ -71,6 +71,7 @@ struct Config {
   std::vector<std::string> admin_groups;
   std::string shadow_directory;
   std::string faillock_directory;
+  std::uint32_t reset_questions_asked{};
   // [password]
   std::string pwquality_config;
   std::string banned_words_file;

@@ -88,6 +88,44 @@ Result<ResetProgress> ResetClient::verify(const std::string& method, const Secre
   return progress;
 }
 
+Result<std::vector<std::string>> ResetClient::questions() {
+  BusError error;
+  sd_bus_message* raw = nullptr;
+  int r = sd_bus_call_method(bus_.get(), bus::kServiceName, session_path_.c_str(), kSessionInterface, "GetQuestions",
+                             error.get(), &raw, "");
+  MessagePtr reply(raw);
+  if (r < 0) return error_code_of(error, r);
+  std::vector<std::string> out;
+  if (sd_bus_message_enter_container(reply.get(), 'a', "s") < 0) return ErrorCode::Internal;
+  const char* q = nullptr;
+  while ((r = sd_bus_message_read(reply.get(), "s", &q)) > 0) out.emplace_back(q);
+  if (r < 0) return ErrorCode::Internal;
+  return out;
+}
+
+Result<ResetProgress> ResetClient::verify_answers(const std::vector<Secret>& answers) {
+  sd_bus_message* raw = nullptr;
+  if (sd_bus_message_new_method_call(bus_.get(), &raw, bus::kServiceName, session_path_.c_str(), kSessionInterface,
+                                     "VerifyAnswers") < 0)
+    return ErrorCode::Internal;
+  MessagePtr request(raw);
+  if (sd_bus_message_sensitive(request.get()) < 0 || sd_bus_message_open_container(request.get(), 'a', "s") < 0)
+    return ErrorCode::Internal;
+  for (const auto& a : answers)
+    if (sd_bus_message_append(request.get(), "s", a.c_str()) < 0) return ErrorCode::Internal;
+  if (sd_bus_message_close_container(request.get()) < 0) return ErrorCode::Internal;
+  BusError error;
+  raw = nullptr;
+  const int r = sd_bus_call(bus_.get(), request.get(), timeout_usec_, error.get(), &raw);
+  MessagePtr reply(raw);
+  if (r < 0) return error_code_of(error, r);
+  int verified = 0;
+  ResetProgress progress;
+  if (sd_bus_message_read(reply.get(), "bu", &verified, &progress.remaining) < 0) return ErrorCode::Internal;
+  progress.verified = verified;
+  return progress;
+}
+
 Result<Done> ResetClient::set_password(const Secret& password, std::string& reason) {
   sd_bus_message* raw = nullptr;
   if (sd_bus_message_new_method_call(bus_.get(), &raw, bus::kServiceName, session_path_.c_str(), kSessionInterface,

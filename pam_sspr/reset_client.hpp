@@ -31,6 +31,8 @@ class ResetClient {
   // E-mail or SMS: ssprd sends a code; returns where to (masked).
   Result<std::string> send_code(const std::string& method);
   Result<ResetProgress> verify(const std::string& method, const Secret& response);
+  Result<std::vector<std::string>> questions();
+  Result<ResetProgress> verify_answers(const std::vector<Secret>& answers);
   // On LowPasswordQuality, `reason` says why (the session stays usable).
   Result<Done> set_password(const Secret& password, std::string& reason);
   Result<Done> cancel();

@@ -80,6 +80,29 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
       continue;
     }
     const auto& type = started->methods[*n - 1].first;
+    if (type == "questions") {
+      auto asked = client.questions();
+      if (!asked) {
+        conv.error(error_info(asked.error()).message);
+        if (fatal(asked.error())) return ResetOutcome::refused;
+        continue;
+      }
+      std::vector<Secret> answers;
+      for (const auto& question : asked.value()) {
+        auto answer = conv.ask_secret(question + " ");
+        if (!answer) return ResetOutcome::no_conversation;
+        answers.push_back(std::move(*answer));
+      }
+      auto progress = client.verify_answers(answers);
+      if (!progress) {
+        conv.error(progress.error() == ErrorCode::BadCode ? std::string("The answers are not correct.")
+                                                          : std::string(error_info(progress.error()).message));
+        if (fatal(progress.error())) return ResetOutcome::refused;
+        continue;
+      }
+      if (progress->verified) return choose_password(client, conv);
+      continue;
+    }
     const bool sent_code = type == "email" || type == "sms";
     if (sent_code) {
       auto sent = client.send_code(type);

@@ -3,6 +3,8 @@
 #include "backend/login_defs.hpp"
 #include "backend/password_hash.hpp"
 #include "backend/shadow_file.hpp"
+#include "crypto/answers.hpp"
+#include "crypto/digest.hpp"
 #include "crypto/random.hpp"
 #include "delivery/addresses.hpp"
 #include "errors.hpp"
@@ -77,9 +79,9 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
     const auto loaded = store_.load(account->name);
     if (loaded.state == RecordState::present)
       for (auto t : loaded.record.methods()) {
-        // Security questions are not offered for resets yet; a method still in its
-        // cooling-off period does not count.
-        if (t == MethodType::questions) continue;
+        // Admins never reset with security questions (Entra's administrator policy); a method
+        // still in its cooling-off period does not count.
+        if (t == MethodType::questions && in_any_group(*account, config_.admin_groups)) continue;
         if (loaded.record.times(t).usable_from > now) continue;
         usable.push_back(t);
       }
@@ -101,7 +103,7 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
   else
     started.methods.push_back({MethodType::totp, {}});  // a decoy: the same shape as a real one
   auto entry = std::make_unique<Entry>(
-      Entry{owner, real, ResetSession(name, real ? usable : std::vector<MethodType>{}, required, now), {}});
+      Entry{owner, real, ResetSession(name, real ? usable : std::vector<MethodType>{}, required, now), {}, {}});
   sessions_.emplace(started.id, std::move(entry));
   audit_.record(AuditEvent::reset_started, name, {{"methods_required", std::to_string(required)}});
   return started;
@@ -125,7 +127,7 @@ Result<VerifyOutcome> ResetService::verify(const std::string& id, const std::str
   auto& session = entry->session;
   const std::int64_t now = clock_();
   const auto type = method_type_from_string(method);
-  if (!type) return ErrorCode::InvalidArgument;
+  if (!type || *type == MethodType::questions) return ErrorCode::InvalidArgument;  // questions: VerifyAnswers
   if (auto admitted = session.admit(SessionCall::verify, now); !admitted) {
     if (admitted.error() == ErrorCode::NoSuchSession) sessions_.erase(id);
     return admitted.error();
@@ -156,19 +158,72 @@ Result<VerifyOutcome> ResetService::verify(const std::string& id, const std::str
       ok = verifier_.consume_recovery_code(*record.recovery_codes, response) && store_.save(user, record) == 0;
     }
   }
-  const auto tm = throttle_method(*type);
+  return finish_proof(*entry, *type, ok, refusal);
+}
+
+// Counts a proof for the throttle and the audit, and moves the session on.
+Result<VerifyOutcome> ResetService::finish_proof(Entry& entry, MethodType type, bool ok, ErrorCode refusal) {
+  auto& session = entry.session;
+  const auto& user = session.user();
+  const auto tm = throttle_method(type);
   if (!ok) {
     auto after = throttle_.record(user, throttle::Event::identity_failure());
     if (tm) (void)throttle_.record(user, throttle::Event::method_failure(*tm));
-    audit_.record(AuditEvent::reset_step_failed, user, {{"method", to_string(*type)}});
+    audit_.record(AuditEvent::reset_step_failed, user, {{"method", to_string(type)}});
     return after && !after->blocked ? refusal : ErrorCode::RateLimited;
   }
   if (tm) (void)throttle_.record(user, throttle::Event::method_succeeded(*tm));
-  session.method_proven(*type);
-  audit_.record(AuditEvent::reset_step_passed, user, {{"method", to_string(*type)}});
+  session.method_proven(type);
+  audit_.record(AuditEvent::reset_step_passed, user, {{"method", to_string(type)}});
   const auto proven = static_cast<unsigned>(session.proven().size());
   return VerifyOutcome{session.state() == SessionState::verified,
                        session.required() > proven ? session.required() - proven : 0};
+}
+
+Result<std::vector<std::string>> ResetService::questions(const std::string& id, const std::string& owner) {
+  Entry* entry = find(id, owner);
+  if (entry == nullptr) return ErrorCode::NoSuchSession;
+  const std::int64_t now = clock_();
+  if (auto admitted = entry->session.admit(SessionCall::verify, now); !admitted) return admitted.error();
+  if (!entry->real) return ErrorCode::NotEnrolled;
+  if (auto admitted = entry->session.admit_method(SessionCall::verify, MethodType::questions, now); !admitted)
+    return admitted.error();
+  const auto loaded = store_.load(entry->session.user());
+  if (loaded.state != RecordState::present || !loaded.record.questions) return ErrorCode::NotEnrolled;
+  const auto& items = loaded.record.questions->items;
+  if (entry->asked.empty()) {
+    // A random subset, drawn without replacement (Fisher-Yates with the OS RNG).
+    std::vector<std::size_t> order(items.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    for (std::size_t i = order.size(); i > 1; --i)
+      std::swap(order[i - 1], order[randombytes_uniform(static_cast<std::uint32_t>(i))]);
+    order.resize(std::min<std::size_t>(config_.reset_questions_asked, order.size()));
+    entry->asked = order;
+  }
+  std::vector<std::string> out;
+  for (auto i : entry->asked) out.push_back(items.at(i).question);
+  return out;
+}
+
+Result<VerifyOutcome> ResetService::verify_answers(const std::string& id, const std::string& owner,
+                                                   const std::vector<Secret>& answers) {
+  Entry* entry = find(id, owner);
+  if (entry == nullptr) return ErrorCode::NoSuchSession;
+  const std::int64_t now = clock_();
+  if (auto admitted = entry->session.admit_method(SessionCall::verify, MethodType::questions, now); !admitted)
+    return admitted.error();
+  if (entry->asked.empty()) return ErrorCode::NotPermitted;  // ask for the questions first
+  const auto& user = entry->session.user();
+  const auto counted = throttle_.record(user, throttle::Event::validation());
+  if (!counted || counted->blocked) return ErrorCode::RateLimited;
+  const auto loaded = store_.load(user);
+  bool ok = loaded.state == RecordState::present && loaded.record.questions && answers.size() == entry->asked.size();
+  for (std::size_t i = 0; ok && i < answers.size(); ++i) {
+    const auto normalized = crypto::normalize_answer(answers[i].reveal());
+    ok = normalized && crypto::verify_answer(loaded.record.questions->items.at(entry->asked[i]).answer_hash, *normalized);
+  }
+  entry->asked.clear();  // right or wrong, the next attempt gets a new subset
+  return finish_proof(*entry, MethodType::questions, ok, ErrorCode::BadCode);
 }
 
 Result<Done> ResetService::set_password(const std::string& id, const std::string& owner, Secret new_password,

@@ -56,6 +56,10 @@ class ResetService {
                          std::function<void(Result<std::string>)> done);
   Result<VerifyOutcome> verify(const std::string& id, const std::string& owner, std::string_view method,
                                const Secret& response);
+  // Security questions: a random subset of the user's, kept until answered wrongly.
+  Result<std::vector<std::string>> questions(const std::string& id, const std::string& owner);
+  Result<VerifyOutcome> verify_answers(const std::string& id, const std::string& owner,
+                                       const std::vector<Secret>& answers);
   // Checks quality at once (a refusal leaves the session usable, with the reason in
   // `reason`); then hashes and writes on the worker and calls `done` on the event loop.
   Result<Done> set_password(const std::string& id, const std::string& owner, Secret new_password,
@@ -82,7 +86,9 @@ class ResetService {
     bool real = false;  // false: the decoy session of an unknown or unregistered user
     ResetSession session;
     std::map<MethodType, SentCode> codes;
+    std::vector<std::size_t> asked;  // indexes of the questions asked now
   };
+  Result<VerifyOutcome> finish_proof(Entry& entry, MethodType type, bool ok, ErrorCode refusal);
   bool check_sent_code(Entry& entry, MethodType type, const Secret& response, ErrorCode& refusal);
   // Hashes and writes on the worker; `done` runs on the loop with the outcome.
   bool write_password(const std::string& user, Secret password, std::function<void(Result<Done>)> done);

@@ -113,6 +113,42 @@ int method_send_code(sd_bus_message* m, void* userdata, sd_bus_error* error) noe
   });
 }
 
+int method_get_questions(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return guard_bus_call("GetQuestions", error, [&]() -> int {
+    auto& ctx = *static_cast<BusContext*>(userdata);
+    const auto asked = ctx.reset->questions(session_id(sd_bus_message_get_path(m)), sender_of(m));
+    if (!asked) return set_bus_error(error, asked.error());
+    sd_bus_message* raw = nullptr;
+    int r = sd_bus_message_new_method_return(m, &raw);
+    if (r < 0) return r;
+    MessagePtr reply(raw);
+    if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
+    for (const auto& q : asked.value())
+      if ((r = sd_bus_message_append(reply.get(), "s", q.c_str())) < 0) return r;
+    if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+    return sd_bus_send(nullptr, reply.get(), nullptr);
+  });
+}
+
+int method_verify_answers(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return guard_bus_call("VerifyAnswers", error, [&]() -> int {
+    auto& ctx = *static_cast<BusContext*>(userdata);
+    int r = sd_bus_message_enter_container(m, 'a', "s");
+    if (r < 0) return r;
+    std::vector<Secret> answers;
+    const char* answer = nullptr;
+    while ((r = sd_bus_message_read(m, "s", &answer)) > 0) {
+      if (answers.size() >= 5 || std::string_view(answer).size() > kMaxArgument)
+        return set_bus_error(error, ErrorCode::InvalidArgument);
+      answers.emplace_back(answer);
+    }
+    if (r < 0) return r;
+    const auto outcome = ctx.reset->verify_answers(session_id(sd_bus_message_get_path(m)), sender_of(m), answers);
+    if (!outcome) return set_bus_error(error, outcome.error());
+    return sd_bus_reply_method_return(m, "bu", outcome->verified, outcome->remaining);
+  });
+}
+
 int method_cancel(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return guard_bus_call("Cancel", error, [&]() -> int {
     auto& ctx = *static_cast<BusContext*>(userdata);
@@ -179,6 +215,10 @@ const sd_bus_vtable kSessionVtable[] = {
     SD_BUS_METHOD_WITH_ARGS("Verify", SD_BUS_ARGS("s", method, "s", response),
                             SD_BUS_RESULT("b", verified, "u", remaining), method_verify,
                             SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    SD_BUS_METHOD_WITH_ARGS("GetQuestions", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", questions), method_get_questions,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_ARGS("VerifyAnswers", SD_BUS_ARGS("as", answers), SD_BUS_RESULT("b", verified, "u", remaining),
+                            method_verify_answers, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
     SD_BUS_METHOD_WITH_ARGS("SetPassword", SD_BUS_ARGS("s", new_password), SD_BUS_NO_RESULT, method_set_password,
                             SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
     SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_cancel, SD_BUS_VTABLE_UNPRIVILEGED),

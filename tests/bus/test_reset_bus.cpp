@@ -57,7 +57,8 @@ const std::string kShadow =
     "# a comment the parser does not understand\n"
     "root:*:19000:0:99999:7:::\n"
     "alice:$y$j9T$old$hash:19000:0:99999:7:::\n"
-    "bob:!:19000:0:99999:7:::\n";
+    "bob:!:19000:0:99999:7:::\n"
+    "carol:!:19000:0:99999:7:::\n";
 
 std::string shadow_path() { return bed->dir() + "/etc/shadow"; }
 
@@ -111,6 +112,36 @@ class Conn {
     return call(path_, "Verify", "ss", method, response.c_str());
   }
   std::string set_password(const char* pw) { return call(path_, "SetPassword", "s", pw); }
+  std::vector<std::string> questions() {
+    std::vector<std::string> out;
+    BusError e;
+    sd_bus_message* raw = nullptr;
+    if (sd_bus_call_method(bus_.get(), bus::kServiceName, path_.c_str(), "io.sspr.reset1.Session", "GetQuestions",
+                           e.get(), &raw, "") < 0)
+      return out;
+    MessagePtr reply(raw);
+    sd_bus_message_enter_container(reply.get(), 'a', "s");
+    const char* q = nullptr;
+    while (sd_bus_message_read(reply.get(), "s", &q) > 0) out.emplace_back(q);
+    return out;
+  }
+  std::string answer(const std::vector<std::string>& answers) {
+    sd_bus_message* m = nullptr;
+    sd_bus_message_new_method_call(bus_.get(), &m, bus::kServiceName, path_.c_str(), "io.sspr.reset1.Session",
+                                   "VerifyAnswers");
+    MessagePtr request(m);
+    sd_bus_message_open_container(request.get(), 'a', "s");
+    for (const auto& a : answers) sd_bus_message_append(request.get(), "s", a.c_str());
+    sd_bus_message_close_container(request.get());
+    BusError e;
+    sd_bus_message* raw = nullptr;
+    if (sd_bus_call(bus_.get(), request.get(), 0, e.get(), &raw) < 0) return std::string("ERROR ") + e.name();
+    MessagePtr reply(raw);
+    int verified = 0;
+    uint32_t remaining = 0;
+    sd_bus_message_read(reply.get(), "bu", &verified, &remaining);
+    return std::string(verified ? "verified" : "not yet") + " " + std::to_string(remaining);
+  }
   const std::string& path() const { return path_; }
 
  private:
@@ -226,6 +257,61 @@ static void test_reset_with_an_emailed_code_and_the_notice_after(void**) {
   expect_contains(newest_message(), "RCPT TO: alice@example.com");
 }
 
+static std::string set_questions(const char* user, const std::vector<std::pair<std::string, std::string>>& qa) {
+  sd_bus* raw = nullptr;
+  sd_bus_open_system(&raw);
+  BusPtr bus(raw);
+  sd_bus_message* m = nullptr;
+  sd_bus_message_new_method_call(bus.get(), &m, bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
+                                 "SetSecurityQuestions");
+  MessagePtr request(m);
+  sd_bus_message_append(request.get(), "s", user);
+  sd_bus_message_open_container(request.get(), 'a', "(ss)");
+  for (const auto& [q, a] : qa) sd_bus_message_append(request.get(), "(ss)", q.c_str(), a.c_str());
+  sd_bus_message_close_container(request.get());
+  BusError e;
+  sd_bus_message* reply = nullptr;
+  const int r = sd_bus_call(bus.get(), request.get(), 0, e.get(), &reply);
+  sd_bus_message_unref(reply);
+  return r < 0 ? std::string("ERROR ") + e.name() : "ok";
+}
+
+static void test_reset_with_security_questions(void**) {
+  const std::map<std::string, std::string> answers = {{"What was the name of your first pet?", "Fluffy the cat"},
+                                                      {"What was your childhood nickname?", "Bobby Tables"},
+                                                      {"In what city was your first job?", "Paris in spring"}};
+  assert_str(set_questions("carol", {answers.begin(), answers.end()}), "ok");
+  Conn c;
+  assert_str(c.start("carol"), "|questions,|1");
+  // Ask, answer wrongly, ask again (a new random subset), answer rightly.
+  assert_str(c.call(c.path(), "Verify", "ss", "questions", "x"), "ERROR io.sspr.reset1.Error.InvalidArgument");
+  auto asked = c.questions();
+  assert_int_equal(asked.size(), 2);
+  for (const auto& q : asked) assert_true(answers.count(q) == 1);
+  assert_str(c.answer({"wrong answer one", "wrong answer two"}), "ERROR io.sspr.reset1.Error.BadCode");
+  asked = c.questions();
+  assert_int_equal(asked.size(), 2);
+  // Case and spacing do not matter (the answers were normalised when registered).
+  std::vector<std::string> right;
+  for (const auto& q : asked) {
+    auto a = answers.at(q);
+    for (auto& ch : a) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    right.push_back("  " + a + " ");
+  }
+  assert_str(c.answer(right), "verified 0");
+  assert_str(c.set_password("Questions-Reset-Pass-3"), "ok");
+}
+
+static void test_admins_never_reset_with_questions(void**) {
+  // frank is in the admin group "sudo": questions do not count, two methods are needed.
+  assert_str(set_questions("frank", {{"What was the name of your first pet?", "Rex the dog"},
+                                     {"What was your childhood nickname?", "Franky boy"},
+                                     {"In what city was your first job?", "Berlin town"}}),
+             "ok");
+  Conn c;
+  assert_str(c.start("frank"), "|totp,|2");  // no usable method: the decoy, with the admin's two
+}
+
 static void test_change_password_as_the_user(void**) {
   const auto change = [](const char* user, const char* current, const char* next) {
     return run_as(1001, 1001, [=] {  // alice, really
@@ -273,6 +359,8 @@ int main() {
       cmocka_unit_test(test_calls_out_of_order_change_nothing),
       cmocka_unit_test(test_set_password_happens_once),
       cmocka_unit_test(test_reset_with_an_emailed_code_and_the_notice_after),
+      cmocka_unit_test(test_reset_with_security_questions),
+      cmocka_unit_test(test_admins_never_reset_with_questions),
       cmocka_unit_test(test_change_password_as_the_user),
       cmocka_unit_test(test_an_unknown_user_gets_a_session_of_the_same_shape),
   };
