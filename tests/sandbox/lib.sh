@@ -124,6 +124,30 @@ sandbox_teardown() {
   [ -n "${SANDBOX:-}" ] && rm -rf "$SANDBOX"
 }
 
+# Test bookkeeping for the sandbox scripts: `check NAME EXPECTED ACTUAL` prints a TAP-like
+# line; `sandbox_report [LOG...]` prints ssprd's log (and LOGs) on failure, then the summary
+# line, and returns the result.
+passes=0 failures=0
+check() {
+  if [ "$2" == "$3" ]; then
+    echo "ok - $1"; passes=$((passes + 1))
+  else
+    echo "not ok - $1"; echo "  expected: $(printf %q "$2")"; echo "  actual:   $(printf %q "$3")"
+    failures=$((failures + 1))
+  fi
+}
+
+sandbox_report() {
+  if [ "$failures" -ne 0 ]; then
+    local log
+    for log in "$SANDBOX/ssprd.log" "$@"; do
+      [ -f "$log" ] && { echo "--- $(basename "$log"):"; cat "$log"; }
+    done
+  fi
+  echo "$passes passed, $failures failed"
+  [ "$failures" -eq 0 ]
+}
+
 # Fingerprint of the host files a sandbox must never change (taken outside the namespace).
 host_fingerprint() {
   sha256sum /etc/passwd /etc/shadow /etc/group /etc/gshadow /etc/pam.d/su 2>/dev/null

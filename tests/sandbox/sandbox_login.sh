@@ -9,16 +9,6 @@ export SSPR_SOURCE_DIR SSPR_SANITIZE
 . "$SSPR_SOURCE_DIR/tests/sandbox/lib.sh"
 sandbox_reexec "$@"
 
-passes=0 failures=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then
-    echo "ok - $1"; passes=$((passes + 1))
-  else
-    echo "not ok - $1"; echo "  expected: $(printf %q "$2")"; echo "  actual:   $(printf %q "$3")"
-    failures=$((failures + 1))
-  fi
-}
-
 sandbox_setup "$BUILD"
 trap sandbox_teardown EXIT
 mapfile -t app_env < <(sandbox_pam_app_env)
@@ -65,8 +55,4 @@ check "ssprd stops cleanly on SIGTERM" "0" "$rc"
 out=$(as_pam_app su -s /bin/sh -c 'echo logged-in' bob 2>&1); rc=$?
 check "su: with ssprd down, bob logs in (fail-open enforcement)" "0|logged-in" "$rc|$out"
 
-if [ "$failures" -ne 0 ] && [ -f "$SANDBOX/ssprd.log" ]; then
-  echo "--- ssprd's log:"; cat "$SANDBOX/ssprd.log"
-fi
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+sandbox_report

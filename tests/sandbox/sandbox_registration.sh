@@ -11,16 +11,6 @@ export SSPR_SOURCE_DIR SSPR_SANITIZE
 . "$SSPR_SOURCE_DIR/tests/sandbox/lib.sh"
 sandbox_reexec "$@"
 
-passes=0 failures=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then
-    echo "ok - $1"; passes=$((passes + 1))
-  else
-    echo "not ok - $1"; echo "  expected: $(printf %q "$2")"; echo "  actual:   $(printf %q "$3")"
-    failures=$((failures + 1))
-  fi
-}
-
 sandbox_setup "$BUILD"
 trap 'kill "${JOURNAL_PID:-}" 2>/dev/null; sandbox_teardown' EXIT
 # journald's socket, in the sandbox's own /run: ssprd's audit events land in $SANDBOX/journal.
@@ -119,8 +109,4 @@ check "method_registered has its stable MESSAGE_ID" "0" "$?"
 grep -a -q -e 'Correct-Horse-42' -e "$first_code" "$audit" "$SANDBOX/ssprd.log" "$record" "$SANDBOX/journal"
 check "no password or code in the audit trail, the journal, the log or the record" "1" "$?"
 
-if [ "$failures" -ne 0 ] && [ -f "$SANDBOX/ssprd.log" ]; then
-  echo "--- ssprd's log:"; cat "$SANDBOX/ssprd.log"
-fi
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+sandbox_report

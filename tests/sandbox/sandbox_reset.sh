@@ -11,16 +11,6 @@ export SSPR_SOURCE_DIR SSPR_SANITIZE
 . "$SSPR_SOURCE_DIR/tests/sandbox/lib.sh"
 sandbox_reexec "$@"
 
-passes=0 failures=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then
-    echo "ok - $1"; passes=$((passes + 1))
-  else
-    echo "not ok - $1"; echo "  expected: $(printf %q "$2")"; echo "  actual:   $(printf %q "$3")"
-    failures=$((failures + 1))
-  fi
-}
-
 sandbox_setup "$BUILD"
 trap sandbox_teardown EXIT
 sandbox_useradd una
@@ -84,8 +74,4 @@ grep -q '"event":"change_done"' "$audit"; check "the change is audited" "0" "$?"
 grep -q -e 'Brand-New-Pass-4711' -e 'Old-Password-123' -e 'Changed-Again-Pass-8' -e "$code" "$audit" "$SANDBOX/ssprd.log"
 check "no password or code in the audit trail or the log" "1" "$?"
 
-if [ "$failures" -ne 0 ] && [ -f "$SANDBOX/ssprd.log" ]; then
-  echo "--- ssprd's log:"; cat "$SANDBOX/ssprd.log"
-fi
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+sandbox_report

@@ -12,16 +12,6 @@ export SSPR_SOURCE_DIR SSPR_SANITIZE
 sandbox_reexec "$@"
 command -v /usr/sbin/sshd >/dev/null || { echo "FAIL: /usr/sbin/sshd missing (openssh-server)"; exit 1; }
 
-passes=0 failures=0
-check() {  # check NAME EXPECTED ACTUAL
-  if [ "$2" == "$3" ]; then
-    echo "ok - $1"; passes=$((passes + 1))
-  else
-    echo "not ok - $1"; echo "  expected: $(printf %q "$2")"; echo "  actual:   $(printf %q "$3")"
-    failures=$((failures + 1))
-  fi
-}
-
 sandbox_setup "$BUILD"
 trap 'kill "${SSHD_PID:-}" 2>/dev/null; sandbox_teardown' EXIT
 sandbox_useradd vic
@@ -138,8 +128,4 @@ if [ ${#app_env[@]} -eq 0 ]; then
   check "ssh: the old password no longer works" "REFUSED" "$out"
 fi
 
-if [ "$failures" -ne 0 ]; then
-  echo "--- ssprd's log:"; cat "$SANDBOX/ssprd.log"; echo "--- sshd's log:"; cat "$SANDBOX/sshd.log"
-fi
-echo "$passes passed, $failures failed"
-[ "$failures" -eq 0 ]
+sandbox_report "$SANDBOX/sshd.log"
