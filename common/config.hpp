@@ -69,6 +69,7 @@ struct Config {
   // [reset]
   std::uint32_t reset_methods_required{};
   std::vector<std::string> admin_groups;
+  std::vector<std::string> admin_notify_addresses;
   std::string shadow_directory;
   std::string faillock_directory;
   std::uint32_t reset_questions_asked{};

@@ -15,6 +15,7 @@ packages=(
   libcurl4-openssl-dev    # ssprd: SMTP (STARTTLS) and the SMS webhook
   libunistring-dev        # ssprd: Unicode normalisation of security answers
   libpwquality-dev        # ssprd: the quality check of new passwords
+  cracklib-runtime        # its dictionary check (without the dictionary every password fails it)
   # tests
   libcmocka-dev           # unit, bus and PAM test programs
   libpam-wrapper libpamtest0-dev   # run PAM stacks from a test directory, libpamtest

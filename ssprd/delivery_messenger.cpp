@@ -74,6 +74,7 @@ DeliveryMessenger::DeliveryMessenger(const Config& config, sd_event* event) : qu
   code_sms_ = load(dir, "code-sms.txt", delivery::TemplateKind::sms);
   notice_email_ = load(dir, "notice-email.txt", delivery::TemplateKind::email);
   notice_sms_ = load(dir, "notice-sms.txt", delivery::TemplateKind::sms);
+  admin_notice_email_ = load(dir, "admin-notice-email.txt", delivery::TemplateKind::email);
 }
 
 bool DeliveryMessenger::submit(MethodType channel, const std::string& destination,
@@ -109,17 +110,27 @@ bool DeliveryMessenger::send_code(MethodType channel, const std::string& destina
   return queued;
 }
 
-void DeliveryMessenger::send_notice(MethodType channel, const std::string& destination, const std::string& user,
-                                    const std::string& event) {
-  const auto& tmpl = channel == MethodType::email ? notice_email_ : notice_sms_;
-  if (!tmpl) return;
+std::optional<delivery::MessageTemplate> DeliveryMessenger::render_notice(
+    const std::optional<delivery::MessageTemplate>& tmpl, const std::string& user, const std::string& event) const {
+  if (!tmpl) return std::nullopt;
   char when[64];
   const std::time_t now = std::time(nullptr);
   std::tm tm{};
   gmtime_r(&now, &tm);
   std::strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
-  auto message = delivery::render_message(*tmpl, {{"user", user}, {"host", host_}, {"event", event}, {"time", when}});
+  return delivery::render_message(*tmpl, {{"user", user}, {"host", host_}, {"event", event}, {"time", when}});
+}
+
+void DeliveryMessenger::send_notice(MethodType channel, const std::string& destination, const std::string& user,
+                                    const std::string& event) {
+  const auto message = render_notice(channel == MethodType::email ? notice_email_ : notice_sms_, user, event);
   if (message) submit(channel, destination, *message, nullptr);
+}
+
+void DeliveryMessenger::send_admin_notice(const std::string& destination, const std::string& user,
+                                          const std::string& event) {
+  const auto message = render_notice(admin_notice_email_, user, event);
+  if (message) submit(MethodType::email, destination, *message, nullptr);
 }
 
 }  // namespace sspr::daemon

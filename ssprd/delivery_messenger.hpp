@@ -23,15 +23,18 @@ class DeliveryMessenger final : public Messenger {
                  unsigned valid_minutes, std::function<void(bool)> done) override;
   void send_notice(MethodType channel, const std::string& destination, const std::string& user,
                    const std::string& event) override;
+  void send_admin_notice(const std::string& destination, const std::string& user, const std::string& event) override;
 
  private:
+  std::optional<delivery::MessageTemplate> render_notice(const std::optional<delivery::MessageTemplate>& tmpl,
+                                                        const std::string& user, const std::string& event) const;
   bool submit(MethodType channel, const std::string& destination, const delivery::MessageTemplate& message,
               std::function<void(bool)> done);
 
   delivery::MailConfig mail_;
   delivery::SmsConfig sms_;
   std::string host_;
-  std::optional<delivery::MessageTemplate> code_email_, code_sms_, notice_email_, notice_sms_;
+  std::optional<delivery::MessageTemplate> code_email_, code_sms_, notice_email_, notice_sms_, admin_notice_email_;
   delivery::DeliveryQueue queue_;
 };
 

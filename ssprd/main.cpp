@@ -2,6 +2,8 @@
 #include "bus_names.hpp"
 #include "config.hpp"
 #include "daemon.hpp"
+#include "delivery/addresses.hpp"
+#include "text.hpp"
 #include "log.hpp"
 
 #include <cstdio>
@@ -26,6 +28,15 @@ void print_usage() {
       "  --version                print the version\n"
       "  --help                   this text\n",
       sspr::bus::kServiceName, sspr::kDefaultConfigPath, sspr::bus::kManagerInterface);
+}
+
+// Checks that need the daemon's libraries (the address rules live with the mailer).
+void check_addresses(sspr::ConfigResult& loaded, const std::string& config_path) {
+  for (const auto& address : loaded.config.admin_notify_addresses)
+    if (!sspr::daemon::delivery::valid_email_address(address))
+      loaded.errors.push_back({config_path, 0,
+                               "[reset] admin_notify_addresses: '" + sspr::escape_untrusted(address) +
+                                   "' is not a valid e-mail address"});
 }
 
 }  // namespace
@@ -71,7 +82,8 @@ int main(int argc, char** argv) {
     }
   }
 
-  const auto loaded = sspr::load_config(config_path, config_given);
+  auto loaded = sspr::load_config(config_path, config_given);
+  check_addresses(loaded, config_path);
   for (const auto& error : loaded.errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
   if (check_only) {
     if (!loaded.ok()) {

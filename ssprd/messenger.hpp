@@ -22,6 +22,9 @@ class Messenger {
   // Tells the user that their security info changed ("if this wasn't you..."). Best effort.
   virtual void send_notice(MethodType channel, const std::string& destination, const std::string& user,
                            const std::string& event) = 0;
+  // Tells an administrator's address that `event` happened to the account `user` (an admin
+  // reset their password). Best effort; e-mail only.
+  virtual void send_admin_notice(const std::string& destination, const std::string& user, const std::string& event) = 0;
 };
 
 }  // namespace sspr::daemon

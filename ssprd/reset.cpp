@@ -249,6 +249,7 @@ Result<Done> ResetService::set_password(const std::string& id, const std::string
       clear_faillock_tally(user);
       audit_.record(AuditEvent::reset_done, user);
       notify(user, "password reset");
+      notify_admins(user, "password reset");
     } else {
       audit_.record(AuditEvent::reset_failed, user, {{"reason", std::string(error_info(written.error()).bus_name)}});
     }
@@ -352,6 +353,15 @@ void ResetService::notify(const std::string& user, const std::string& event) {
   if (loaded.state != RecordState::present) return;
   if (loaded.record.email) messenger_.send_notice(MethodType::email, loaded.record.email->address, user, event);
   if (loaded.record.sms) messenger_.send_notice(MethodType::sms, loaded.record.sms->address, user, event);
+}
+
+// An administrator's reset is what an attacker would aim for: the configured addresses hear
+// about every one of them (Entra notifies all admins the same way).
+void ResetService::notify_admins(const std::string& user, const std::string& event) {
+  if (config_.admin_notify_addresses.empty()) return;
+  const auto account = by_name_(user);
+  if (!account || !in_any_group(*account, config_.admin_groups)) return;
+  for (const auto& address : config_.admin_notify_addresses) messenger_.send_admin_notice(address, user, event);
 }
 
 bool ResetService::write_password(const std::string& user, Secret new_password,

@@ -93,6 +93,7 @@ class ResetService {
   // Hashes and writes on the worker; `done` runs on the loop with the outcome.
   bool write_password(const std::string& user, Secret password, std::function<void(Result<Done>)> done);
   void notify(const std::string& user, const std::string& event);
+  void notify_admins(const std::string& user, const std::string& event);
   void clear_faillock_tally(const std::string& user);
   Entry* find(const std::string& id, const std::string& owner);
 

@@ -10,6 +10,7 @@
 #include "run_as.hpp"
 #include "testbed.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -42,6 +43,20 @@ std::string code_in_newest_message() {
   return "NO CODE";
 }
 
+// Every stored message whose envelope names `address`, oldest first.
+std::vector<std::string> messages_to(const std::string& address) {
+  std::vector<std::string> names = smtp->stored();
+  std::sort(names.begin(), names.end(),
+            [](const std::string& a, const std::string& b) { return std::strtol(a.c_str(), nullptr, 10) < std::strtol(b.c_str(), nullptr, 10); });
+  std::vector<std::string> out;
+  for (const auto& name : names) {
+    auto text = read_file(smtp->dir() + "/" + name);
+    if (text.find("RCPT TO: " + address + "\n") != std::string::npos || text.find("RCPT TO: " + address + "\r") != std::string::npos)
+      out.push_back(std::move(text));
+  }
+  return out;
+}
+
 std::string root_call(const char* member, const char* sig, const char* a, const char* b, const char* c) {
   sd_bus* raw = nullptr;
   sd_bus_open_system(&raw);
@@ -58,7 +73,8 @@ const std::string kShadow =
     "root:*:19000:0:99999:7:::\n"
     "alice:$y$j9T$old$hash:19000:0:99999:7:::\n"
     "bob:!:19000:0:99999:7:::\n"
-    "carol:!:19000:0:99999:7:::\n";
+    "carol:!:19000:0:99999:7:::\n"
+    "frank:$y$j9T$frank$hash:19000:0:99999:7:::\n";
 
 std::string shadow_path() { return bed->dir() + "/etc/shadow"; }
 
@@ -149,6 +165,23 @@ class Conn {
   std::string path_;
 };
 
+std::vector<std::string> regenerate_codes(const char* user) {
+  sd_bus* raw = nullptr;
+  sd_bus_open_system(&raw);
+  BusPtr bus(raw);
+  BusError e;
+  sd_bus_message* reply_raw = nullptr;
+  if (sd_bus_call_method(bus.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
+                         "RegenerateRecoveryCodes", e.get(), &reply_raw, "s", user) < 0)
+    return {};
+  MessagePtr reply(reply_raw);
+  std::vector<std::string> out;
+  sd_bus_message_enter_container(reply.get(), 'a', "s");
+  const char* code = nullptr;
+  while (sd_bus_message_read(reply.get(), "s", &code) > 0) out.emplace_back(code);
+  return out;
+}
+
 int group_setup(void**) {
   std::string error;
   static std::unique_ptr<TestBed> holder = TestBed::create(error);
@@ -168,24 +201,13 @@ int group_setup(void**) {
   bed->write_config("[registration]\nrequired_for = all\ncooling_off_hours = 0\n"
                     "[email]\nfrom = sspr@example.com\nrequire_starttls = no\nsmtp_url = smtp://127.0.0.1:" +
                     std::to_string(sink.port()) + "\n[reset]\nshadow_directory = " + bed->dir() + "/etc\nfaillock_directory = " +
-                    bed->dir() + "/faillock\n");
+                    bed->dir() + "/faillock\nadmin_notify_addresses = security@example.com ops@example.com\n");
   if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
   if (root_call("BeginContact", "sss", "alice", "email", "alice@example.com") != "ok") return -1;
   const auto confirm = code_in_newest_message();
   if (root_call("ConfirmContact", "sss", "alice", "email", confirm.c_str()) != "ok") return -1;
   // alice registers recovery codes (as root, as pam_sspr would at login).
-  sd_bus* raw = nullptr;
-  sd_bus_open_system(&raw);
-  BusPtr bus(raw);
-  BusError e;
-  sd_bus_message* reply_raw = nullptr;
-  if (sd_bus_call_method(bus.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
-                         "RegenerateRecoveryCodes", e.get(), &reply_raw, "s", "alice") < 0)
-    return std::fprintf(stderr, "codes: %s\n", e.name()), -1;
-  MessagePtr reply(reply_raw);
-  sd_bus_message_enter_container(reply.get(), 'a', "s");
-  const char* code = nullptr;
-  while (sd_bus_message_read(reply.get(), "s", &code) > 0) codes.emplace_back(code);
+  codes = regenerate_codes("alice");
   return codes.size() == 10 ? 0 : -1;
 }
 
@@ -312,6 +334,35 @@ static void test_admins_never_reset_with_questions(void**) {
   assert_str(c.start("frank"), "|totp,|2");  // no usable method: the decoy, with the admin's two
 }
 
+static void test_an_admin_reset_tells_the_admin_addresses(void**) {
+  // frank (group sudo) proves two methods: an e-mailed code and a recovery code.
+  assert_str(root_call("BeginContact", "sss", "frank", "email", "frank@example.com"), "ok");
+  const auto confirm = code_in_newest_message();
+  assert_str(root_call("ConfirmContact", "sss", "frank", "email", confirm.c_str()), "ok");
+  const auto frank_codes = regenerate_codes("frank");
+  assert_int_equal(frank_codes.size(), 10);
+  Conn c;
+  assert_str(c.start("frank"), "|email,recovery_codes,|2");
+  assert_str(c.call(c.path(), "SendCode", "s", "email"), "ok");
+  assert_str(c.verify("email", code_in_newest_message()), "not yet 1");
+  assert_str(c.set_password("Admin-Reset-Pass-77"), "ERROR io.sspr.reset1.Error.NotPermitted");  // one is not enough
+  const auto before = smtp->stored().size();
+  assert_str(c.verify("recovery_codes", frank_codes[0]), "verified 0");
+  assert_str(c.set_password("Admin-Reset-Pass-77"), "ok");
+  // frank's own notice and one to each admin address, after the reply.
+  assert_true(sspr::test::delivery::wait_for_stored(*smtp, before + 3));
+  for (const char* admin : {"security@example.com", "ops@example.com"}) {
+    const auto mails = messages_to(admin);
+    assert_int_equal(mails.size(), 1);  // alice's resets earlier in this run told no admin
+    expect_contains(mails[0], "Subject: sspr: administrator account frank on ");
+    expect_contains(mails[0], "this happened to the administrator account frank on ");
+    expect_contains(mails[0], "\n    password reset");
+  }
+  const auto to_frank = messages_to("frank@example.com");
+  expect_contains(to_frank.back(), "Hello frank,");  // his own notice, as for every reset
+  expect_contains(to_frank.back(), "\n    password reset");
+}
+
 static void test_change_password_as_the_user(void**) {
   const auto change = [](const char* user, const char* current, const char* next) {
     return run_as(1001, 1001, [=] {  // alice, really
@@ -361,6 +412,7 @@ int main() {
       cmocka_unit_test(test_reset_with_an_emailed_code_and_the_notice_after),
       cmocka_unit_test(test_reset_with_security_questions),
       cmocka_unit_test(test_admins_never_reset_with_questions),
+      cmocka_unit_test(test_an_admin_reset_tells_the_admin_addresses),
       cmocka_unit_test(test_change_password_as_the_user),
       cmocka_unit_test(test_an_unknown_user_gets_a_session_of_the_same_shape),
   };

@@ -28,6 +28,9 @@ struct Recorder final : Messenger {
   void send_notice(MethodType, const std::string& destination, const std::string&, const std::string& event) override {
     notices.push_back(destination + ": " + event);
   }
+  void send_admin_notice(const std::string& destination, const std::string&, const std::string& event) override {
+    notices.push_back("admin " + destination + ": " + event);
+  }
 };
 
 struct World {
