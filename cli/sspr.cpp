@@ -34,6 +34,7 @@ int usage(FILE* out) {
                "  recovery-codes         make a new set of recovery codes (the old set stops working)\n"
                "  reset [USER]           reset a forgotten password by proving registered methods\n"
                "  passwd                 change your password (you know the current one)\n"
+               "  unlock USER            (root) end USER's password-reset block after too many failures\n"
                "  help                   this text\n");
   return out == stdout ? 0 : 2;
 }
@@ -183,6 +184,14 @@ int cmd_reset(const std::string& user) {
   return run_reset_flow(client.value(), conv, user) == ResetOutcome::changed ? 0 : 1;
 }
 
+int cmd_unlock(const std::string& user) {
+  auto client = ResetClient::connect(kTimeoutMs);
+  if (!client) return fail(ErrorCode::ServiceUnknown);
+  if (auto done = client.value().unlock(user); !done) return fail(done.error());
+  std::printf("Password reset is unblocked for %s.\n", escape_untrusted(user).c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -196,6 +205,7 @@ int main(int argc, char** argv) {
     return run_change_flow(reset_client.value(), conv, own_user_name(), nullptr) == ResetOutcome::changed ? 0 : 1;
   }
   // A reset needs no registration connection: it has its own session.
+  if (command == "unlock" && argc == 3) return cmd_unlock(argv[2]);
   if (command == "reset" && argc <= 3) return cmd_reset(argc == 3 ? argv[2] : own_user_name());
   auto client = RegistrationClient::connect(kTimeoutMs);
   if (!client) return fail(ErrorCode::ServiceUnknown);

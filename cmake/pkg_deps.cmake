@@ -22,6 +22,9 @@ if(SSPR_BUILD_TESTS)
   find_program(DBUS_DAEMON dbus-daemon REQUIRED)                         # dbus-daemon
   find_program(SYSTEMD_ANALYZE systemd-analyze REQUIRED)                 # systemd
   find_program(OATHTOOL oathtool REQUIRED)                               # oathtool
+  # The clock seam of tests that need time to pass (a sent code expiring): ssprd under libfaketime.
+  find_file(FAKETIME_LIBRARY libfaketimeMT.so.1 PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/faketime
+            NO_DEFAULT_PATH REQUIRED)                                    # libfaketime
   find_program(PYTHON3 python3 REQUIRED)                                 # python3 (test sinks)
   find_program(OPENSSL openssl REQUIRED)                                 # openssl (test certificates)
   find_file(PAM_PERMIT_MODULE pam_permit.so

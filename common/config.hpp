@@ -73,6 +73,15 @@ struct Config {
   std::string shadow_directory;
   std::string faillock_directory;
   std::uint32_t reset_questions_asked{};
+  // [throttle]: the limits on guessing (defaults: Entra ID's published numbers).
+  std::uint32_t throttle_failed_proofs{};
+  std::uint32_t throttle_failed_proofs_window_minutes{};
+  std::uint32_t throttle_validations{};
+  std::uint32_t throttle_validations_window_minutes{};
+  std::uint32_t throttle_deliveries{};
+  std::uint32_t throttle_deliveries_window_minutes{};
+  std::uint32_t throttle_block_minutes{};
+  std::uint32_t throttle_method_failure_limit{};
   // [password]
   std::string pwquality_config;
   std::string banned_words_file;

@@ -11,6 +11,13 @@
 #include <syslog.h>
 
 namespace sspr::pam {
+namespace {
+
+// A prompt makes sure the messages before it are shown: SSH keyboard-interactive delivers
+// information only together with a prompt.
+void acknowledge(PamConversation& conversation) { (void)conversation.ask("Press Enter to continue: "); }
+
+}  // namespace
 
 int offer_reset(pam_handle_t* pamh, int flags, const ModuleOptions& options) {
   const char* user = nullptr;
@@ -28,20 +35,22 @@ int offer_reset(pam_handle_t* pamh, int flags, const ModuleOptions& options) {
     // Reset fails closed: without ssprd nothing can be proven.
     pam_syslog(pamh, LOG_ERR, "cannot reach ssprd; password reset for %s is not possible", user);
     conversation.error(error_info(ErrorCode::ServiceUnknown).message);
+    acknowledge(conversation);
     return PAM_AUTHINFO_UNAVAIL;
   }
   switch (client::run_reset_flow(client.value(), conversation, user)) {
     case client::ResetOutcome::changed:
       pam_syslog(pamh, LOG_NOTICE, "password of %s reset at the login prompt", user);
       conversation.info("Log in again with your new password.");
-      // A prompt makes sure the messages above are shown: SSH keyboard-interactive delivers
-      // information only together with a prompt.
-      (void)conversation.ask("Press Enter to continue: ");
+      acknowledge(conversation);
       return PAM_AUTH_ERR;  // this attempt still fails: the next one uses the new password
     case client::ResetOutcome::refused:
+      acknowledge(conversation);  // the user must see why (a block says for how long)
+      return PAM_AUTH_ERR;
     case client::ResetOutcome::no_conversation:
       return PAM_AUTH_ERR;
     case client::ResetOutcome::service_error:
+      acknowledge(conversation);
       break;
   }
   pam_syslog(pamh, LOG_ERR, "password reset of %s failed in ssprd", user);

@@ -3,6 +3,7 @@
 #include "bus_connection.hpp"
 #include "bus_names.hpp"
 #include "errors.hpp"
+#include "text.hpp"
 
 namespace sspr::client {
 namespace {
@@ -29,6 +30,13 @@ Result<Done> call_password_write(sd_bus* bus, sd_bus_message* request, std::stri
 
 }  // namespace
 
+ErrorCode ResetClient::refused(const BusError& error, int r) {
+  const auto code = error_code_of(error, r);
+  // Shown on a terminal: escaped like any text that crossed a process boundary.
+  block_notice_ = code == ErrorCode::RateLimited ? escape_untrusted(error.message()) : std::string();
+  return code;
+}
+
 Result<ResetClient> ResetClient::connect(std::uint64_t timeout_ms) {
   BusPtr bus;
   if (open_system_bus(timeout_ms * 1000u, bus) < 0) return ErrorCode::ServiceUnknown;
@@ -41,7 +49,7 @@ Result<ResetStart> ResetClient::start(const std::string& user) {
   int r = sd_bus_call_method(bus_.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, "StartReset",
                              error.get(), &raw, "s", user.c_str());
   MessagePtr reply(raw);
-  if (r < 0) return error_code_of(error, r);
+  if (r < 0) return refused(error, r);
   ResetStart out;
   const char* path = nullptr;
   if (sd_bus_message_read(reply.get(), "o", &path) < 0) return ErrorCode::Internal;
@@ -61,7 +69,7 @@ Result<std::string> ResetClient::send_code(const std::string& method) {
   const int r = sd_bus_call_method(bus_.get(), bus::kServiceName, session_path_.c_str(), kSessionInterface, "SendCode",
                                    error.get(), &raw, "s", method.c_str());
   MessagePtr reply(raw);
-  if (r < 0) return error_code_of(error, r);
+  if (r < 0) return refused(error, r);
   const char* masked = nullptr;
   if (sd_bus_message_read(reply.get(), "s", &masked) < 0) return ErrorCode::Internal;
   return std::string(masked);
@@ -80,7 +88,7 @@ Result<ResetProgress> ResetClient::verify(const std::string& method, const Secre
   raw = nullptr;
   const int r = sd_bus_call(bus_.get(), request.get(), timeout_usec_, error.get(), &raw);
   MessagePtr reply(raw);
-  if (r < 0) return error_code_of(error, r);
+  if (r < 0) return refused(error, r);
   int verified = 0;
   ResetProgress progress;
   if (sd_bus_message_read(reply.get(), "bu", &verified, &progress.remaining) < 0) return ErrorCode::Internal;
@@ -94,7 +102,7 @@ Result<std::vector<std::string>> ResetClient::questions() {
   int r = sd_bus_call_method(bus_.get(), bus::kServiceName, session_path_.c_str(), kSessionInterface, "GetQuestions",
                              error.get(), &raw, "");
   MessagePtr reply(raw);
-  if (r < 0) return error_code_of(error, r);
+  if (r < 0) return refused(error, r);
   std::vector<std::string> out;
   if (sd_bus_message_enter_container(reply.get(), 'a', "s") < 0) return ErrorCode::Internal;
   const char* q = nullptr;
@@ -118,7 +126,7 @@ Result<ResetProgress> ResetClient::verify_answers(const std::vector<Secret>& ans
   raw = nullptr;
   const int r = sd_bus_call(bus_.get(), request.get(), timeout_usec_, error.get(), &raw);
   MessagePtr reply(raw);
-  if (r < 0) return error_code_of(error, r);
+  if (r < 0) return refused(error, r);
   int verified = 0;
   ResetProgress progress;
   if (sd_bus_message_read(reply.get(), "bu", &verified, &progress.remaining) < 0) return ErrorCode::Internal;
@@ -156,7 +164,17 @@ Result<Done> ResetClient::cancel() {
   const int r = sd_bus_call_method(bus_.get(), bus::kServiceName, session_path_.c_str(), kSessionInterface, "Cancel",
                                    error.get(), &raw, "");
   MessagePtr reply(raw);
-  if (r < 0) return error_code_of(error, r);
+  if (r < 0) return refused(error, r);
+  return Done{};
+}
+
+Result<Done> ResetClient::unlock(const std::string& user) {
+  BusError error;
+  sd_bus_message* raw = nullptr;
+  const int r = sd_bus_call_method(bus_.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
+                                   "UnlockReset", error.get(), &raw, "s", user.c_str());
+  MessagePtr reply(raw);
+  if (r < 0) return refused(error, r);
   return Done{};
 }
 

@@ -18,6 +18,12 @@ bool fatal(ErrorCode code) {
          code == ErrorCode::NoSuchSession || code == ErrorCode::AuthtokLockBusy || code == ErrorCode::BackendUnavailable;
 }
 
+// What the user is told of a refusal: a block says for how long (ssprd's words).
+std::string refusal_text(const ResetClient& client, ErrorCode code) {
+  if (code == ErrorCode::RateLimited && !client.block_notice().empty()) return client.block_notice();
+  return std::string(error_info(code).message);
+}
+
 enum class Asked { ok, mismatch, gone };
 
 // The new password, typed twice.
@@ -47,7 +53,7 @@ ResetOutcome choose_password(ResetClient& client, Conversation& conv) {
       return ResetOutcome::changed;
     }
     if (set.error() != ErrorCode::LowPasswordQuality) {
-      conv.error(error_info(set.error()).message);
+      conv.error(refusal_text(client, set.error()));
       return fatal(set.error()) ? ResetOutcome::service_error : ResetOutcome::refused;
     }
     conv.error(reason.empty() ? std::string(error_info(set.error()).message) : reason);
@@ -60,7 +66,7 @@ ResetOutcome choose_password(ResetClient& client, Conversation& conv) {
 ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::string& user) {
   auto started = client.start(user);
   if (!started) {
-    conv.error(error_info(started.error()).message);
+    conv.error(refusal_text(client, started.error()));
     return started.error() == ErrorCode::RateLimited ? ResetOutcome::refused : ResetOutcome::service_error;
   }
   conv.info("Resetting the password of " + user + ". Prove " + std::to_string(started->required) +
@@ -83,7 +89,7 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
     if (type == "questions") {
       auto asked = client.questions();
       if (!asked) {
-        conv.error(error_info(asked.error()).message);
+        conv.error(refusal_text(client, asked.error()));
         if (fatal(asked.error())) return ResetOutcome::refused;
         continue;
       }
@@ -96,7 +102,7 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
       auto progress = client.verify_answers(answers);
       if (!progress) {
         conv.error(progress.error() == ErrorCode::BadCode ? std::string("The answers are not correct.")
-                                                          : std::string(error_info(progress.error()).message));
+                                                          : refusal_text(client, progress.error()));
         if (fatal(progress.error())) return ResetOutcome::refused;
         continue;
       }
@@ -107,17 +113,22 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
     if (sent_code) {
       auto sent = client.send_code(type);
       if (!sent) {
-        conv.error(error_info(sent.error()).message);
+        conv.error(refusal_text(client, sent.error()));
         if (fatal(sent.error())) return ResetOutcome::refused;
         continue;
       }
       conv.info("A code was sent to " + *sent + ".");
     }
-    auto answer = conv.ask(type == "totp" ? "Code shown by the app: " : sent_code ? "Code from the message: " : "Recovery code: ");
-    if (!answer) return ResetOutcome::no_conversation;
-    auto progress = client.verify(type, Secret(trim(*answer)));
+    // A mistyped sent code may be typed again (ssprd voids it after [codes] max_tries); other
+    // refusals go back to the choice of method.
+    Result<ResetProgress> progress = ErrorCode::BadCode;
+    do {
+      auto answer = conv.ask(type == "totp" ? "Code shown by the app: " : sent_code ? "Code from the message: " : "Recovery code: ");
+      if (!answer) return ResetOutcome::no_conversation;
+      progress = client.verify(type, Secret(trim(*answer)));
+      if (!progress) conv.error(refusal_text(client, progress.error()));
+    } while (!progress && sent_code && progress.error() == ErrorCode::BadCode);
     if (!progress) {
-      conv.error(error_info(progress.error()).message);
       if (fatal(progress.error())) return ResetOutcome::refused;
       continue;
     }

@@ -31,6 +31,7 @@ packages=(
   python3-aiosmtpd        # a real SMTP sink on 127.0.0.1 in tests
   openssl ca-certificates # test certificates for STARTTLS
   expect                  # driving su and ssh through a pty in the sandbox
+  libfaketime             # the clock seam: ssprd with its clock moved ahead (a code expiring)
   openssh-server openssh-client   # a real sshd on 127.0.0.1 inside the sandbox, and its client
 )
 export DEBIAN_FRONTEND=noninteractive

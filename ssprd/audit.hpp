@@ -30,6 +30,7 @@ enum class AuditEvent {
   reset_failed,
   change_done,
   change_failed,
+  reset_unlocked,  // an administrator ended a user's reset block
 };
 
 const char* to_string(AuditEvent event) noexcept;

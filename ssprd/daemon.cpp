@@ -39,6 +39,22 @@ const sd_bus_error_map* sspr_error_map() {
 
 }  // namespace
 
+namespace {
+
+// The [throttle] keys as the throttle's rules (the config table bounds every value).
+throttle::Policy throttle_policy(const Config& config) {
+  constexpr std::int64_t kMinute = 60;
+  const std::int64_t block = config.throttle_block_minutes * kMinute;
+  throttle::Policy policy;
+  policy.identity_failure = {config.throttle_failed_proofs, config.throttle_failed_proofs_window_minutes * kMinute, block};
+  policy.validation = {config.throttle_validations + 1, config.throttle_validations_window_minutes * kMinute, block};
+  policy.delivery = {config.throttle_deliveries + 1, config.throttle_deliveries_window_minutes * kMinute, block};
+  policy.method_failure_limit = config.throttle_method_failure_limit;
+  return policy;
+}
+
+}  // namespace
+
 int run_daemon(const Config& config) {
   // No core dumps and no ptrace by other root-less processes: memory may hold secrets.
   ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -59,7 +75,7 @@ int run_daemon(const Config& config) {
   UniqueFd throttle_dir = open_private_subdirectory(state_dir.get(), "throttle", problem);
   if (!throttle_dir)
     return log_error("state directory %s: %s", config.state_directory.c_str(), problem.c_str()), 1;
-  throttle::Throttle throttle(std::move(throttle_dir), throttle::Policy{});
+  throttle::Throttle throttle(std::move(throttle_dir), throttle_policy(config));
 
   RegistrationStore store(std::move(records_dir));
   Manager manager(config, store);

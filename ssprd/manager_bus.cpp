@@ -92,6 +92,8 @@ const sd_bus_vtable kManagerVtable[] = {
     // Root only: a skip is a login decision taken by pam_sspr.
     SD_BUS_METHOD_WITH_ARGS("SkipRegistration", SD_BUS_ARGS("s", user_name),
                             SD_BUS_RESULT("u", skips_left, "t", skip_deadline_usec), method_skip_registration, 0),
+    // Root only: ends a user's reset block (sspr unlock USER).
+    SD_BUS_METHOD_WITH_ARGS("UnlockReset", SD_BUS_ARGS("s", user_name), SD_BUS_NO_RESULT, method_unlock_reset, 0),
     SD_BUS_VTABLE_END};
 
 int add_manager_object(sd_bus* bus, BusContext& context, sd_bus_slot** slot) noexcept {

@@ -57,7 +57,9 @@ ResetService::ResetService(const Config& config, RegistrationStore& store, const
       worker_(worker),
       messenger_(messenger),
       by_name_(std::move(by_name)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      decoys_(config.throttle_failed_proofs, std::int64_t{config.throttle_failed_proofs_window_minutes} * 60,
+              std::int64_t{config.throttle_block_minutes} * 60) {}
 
 Result<StartedReset> ResetService::start(const std::string& owner, std::string_view user) {
   if (!valid_user_name(user)) return ErrorCode::InvalidUserName;
@@ -87,10 +89,12 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
       }
   }
 
+  const bool real = account && !usable.empty();
+  if (!real && decoys_.blocked_until(name, now) != 0) return ErrorCode::RateLimited;
+
   StartedReset started;
   started.id = random_id();
   started.required = required;
-  const bool real = account && !usable.empty();
   if (real) {
     const auto loaded = store_.load(account->name);
     for (auto t : usable) {
@@ -132,8 +136,11 @@ Result<VerifyOutcome> ResetService::verify(const std::string& id, const std::str
     if (admitted.error() == ErrorCode::NoSuchSession) sessions_.erase(id);
     return admitted.error();
   }
-  // A decoy answers like a real session whose code was wrong.
-  if (!entry->real) return ErrorCode::BadCode;
+  // A decoy answers like a real session whose code was wrong, and blocks after as many.
+  if (!entry->real) {
+    if (*type != MethodType::totp) return ErrorCode::NotEnrolled;
+    return decoys_.record_failure(session.user(), now) != 0 ? ErrorCode::RateLimited : ErrorCode::BadCode;
+  }
   if (auto admitted = session.admit_method(SessionCall::verify, *type, now); !admitted) return admitted.error();
 
   const auto& user = session.user();
@@ -425,6 +432,35 @@ Result<Done> ResetService::cancel(const std::string& id, const std::string& owne
   if (entry == nullptr) return ErrorCode::NoSuchSession;
   if (auto admitted = entry->session.admit(SessionCall::cancel, clock_()); !admitted) return admitted.error();
   entry->session.cancel();
+  return Done{};
+}
+
+std::string ResetService::block_notice(const std::string& user) const {
+  const std::int64_t now = clock_();
+  std::int64_t until = decoys_.blocked_until(user, now);
+  if (until == 0 && by_name_(user)) {
+    const auto verdict = throttle_.check(user);
+    if (verdict && verdict->blocked) until = verdict->until;
+  }
+  if (until == 0) return std::string(error_info(ErrorCode::RateLimited).message);
+  if (until == throttle::kUntilCleared)
+    return "Password reset is blocked for this account until an administrator unlocks it.";
+  return "Password reset is blocked for this account for another " + throttle::describe_wait(until - now) +
+         ". Please try again then, or ask an administrator.";
+}
+
+std::string ResetService::session_user(const std::string& id, const std::string& owner) const {
+  const auto it = sessions_.find(id);
+  return it != sessions_.end() && it->second->owner == owner ? it->second->session.user() : std::string();
+}
+
+Result<Done> ResetService::unlock(const std::string& user, const std::string& by) {
+  if (!valid_user_name(user)) return ErrorCode::InvalidUserName;
+  decoys_.clear(user);
+  if (by_name_(user)) {
+    if (auto cleared = throttle_.clear(user); !cleared) return cleared.error();
+  }
+  audit_.record(AuditEvent::reset_unlocked, user, {{"by", by}});
   return Done{};
 }
 

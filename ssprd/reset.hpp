@@ -5,6 +5,7 @@
 
 #include "accounts.hpp"
 #include "audit.hpp"
+#include "decoy_throttle.hpp"
 #include "config.hpp"
 #include "delivery/queue.hpp"
 #include "manager.hpp"
@@ -71,6 +72,13 @@ class ResetService {
   // says why not), then it is written like a reset's. `done` is called on the event loop.
   Result<Done> change_password(const UserAccount& user, const Secret& current, Secret new_password,
                                std::string& reason, std::function<void(Result<Done>)> done);
+  // The text a RateLimited refusal carries for `user`: how long the block lasts, or that an
+  // administrator must lift it (the table's text when the user is not blocked).
+  std::string block_notice(const std::string& user) const;
+  // The user a session is for (empty if there is no such session for `owner`).
+  std::string session_user(const std::string& id, const std::string& owner) const;
+  // Ends every reset block of `user` (an administrator's decision; audited).
+  Result<Done> unlock(const std::string& user, const std::string& by);
   void forget_owner(const std::string& owner);
   std::size_t session_count() const noexcept { return sessions_.size(); }
 
@@ -107,6 +115,7 @@ class ResetService {
   UserLookup by_name_;
   Clock clock_;
   std::map<std::string, std::unique_ptr<Entry>> sessions_;
+  DecoyThrottle decoys_;
 };
 
 }  // namespace sspr::daemon

@@ -53,6 +53,16 @@ std::function<void(Result<Done>)> reply_when_written(sd_bus_message* m) {
   };
 }
 
+// A refusal; a blocked user is told for how long (block_notice), everything else the table's text.
+int refuse(sd_bus_error* error, const BusContext& ctx, ErrorCode code, const std::string& user) {
+  if (code == ErrorCode::RateLimited && !user.empty())
+    return sd_bus_error_set(error, error_info(code).bus_name.data(), ctx.reset->block_notice(user).c_str());
+  return set_bus_error(error, code);
+}
+int refuse_in_session(sd_bus_error* error, const BusContext& ctx, sd_bus_message* m, ErrorCode code) {
+  return refuse(error, ctx, code, ctx.reset->session_user(session_id(sd_bus_message_get_path(m)), sender_of(m)));
+}
+
 // A refused new password says exactly why, so the user can choose another.
 int refuse_password(sd_bus_error* error, ErrorCode code, const std::string& reason) {
   if (code == ErrorCode::LowPasswordQuality && !reason.empty())
@@ -70,7 +80,7 @@ int method_verify(sd_bus_message* m, void* userdata, sd_bus_error* error) noexce
       return set_bus_error(error, ErrorCode::InvalidArgument);
     const auto outcome =
         ctx.reset->verify(session_id(sd_bus_message_get_path(m)), sender_of(m), method, Secret(response));
-    if (!outcome) return set_bus_error(error, outcome.error());
+    if (!outcome) return refuse_in_session(error, ctx, m, outcome.error());
     return sd_bus_reply_method_return(m, "bu", outcome->verified, outcome->remaining);
   });
 }
@@ -108,7 +118,7 @@ int method_send_code(sd_bus_message* m, void* userdata, sd_bus_error* error) noe
                                                                              info.message.data());
                                                 }
                                               });
-    if (!started) return set_bus_error(error, started.error());
+    if (!started) return refuse_in_session(error, ctx, m, started.error());
     return 1;
   });
 }
@@ -117,7 +127,7 @@ int method_get_questions(sd_bus_message* m, void* userdata, sd_bus_error* error)
   return guard_bus_call("GetQuestions", error, [&]() -> int {
     auto& ctx = *static_cast<BusContext*>(userdata);
     const auto asked = ctx.reset->questions(session_id(sd_bus_message_get_path(m)), sender_of(m));
-    if (!asked) return set_bus_error(error, asked.error());
+    if (!asked) return refuse_in_session(error, ctx, m, asked.error());
     sd_bus_message* raw = nullptr;
     int r = sd_bus_message_new_method_return(m, &raw);
     if (r < 0) return r;
@@ -144,7 +154,7 @@ int method_verify_answers(sd_bus_message* m, void* userdata, sd_bus_error* error
     }
     if (r < 0) return r;
     const auto outcome = ctx.reset->verify_answers(session_id(sd_bus_message_get_path(m)), sender_of(m), answers);
-    if (!outcome) return set_bus_error(error, outcome.error());
+    if (!outcome) return refuse_in_session(error, ctx, m, outcome.error());
     return sd_bus_reply_method_return(m, "bu", outcome->verified, outcome->remaining);
   });
 }
@@ -169,7 +179,7 @@ int method_start_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) n
     if (std::string_view(user).size() > kMaxArgument) return set_bus_error(error, ErrorCode::InvalidUserName);
     const std::string sender = sender_of(m);
     const auto started = ctx.reset->start(sender, user);
-    if (!started) return set_bus_error(error, started.error());
+    if (!started) return refuse(error, ctx, started.error(), user);
     track_caller(ctx, m, sender);  // the session dies with this connection
     char* raw_path = nullptr;
     if ((r = sd_bus_path_encode(kSessionPathPrefix, started->id.c_str(), &raw_path)) < 0) return r;
@@ -205,6 +215,22 @@ int method_change_password(sd_bus_message* m, void* userdata, sd_bus_error* erro
     const auto started =
         ctx.reset->change_password(target.value(), Secret(current), Secret(next), reason, reply_when_written(m));
     return started ? 1 : refuse_password(error, started.error(), reason);
+  });
+}
+
+int method_unlock_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return guard_bus_call("UnlockReset", error, [&]() -> int {
+    auto& ctx = *static_cast<BusContext*>(userdata);
+    const char* user = nullptr;
+    int r = sd_bus_message_read(m, "s", &user);
+    if (r < 0) return r;
+    if (std::string_view(user).size() > kMaxArgument) return set_bus_error(error, ErrorCode::InvalidUserName);
+    // Root only (the vtable says so too): a block is lifted by an administrator's decision.
+    uid_t caller = 0;
+    if (query_caller_uid(m, &caller) < 0 || caller != 0) return set_bus_error(error, ErrorCode::AccessDenied);
+    const auto done = ctx.reset->unlock(user, "uid 0");
+    if (!done) return set_bus_error(error, done.error());
+    return sd_bus_reply_method_return(m, "");
   });
 }
 

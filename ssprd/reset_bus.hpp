@@ -13,6 +13,7 @@ inline constexpr const char* kSessionInterface = "io.sspr.reset1.Session";
 
 int method_start_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept;
 int method_change_password(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept;
+int method_unlock_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept;
 
 extern const sd_bus_vtable kSessionVtable[];
 // Registers the session fallback vtable; `context` must outlive the slot.

@@ -90,7 +90,7 @@ class Conn {
     sd_bus_message* raw = nullptr;
     if (sd_bus_call_method(bus_.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, "StartReset",
                            error.get(), &raw, "s", user.c_str()) < 0)
-      return std::string("ERROR ") + error.name();
+      return last_message = error.message(), std::string("ERROR ") + error.name();
     MessagePtr reply(raw);
     const char* path = nullptr;
     sd_bus_message_read(reply.get(), "o", &path);
@@ -115,7 +115,7 @@ class Conn {
                                       : sd_bus_call_method(bus_.get(), bus::kServiceName, path.c_str(),
                                                            "io.sspr.reset1.Session", member, error.get(), &raw, "");
     MessagePtr reply(raw);
-    if (r < 0) return std::string("ERROR ") + error.name();
+    if (r < 0) return last_message = error.message(), std::string("ERROR ") + error.name();
     if (std::string(member) == "Verify") {
       int verified = 0;
       uint32_t remaining = 0;
@@ -151,7 +151,8 @@ class Conn {
     sd_bus_message_close_container(request.get());
     BusError e;
     sd_bus_message* raw = nullptr;
-    if (sd_bus_call(bus_.get(), request.get(), 0, e.get(), &raw) < 0) return std::string("ERROR ") + e.name();
+    if (sd_bus_call(bus_.get(), request.get(), 0, e.get(), &raw) < 0)
+      return last_message = e.message(), std::string("ERROR ") + e.name();
     MessagePtr reply(raw);
     int verified = 0;
     uint32_t remaining = 0;
@@ -159,6 +160,7 @@ class Conn {
     return std::string(verified ? "verified" : "not yet") + " " + std::to_string(remaining);
   }
   const std::string& path() const { return path_; }
+  std::string last_message;  // of the last error reply
 
  private:
   BusPtr bus_;
@@ -363,6 +365,43 @@ static void test_an_admin_reset_tells_the_admin_addresses(void**) {
   expect_contains(to_frank.back(), "\n    password reset");
 }
 
+static void test_a_blocked_user_is_told_for_how_long_and_root_unlocks(void**) {
+  // 24 hours from the blocking failure, in whole minutes rounded down: a second may pass.
+  const auto is_block_notice = [](const std::string& text) {
+    const std::string tail = ". Please try again then, or ask an administrator.";
+    return text == "Password reset is blocked for this account for another 24 hours" + tail ||
+           text == "Password reset is blocked for this account for another 23 hours 59 minutes" + tail;
+  };
+  // bob has nothing registered (a decoy session), carol has security questions: both block at
+  // the 5th failed proof ([throttle] failed_proofs), with the same words.
+  Conn decoy;
+  assert_str(decoy.start("bob"), "|totp,|1");
+  for (int i = 1; i < 5; ++i) assert_str(decoy.verify("totp", "123456"), "ERROR io.sspr.reset1.Error.BadCode");
+  assert_str(decoy.verify("totp", "123456"), "ERROR io.sspr.reset1.Error.RateLimited");
+  assert_true(is_block_notice(decoy.last_message));
+  Conn real;
+  assert_str(real.start("carol"), "|questions,|1");
+  for (int i = 1; i <= 5; ++i) {
+    assert_int_equal(real.questions().size(), 2);
+    assert_str(real.answer({"wrong", "wrong"}), i < 5 ? "ERROR io.sspr.reset1.Error.BadCode" : "ERROR io.sspr.reset1.Error.RateLimited");
+  }
+  assert_true(is_block_notice(real.last_message));
+  for (const char* user : {"bob", "carol"}) {
+    Conn again;
+    assert_str(again.start(user), "ERROR io.sspr.reset1.Error.RateLimited");
+    assert_true(is_block_notice(again.last_message));
+  }
+  // Only root lifts a block (the bus policy refuses anyone else before ssprd sees the call).
+  assert_str(run_as(1002, 1002, [] { return root_call("UnlockReset", "s", "bob", nullptr, nullptr); }),
+             "ERROR org.freedesktop.DBus.Error.AccessDenied");
+  assert_str(root_call("UnlockReset", "s", "bob", nullptr, nullptr), "ok");
+  assert_str(root_call("UnlockReset", "s", "carol", nullptr, nullptr), "ok");
+  assert_str(root_call("UnlockReset", "s", "bad:name", nullptr, nullptr), "ERROR io.sspr.reset1.Error.InvalidUserName");
+  assert_str(Conn().start("bob"), "|totp,|1");
+  assert_str(Conn().start("carol"), "|questions,|1");
+  expect_contains(read_file(bed->audit_log()), "\"event\":\"reset_unlocked\"");
+}
+
 static void test_change_password_as_the_user(void**) {
   const auto change = [](const char* user, const char* current, const char* next) {
     return run_as(1001, 1001, [=] {  // alice, really
@@ -413,6 +452,7 @@ int main() {
       cmocka_unit_test(test_reset_with_security_questions),
       cmocka_unit_test(test_admins_never_reset_with_questions),
       cmocka_unit_test(test_an_admin_reset_tells_the_admin_addresses),
+      cmocka_unit_test(test_a_blocked_user_is_told_for_how_long_and_root_unlocks),
       cmocka_unit_test(test_change_password_as_the_user),
       cmocka_unit_test(test_an_unknown_user_gets_a_session_of_the_same_shape),
   };

@@ -214,4 +214,31 @@ bool wait_for_stored(const Sink& sink, std::size_t count) {
   return ok;
 }
 
+std::string newest_message(const Sink& sink) {
+  std::string best;
+  long best_n = -1;
+  for (const auto& name : sink.stored()) {
+    const long n = std::strtol(name.c_str(), nullptr, 10);
+    if (n > best_n) {
+      best_n = n;
+      best = name;
+    }
+  }
+  return best.empty() ? std::string() : read_whole_file(sink.dir() + "/" + best);
+}
+
+std::string code_in_message(const std::string& text) {
+  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::size_t start = text.find(" is:");
+  if (start == std::string::npos) start = text.find("\"message\":\"");
+  if (start == std::string::npos) return "NO CODE";
+  for (std::size_t i = start; i < text.size(); ++i) {
+    std::size_t n = 0;
+    while (i + n < text.size() && is_digit(text[i + n])) ++n;
+    if (n == 6) return text.substr(i, 6);
+    i += n;
+  }
+  return "NO CODE";
+}
+
 }  // namespace sspr::test::delivery

@@ -72,6 +72,13 @@ class SilentListener {
 
 std::string read_whole_file(const std::string& path);
 
+// The newest message a sink stored (files are numbered 1.msg, 2.msg, ...); empty if none.
+std::string newest_message(const Sink& sink);
+// The one-time code in a stored e-mail or SMS: the first run of exactly 6 digits after "... is:"
+// (the e-mail template) or after "message":" (the SMS webhook body), past any header digits.
+// "NO CODE" if there is none.
+std::string code_in_message(const std::string& text);
+
 // Waits (on inotify, never by sleeping) until the sink holds `count` messages; false after
 // 10 s. For messages sent after the reply to the call that caused them (notices).
 bool wait_for_stored(const Sink& sink, std::size_t count);

@@ -191,9 +191,10 @@ static void test_ssprd_down_fails_closed(void**) {
   assert_int_equal(bed->stop_ssprd(), 0);
   const auto before = read_file(bed->dir() + "/etc/shadow");
   Script script;
-  script.steps = {say("Password: ", "wrong"), say(kOffer, "reset")};
+  script.steps = {say("Password: ", "wrong"), say(kOffer, "reset"), say("Press Enter to continue: ", "")};
   assert_int_equal(login(script), PAM_AUTH_ERR);
-  expect_contains(script.transcript, "ERROR: The password reset service is not available.\n");
+  assert_str(script.transcript, "Password: wrong\n" + kOffer + "reset\nERROR: The password reset service is not available.\n"
+                                "Press Enter to continue: \n");
   assert_str(read_file(bed->dir() + "/etc/shadow"), before);
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <security/pam_appl.h>
 extern "C" {
 #include <libpamtest.h>
@@ -28,12 +29,14 @@ int script_conv(int n, const pam_message** msgs, pam_response** resp, void* data
           free(replies);
           return PAM_CONV_ERR;
         }
-        if (script->next >= script->steps.size() || script->steps[script->next].prompt != text) {
+        const Step* step = script->next < script->steps.size() ? &script->steps[script->next] : nullptr;
+        if (step == nullptr || (step->accepts ? !step->accepts(text) : step->prompt != text)) {
           script->problem = "unexpected prompt [" + text + "] at step " + std::to_string(script->next);
           free(replies);
           return PAM_CONV_ERR;
         }
-        const auto answer = script->steps[script->next++].answer(script->transcript);
+        ++script->next;
+        const auto answer = step->answer(step->accepts ? text : script->transcript);
         script->transcript += text + answer + "\n";
         replies[i].resp = strdup(answer.c_str());
       }
@@ -47,6 +50,12 @@ int script_conv(int n, const pam_message** msgs, pam_response** resp, void* data
 
 Step say(std::string prompt, std::string answer) {
   return {std::move(prompt), [answer](const std::string&) { return answer; }};
+}
+
+Step answer_one_of(std::map<std::string, std::string> answers) {
+  auto shared = std::make_shared<std::map<std::string, std::string>>(std::move(answers));
+  return {"(one of several)", [shared](const std::string& prompt) { return shared->at(prompt); },
+          [shared](const std::string& prompt) { return shared->count(prompt) == 1; }};
 }
 
 int run_scripted(int pamtest_op, const char* service, const char* user, Script& script) {

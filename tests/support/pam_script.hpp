@@ -4,6 +4,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -12,6 +13,9 @@ namespace sspr::test {
 struct Step {
   std::string prompt;  // exact text expected
   std::function<std::string(const std::string& transcript)> answer;
+  // When set, the prompt is any text this accepts, and `answer` gets the prompt instead of the
+  // transcript (for prompts the test cannot know in advance, such as a random question).
+  std::function<bool(const std::string& prompt)> accepts = nullptr;
 };
 
 struct Script {
@@ -23,6 +27,8 @@ struct Script {
 };
 
 Step say(std::string prompt, std::string answer);
+// A prompt that is one of `answers`' keys, answered with its value.
+Step answer_one_of(std::map<std::string, std::string> answers);
 
 // Runs one PAM operation (a libpamtest op, e.g. PAMTEST_ACCOUNT) with the script as the
 // conversation; returns the operation's PAM code (-1 if libpamtest failed to run it).

@@ -2,12 +2,14 @@
 
 #include "process.hpp"
 
+#include <cerrno>
 #include <csignal>
 #include <ctime>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <vector>
 
@@ -128,6 +130,13 @@ bool TestBed::start_ssprd(std::string& error) {
   if (const char* a = std::getenv("ASAN_OPTIONS")) asan += std::string(":") + a;
   env.push_back(asan);
   if (const char* u = std::getenv("UBSAN_OPTIONS")) env.push_back(std::string("UBSAN_OPTIONS=") + u);
+  if (!fake_clock_file_.empty()) {
+    for (auto& e : env)
+      if (e.rfind("LD_PRELOAD=", 0) == 0) e += ":" SSPR_FAKETIME_LIBRARY;
+    env.push_back("FAKETIME_TIMESTAMP_FILE=" + fake_clock_file_);
+    env.push_back("FAKETIME_NO_CACHE=1");
+    env.push_back("FAKETIME_DONT_FAKE_MONOTONIC=1");
+  }
 
   auto spawned = spawn_and_wait_ready({SSPR_SSPRD_BIN, "--debug", "--config", config_path()}, env, dir_,
                                       dir_ + "/ssprd.log", 10000);
@@ -142,6 +151,16 @@ bool TestBed::start_ssprd(std::string& error) {
 int TestBed::stop_ssprd() {
   if (ssprd_pid_ <= 0) return -1;
   const int status = terminate_and_wait(ssprd_pid_);
+  ssprd_pid_ = -1;
+  return status;
+}
+
+int TestBed::kill_ssprd() {
+  if (ssprd_pid_ <= 0) return -1;
+  ::kill(ssprd_pid_, SIGKILL);
+  int status = 0;
+  while (::waitpid(ssprd_pid_, &status, 0) < 0 && errno == EINTR) {
+  }
   ssprd_pid_ = -1;
   return status;
 }

@@ -47,8 +47,14 @@ class TestBed {
   // A PAM service file in service_dir(); "@MODULE@" and "@CONFIG@" are replaced.
   void write_pam_service(const std::string& name, const std::string& text);
 
+  // From the next start_ssprd() on, ssprd's clock is the real one moved by the offset in
+  // `file` (libfaketime, re-read at every call: write "+360" to move it 6 minutes ahead).
+  // The monotonic clock is left alone. The one seam the real parts cannot reach: time.
+  void use_fake_clock(const std::string& file) { fake_clock_file_ = file; }
   bool start_ssprd(std::string& error);
   int stop_ssprd();  // exit status of ssprd
+  // SIGKILL, then reaps it; returns its wait status (-1 if none ran). start_ssprd() works again.
+  int kill_ssprd();
   void pause_ssprd();
   void resume_ssprd();
   bool ssprd_running() const { return ssprd_pid_ > 0; }
@@ -57,6 +63,7 @@ class TestBed {
 
  private:
   TestBed() = default;
+  std::string fake_clock_file_;
   std::string dir_;
   std::string bus_address_;
   pid_t dbus_pid_ = -1;
