@@ -212,25 +212,41 @@ Result<std::vector<std::string>> ResetService::questions(const std::string& id, 
   return out;
 }
 
-Result<VerifyOutcome> ResetService::verify_answers(const std::string& id, const std::string& owner,
-                                                   const std::vector<Secret>& answers) {
+Result<Done> ResetService::verify_answers(const std::string& id, const std::string& owner,
+                                          std::vector<Secret> answers,
+                                          std::function<void(Result<VerifyOutcome>)> done) {
   Entry* entry = find(id, owner);
   if (entry == nullptr) return ErrorCode::NoSuchSession;
   const std::int64_t now = clock_();
   if (auto admitted = entry->session.admit_method(SessionCall::verify, MethodType::questions, now); !admitted)
     return admitted.error();
-  if (entry->asked.empty()) return ErrorCode::NotPermitted;  // ask for the questions first
-  const auto& user = entry->session.user();
+  if (entry->asked.empty()) return ErrorCode::NotPermitted;  // ask for the questions first (or one is in flight)
+  const std::string user = entry->session.user();
   const auto counted = throttle_.record(user, throttle::Event::validation());
   if (!counted || counted->blocked) return ErrorCode::RateLimited;
   const auto loaded = store_.load(user);
-  bool ok = loaded.state == RecordState::present && loaded.record.questions && answers.size() == entry->asked.size();
-  for (std::size_t i = 0; ok && i < answers.size(); ++i) {
-    const auto normalized = crypto::normalize_answer(answers[i].reveal());
-    ok = normalized && crypto::verify_answer(loaded.record.questions->items.at(entry->asked[i]).answer_hash, *normalized);
-  }
+  std::vector<std::string> hashes;
+  if (loaded.state == RecordState::present && loaded.record.questions && answers.size() == entry->asked.size())
+    for (auto i : entry->asked) hashes.push_back(loaded.record.questions->items.at(i).answer_hash);
   entry->asked.clear();  // right or wrong, the next attempt gets a new subset
-  return finish_proof(*entry, MethodType::questions, ok, ErrorCode::BadCode);
+  // Argon2id is slow on purpose: it runs on the worker, never on the event loop.
+  auto given = std::make_shared<std::vector<Secret>>(std::move(answers));
+  auto job = [given, hashes]() -> delivery::DeliveryResult {
+    bool ok = !hashes.empty() && hashes.size() == given->size();
+    for (std::size_t i = 0; ok && i < hashes.size(); ++i) {
+      const auto normalized = crypto::normalize_answer((*given)[i].reveal());
+      ok = normalized && crypto::verify_answer(hashes[i], *normalized);
+    }
+    given->clear();
+    return {ok, {}};
+  };
+  const bool queued = worker_.submit(job, [this, id, owner, done = std::move(done)](delivery::DeliveryResult checked) {
+    Entry* still = find(id, owner);
+    if (still == nullptr) return done(ErrorCode::NoSuchSession);  // the caller left meanwhile
+    done(finish_proof(*still, MethodType::questions, checked.ok, ErrorCode::BadCode));
+  });
+  if (!queued) return ErrorCode::RateLimited;
+  return Done{};
 }
 
 Result<Done> ResetService::set_password(const std::string& id, const std::string& owner, Secret new_password,

@@ -59,8 +59,9 @@ class ResetService {
                                const Secret& response);
   // Security questions: a random subset of the user's, kept until answered wrongly.
   Result<std::vector<std::string>> questions(const std::string& id, const std::string& owner);
-  Result<VerifyOutcome> verify_answers(const std::string& id, const std::string& owner,
-                                       const std::vector<Secret>& answers);
+  // Answers in the order asked; checked (Argon2id) on the worker, `done` runs on the loop.
+  Result<Done> verify_answers(const std::string& id, const std::string& owner, std::vector<Secret> answers,
+                              std::function<void(Result<VerifyOutcome>)> done);
   // Checks quality at once (a refusal leaves the session usable, with the reason in
   // `reason`); then hashes and writes on the worker and calls `done` on the event loop.
   Result<Done> set_password(const std::string& id, const std::string& owner, Secret new_password,

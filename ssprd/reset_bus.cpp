@@ -153,9 +153,21 @@ int method_verify_answers(sd_bus_message* m, void* userdata, sd_bus_error* error
       answers.emplace_back(answer);
     }
     if (r < 0) return r;
-    const auto outcome = ctx.reset->verify_answers(session_id(sd_bus_message_get_path(m)), sender_of(m), answers);
-    if (!outcome) return refuse_in_session(error, ctx, m, outcome.error());
-    return sd_bus_reply_method_return(m, "bu", outcome->verified, outcome->remaining);
+    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
+    const std::string user = ctx.reset->session_user(session_id(sd_bus_message_get_path(m)), sender_of(m));
+    const auto started = ctx.reset->verify_answers(
+        session_id(sd_bus_message_get_path(m)), sender_of(m), std::move(answers),
+        [call, user, &ctx](Result<VerifyOutcome> outcome) {
+          if (outcome) {
+            sd_bus_reply_method_return(call.get(), "bu", outcome->verified, outcome->remaining);
+            return;
+          }
+          BusError e;
+          refuse(e.get(), ctx, outcome.error(), user);
+          sd_bus_reply_method_error(call.get(), e.get());
+        });
+    if (!started) return refuse_in_session(error, ctx, m, started.error());
+    return 1;  // replied when checked
   });
 }
 
