@@ -388,11 +388,20 @@ void ResetService::notify_admins(const std::string& user, const std::string& eve
 }
 
 bool ResetService::write_password(const std::string& user, Secret new_password,
-                                  std::function<void(Result<Done>)> done) {
+                                  std::function<void(Result<Done>)> done, std::optional<Secret> current) {
   auto password = std::make_shared<Secret>(std::move(new_password));
+  auto must_match = current ? std::make_shared<Secret>(std::move(*current)) : nullptr;
   const std::string shadow_dir = config_.shadow_directory;
   const std::int64_t today = clock_() / 86400;
-  auto job = [password, user, shadow_dir, today]() -> delivery::DeliveryResult {
+  auto job = [password, must_match, user, shadow_dir, today]() -> delivery::DeliveryResult {
+    if (must_match) {
+      const bool matches = verify_local_password(shadow_dir, user, *must_match);
+      must_match->clear();
+      if (!matches) {
+        password->clear();
+        return {false, std::string(error_info(ErrorCode::BadCode).bus_name)};
+      }
+    }
     const auto defs = backend::read_login_defs();
     auto hash = backend::hash_password(*password, defs.policy);
     password->clear();
@@ -408,8 +417,9 @@ bool ResetService::write_password(const std::string& user, Secret new_password,
       done(Done{});
       return;
     }
-    log_error("writing the password of %s failed: %s", user.c_str(), result.error.c_str());
     const ErrorInfo* info = error_by_bus_name(result.error);
+    if (!info || info->code != ErrorCode::BadCode)
+      log_error("writing the password of %s failed: %s", user.c_str(), result.error.c_str());
     done(info ? info->code : ErrorCode::Internal);
   });
 }
@@ -418,27 +428,29 @@ Result<Done> ResetService::change_password(const UserAccount& user, const Secret
                                            std::string& reason, std::function<void(Result<Done>)> done) {
   const auto verdict = throttle_.check(user.name);
   if (!verdict || verdict->blocked) return ErrorCode::RateLimited;
-  if (!verify_local_password(config_.shadow_directory, user.name, current)) {
-    (void)throttle_.record(user.name, throttle::Event::identity_failure());
-    audit_.record(AuditEvent::change_failed, user.name, {{"reason", "wrong current password"}});
-    return ErrorCode::BadCode;
-  }
   const auto quality = check_password_quality(new_password, user.name, &current,
                                               {config_.pwquality_config, config_.banned_words_file});
   if (!quality.ok) {
     reason = quality.reason;
     return ErrorCode::LowPasswordQuality;
   }
+  // The current password is checked on the worker (crypt is slow on purpose), then written.
   const std::string name = user.name;
-  const bool queued = write_password(name, std::move(new_password), [this, name, done = std::move(done)](Result<Done> written) {
-    if (written) {
-      audit_.record(AuditEvent::change_done, name);
-      notify(name, "password changed");
-    } else {
-      audit_.record(AuditEvent::change_failed, name, {{"reason", std::string(error_info(written.error()).bus_name)}});
-    }
-    done(written);
-  });
+  const bool queued = write_password(
+      name, std::move(new_password),
+      [this, name, done = std::move(done)](Result<Done> written) {
+        if (written) {
+          audit_.record(AuditEvent::change_done, name);
+          notify(name, "password changed");
+        } else if (written.error() == ErrorCode::BadCode) {
+          (void)throttle_.record(name, throttle::Event::identity_failure());
+          audit_.record(AuditEvent::change_failed, name, {{"reason", "wrong current password"}});
+        } else {
+          audit_.record(AuditEvent::change_failed, name, {{"reason", std::string(error_info(written.error()).bus_name)}});
+        }
+        done(written);
+      },
+      Secret(current.reveal()));
   if (!queued) return ErrorCode::RateLimited;
   return Done{};
 }

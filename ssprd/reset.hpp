@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -100,7 +101,9 @@ class ResetService {
   Result<VerifyOutcome> finish_proof(Entry& entry, MethodType type, bool ok, ErrorCode refusal);
   bool check_sent_code(Entry& entry, MethodType type, const Secret& response, ErrorCode& refusal);
   // Hashes and writes on the worker; `done` runs on the loop with the outcome.
-  bool write_password(const std::string& user, Secret password, std::function<void(Result<Done>)> done);
+  // With `current`, the job first checks it against the shadow file (BadCode if wrong).
+  bool write_password(const std::string& user, Secret password, std::function<void(Result<Done>)> done,
+                      std::optional<Secret> current = std::nullopt);
   void notify(const std::string& user, const std::string& event);
   void notify_admins(const std::string& user, const std::string& event);
   void clear_faillock_tally(const std::string& user);
