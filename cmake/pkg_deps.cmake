@@ -11,6 +11,7 @@ pkg_check_modules(LIBQRENCODE REQUIRED IMPORTED_TARGET libqrencode)      # libqr
 pkg_check_modules(LIBCURL REQUIRED IMPORTED_TARGET libcurl)              # libcurl4-openssl-dev
 find_library(LIBUNISTRING_LIBRARY NAMES unistring REQUIRED)              # libunistring-dev
 pkg_check_modules(PWQUALITY REQUIRED IMPORTED_TARGET pwquality)          # libpwquality-dev
+pkg_check_modules(LDAP REQUIRED IMPORTED_TARGET ldap lber)               # libldap-dev
 
 if(SSPR_BUILD_TESTS)
   pkg_check_modules(CMOCKA REQUIRED IMPORTED_TARGET cmocka)              # libcmocka-dev
@@ -27,6 +28,12 @@ if(SSPR_BUILD_TESTS)
             NO_DEFAULT_PATH REQUIRED)                                    # libfaketime
   find_program(PYTHON3 python3 REQUIRED)                                 # python3 (test sinks)
   find_program(OPENSSL openssl REQUIRED)                                 # openssl (test certificates)
+  # A throwaway slapd per LDAP test; the tools live in sbin, which a user's PATH may lack.
+  find_program(SLAPD slapd PATHS /usr/sbin NO_DEFAULT_PATH REQUIRED)     # slapd
+  find_program(SLAPADD slapadd PATHS /usr/sbin NO_DEFAULT_PATH REQUIRED) # slapd
+  find_program(SLAPMODIFY slapmodify PATHS /usr/sbin NO_DEFAULT_PATH REQUIRED)  # slapd
+  find_path(SLAPD_MODULE_DIR back_mdb.so PATHS /usr/lib/ldap NO_DEFAULT_PATH REQUIRED)  # slapd
+  find_path(SLAPD_SCHEMA_DIR inetorgperson.ldif PATHS /etc/ldap/schema NO_DEFAULT_PATH REQUIRED)  # slapd
   find_file(PAM_PERMIT_MODULE pam_permit.so
             PATHS /usr/lib/${CMAKE_LIBRARY_ARCHITECTURE}/security /lib/${CMAKE_LIBRARY_ARCHITECTURE}/security
             NO_DEFAULT_PATH REQUIRED)                                    # libpam-modules

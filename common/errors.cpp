@@ -63,6 +63,13 @@ constexpr auto kTable = std::to_array<ErrorInfo>({
      "to 40 characters that all differ."},
     {ErrorCode::Internal, ErrorOrigin::sspr, SSPR_ERR("Internal"), EIO, PAM_SYSTEM_ERR, false,
      "The password reset service failed. Please contact your administrator."},
+    {ErrorCode::PasswordTooYoung, ErrorOrigin::sspr, SSPR_ERR("PasswordTooYoung"), EAGAIN, PAM_AUTHTOK_ERR, false,
+     "The password was changed too recently to change it again. Please try again later."},
+    {ErrorCode::AccountLocked, ErrorOrigin::sspr, SSPR_ERR("AccountLocked"), ENOKEY, PAM_PERM_DENIED, false,
+     "Your account is locked after too many failed logins. Reset your password, or ask your administrator to "
+     "unlock it."},
+    {ErrorCode::PasswordExpired, ErrorOrigin::sspr, SSPR_ERR("PasswordExpired"), ECANCELED, PAM_AUTHTOK_EXPIRED,
+     false, "Your password has expired and can no longer be used to change it. Please reset your password."},
     {ErrorCode::AccessDenied, ErrorOrigin::bus, BUS_ERR("AccessDenied"), EACCES, PAM_PERM_DENIED, false,
      "Permission denied."},
     {ErrorCode::ServiceUnknown, ErrorOrigin::bus, BUS_ERR("ServiceUnknown"), EHOSTUNREACH,

@@ -34,6 +34,9 @@ enum class ErrorCode : std::uint8_t {
   InvalidAddress,
   InvalidAnswers,
   Internal,
+  PasswordTooYoung,
+  AccountLocked,
+  PasswordExpired,
   // errors the bus itself produces (org.freedesktop.DBus.Error.*)
   AccessDenied,
   ServiceUnknown,

@@ -16,6 +16,7 @@ packages=(
   libunistring-dev        # ssprd: Unicode normalisation of security answers
   libpwquality-dev        # ssprd: the quality check of new passwords
   cracklib-runtime        # its dictionary check (without the dictionary every password fails it)
+  libldap-dev             # ssprd: the LDAP backend (libldap, liblber)
   # tests
   libcmocka-dev           # unit, bus and PAM test programs
   libpam-wrapper libpamtest0-dev   # run PAM stacks from a test directory, libpamtest
@@ -33,16 +34,19 @@ packages=(
   expect                  # driving su and ssh through a pty in the sandbox
   libfaketime             # the clock seam: ssprd with its clock moved ahead (a code expiring)
   openssh-server openssh-client   # a real sshd on 127.0.0.1 inside the sandbox, and its client
+  slapd ldap-utils libldap-common  # a throwaway slapd per LDAP test (slapadd, slapd, ldapwhoami)
 )
 export DEBIAN_FRONTEND=noninteractive
-# Installing openssh-server must not start an sshd on the host: the tests run their own in a
-# sandbox. policy-rc.d tells the maintainer scripts not to start services, for this install only.
+# Installing openssh-server or slapd must not start an sshd or a slapd on the host: the tests
+# run their own. policy-rc.d tells the maintainer scripts not to start services, for this install only.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then
   printf '#!/bin/sh\nexit 101\n' >"$policy"
   chmod 0755 "$policy"
   trap 'rm -f "$policy"' EXIT
 fi
+# slapd would otherwise build a database for the host's domain: the tests make their own.
+echo 'slapd slapd/no_configuration boolean true' | debconf-set-selections
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
 echo "install-deps.sh: all packages present"

@@ -1,0 +1,158 @@
+#include "ldap/directory.hpp"
+
+#include "ldap/connection.hpp"
+#include "ldap/password_modify.hpp"
+#include "ldap/refusal.hpp"
+#include "ldap/user_bind.hpp"
+#include "ldap/user_entry.hpp"
+#include "text.hpp"
+#include "user_name.hpp"
+
+namespace sspr::ldap {
+namespace {
+
+std::optional<ErrorCode> refuse_name(std::string_view user, Diagnostic& diag) {
+  diag = {};
+  if (valid_user_name(user)) return std::nullopt;
+  diag.log_text = "invalid user name \"" + escape_untrusted(user) + "\": not sent to the directory";
+  return ErrorCode::InvalidUserName;
+}
+
+Result<Connection> open_as_service(const LdapSettings& settings, Diagnostic& diag) {
+  return Connection::open(
+      settings, [&settings](Connection& c, Diagnostic& d) { return bind_service(c, settings, d); }, diag);
+}
+
+// A connection bound as the service account and the user's DN on it.
+struct Located {
+  Connection connection;
+  std::string dn;
+};
+
+Result<Located> locate(const LdapSettings& settings, std::string_view user, Diagnostic& diag) {
+  auto connection = open_as_service(settings, diag);
+  if (!connection) return connection.error();
+  auto dn = find_user_dn(*connection, settings, user, diag);
+  if (!dn) return dn.error();
+  return Located{std::move(*connection), std::move(*dn)};
+}
+
+}  // namespace
+
+Result<Done> reset_password(const LdapSettings& settings, std::string_view user, const Secret& new_password,
+                            Diagnostic& diag) {
+  if (auto refused = refuse_name(user, diag)) return *refused;
+  auto located = locate(settings, user, diag);
+  if (!located) return located.error();
+  return modify_password(located->connection, located->dn, nullptr, new_password, diag);
+}
+
+Result<Done> change_password(const LdapSettings& settings, std::string_view user, const Secret& old_password,
+                             const Secret& new_password, Diagnostic& diag) {
+  if (auto refused = refuse_name(user, diag)) return *refused;
+  if (!settings.dn_template.empty()) {
+    // The DN needs no lookup: bind as the user straight away (with failover), no service
+    // account involved.
+    const std::string dn = dn_from_template(settings, user);
+    auto connection = Connection::open(
+        settings, [&](Connection& c, Diagnostic& d) { return bind_user(c, dn, old_password, d); }, diag);
+    if (!connection) return connection.error();
+    return modify_password(*connection, dn, &old_password, new_password, diag);
+  }
+  auto located = locate(settings, user, diag);
+  // An unknown user gets the answer a wrong password gets.
+  if (!located) return located.error() == ErrorCode::NoSuchUser ? ErrorCode::BadCode : located.error();
+  // Re-binding the same connection replaces the service identity with the user's: the
+  // Password Modify below runs with the user's own rights, as the policy expects.
+  if (auto bound = bind_user(located->connection, located->dn, old_password, diag); !bound) return bound.error();
+  return modify_password(located->connection, located->dn, &old_password, new_password, diag);
+}
+
+Result<Done> verify_password(const LdapSettings& settings, std::string_view user, const Secret& password,
+                             Diagnostic& diag) {
+  if (auto refused = refuse_name(user, diag)) return *refused;
+  if (!settings.dn_template.empty()) {
+    const std::string dn = dn_from_template(settings, user);
+    auto connection = Connection::open(
+        settings, [&](Connection& c, Diagnostic& d) { return bind_user(c, dn, password, d); }, diag);
+    if (!connection) return connection.error();
+    return Done{};
+  }
+  auto located = locate(settings, user, diag);
+  if (!located) return located.error() == ErrorCode::NoSuchUser ? ErrorCode::BadCode : located.error();
+  return bind_user(located->connection, located->dn, password, diag);
+}
+
+Result<std::optional<std::string>> read_enrollment(const LdapSettings& settings, std::string_view user,
+                                                   Diagnostic& diag) {
+  if (auto refused = refuse_name(user, diag)) return *refused;
+  auto located = locate(settings, user, diag);
+  if (!located) return located.error();
+  auto attributes = read_entry(located->connection, located->dn, {settings.enrollment_attribute}, diag);
+  if (!attributes) return attributes.error();
+  const auto found = attributes->find(settings.enrollment_attribute);
+  if (found == attributes->end() || found->second.empty()) return std::optional<std::string>{};
+  if (found->second.size() > 1) {
+    diag.log_text = located->connection.describe("read " + escape_untrusted(located->dn), LDAP_CONSTRAINT_VIOLATION) +
+                    ": " + settings.enrollment_attribute + " has several values";
+    return ErrorCode::CorruptRecord;
+  }
+  return std::optional<std::string>(std::move(found->second.front()));
+}
+
+Result<Done> write_enrollment(const LdapSettings& settings, std::string_view user, std::string_view json,
+                              Diagnostic& diag) {
+  if (auto refused = refuse_name(user, diag)) return *refused;
+  if (json.empty() || json.size() > kMaxEnrollmentBytes) {
+    diag.log_text = "enrollment record of " + std::to_string(json.size()) + " bytes: must be 1 to " +
+                    std::to_string(kMaxEnrollmentBytes);
+    return ErrorCode::InvalidArgument;
+  }
+  auto located = locate(settings, user, diag);
+  if (!located) return located.error();
+  Connection& connection = located->connection;
+
+  berval value{static_cast<ber_len_t>(json.size()), const_cast<char*>(json.data())};
+  berval* values[] = {&value, nullptr};
+  LDAPMod replace{};
+  replace.mod_op = LDAP_MOD_REPLACE | LDAP_MOD_BVALUES;
+  replace.mod_type = const_cast<char*>(settings.enrollment_attribute.c_str());
+  replace.mod_vals.modv_bvals = values;
+  LDAPMod* mods[] = {&replace, nullptr};
+
+  const std::string what = "write " + settings.enrollment_attribute + " of " + escape_untrusted(located->dn);
+  int msgid = -1;
+  int rc = ldap_modify_ext(connection.handle(), located->dn.c_str(), mods, nullptr, nullptr, &msgid);
+  LdapMessagePtr message;
+  if (rc == LDAP_SUCCESS) rc = connection.wait(msgid, message);
+  int result = rc;
+  std::string server_text;
+  if (rc == LDAP_SUCCESS) {
+    char* text = nullptr;
+    rc = ldap_parse_result(connection.handle(), message.get(), &result, nullptr, &text, nullptr, nullptr, 0);
+    LdapStringPtr owner(text);
+    if (rc != LDAP_SUCCESS) result = rc;
+    if (text != nullptr) server_text = text;
+  }
+  if (result == LDAP_SUCCESS) return Done{};
+  diag.log_text = connection.describe(what, result, server_text);
+  if (result == LDAP_OBJECT_CLASS_VIOLATION)
+    diag.log_text += "; does the entry have the object class ssprUser (conf/ldap/README.md)?";
+  return operation_failure(result);
+}
+
+Result<Contacts> read_contacts(const LdapSettings& settings, std::string_view user, Diagnostic& diag) {
+  if (auto refused = refuse_name(user, diag)) return *refused;
+  auto located = locate(settings, user, diag);
+  if (!located) return located.error();
+  auto attributes =
+      read_entry(located->connection, located->dn, {settings.mail_attribute, settings.mobile_attribute}, diag);
+  if (!attributes) return attributes.error();
+  Contacts contacts;
+  if (auto mail = attributes->find(settings.mail_attribute); mail != attributes->end()) contacts.mail = mail->second;
+  if (auto mobile = attributes->find(settings.mobile_attribute); mobile != attributes->end())
+    contacts.mobile = mobile->second;
+  return contacts;
+}
+
+}  // namespace sspr::ldap
