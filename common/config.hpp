@@ -86,6 +86,21 @@ struct Config {
   std::string pwquality_config;
   std::string banned_words_file;
   // [daemon]
+  // [ldap]: directory accounts and, optionally, their registration records.
+  bool ldap_enabled{};
+  std::vector<std::string> ldap_uris;
+  std::string ldap_tls;
+  bool ldap_allow_plain{};
+  std::string ldap_ca_file;
+  std::string ldap_base_dn;
+  std::string ldap_user_filter;
+  std::string ldap_dn_template;
+  std::string ldap_bind_dn;
+  std::string ldap_bind_password_file;
+  std::uint32_t ldap_network_timeout_ms{};
+  std::uint32_t ldap_operation_timeout_ms{};
+  bool ldap_store_registrations{};
+  std::string ldap_enrollment_attribute;
   std::string state_directory;
   std::string template_directory;
   std::string audit_log;

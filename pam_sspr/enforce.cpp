@@ -50,7 +50,12 @@ int enforce_registration(pam_handle_t* pamh, int flags, const ModuleOptions& opt
     return PAM_USER_UNKNOWN;
   }
 
-  const auto query = query_registration_status(user, options.timeout_ms);
+  auto query = query_registration_status(user, options.timeout_ms);
+  // ssprd is up but the directory holding the records is not: the same outage for enforcement.
+  if (query.outcome == CallOutcome::error_reply && query.error->code == ErrorCode::BackendUnavailable) {
+    query.outcome = CallOutcome::unavailable;
+    query.detail = "ssprd is up, but its registration store (the directory) is unreachable";
+  }
   switch (query.outcome) {
     case CallOutcome::unavailable: {
       if (local_policy(pamh, options).when_unavailable == UnavailableAction::deny) {

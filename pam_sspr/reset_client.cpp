@@ -13,8 +13,8 @@ constexpr const char* kSessionInterface = "io.sspr.reset1.Session";
 constexpr std::uint64_t kWriteTimeoutUsec = 60u * 1000000u;
 
 
-// Sends a (sensitive) request that makes ssprd write a password; on LowPasswordQuality the
-// error's message is the reason the user sees.
+// Sends a (sensitive) request that makes ssprd write a password; when the password was
+// refused, the error's message is the reason the user sees.
 Result<Done> call_password_write(sd_bus* bus, sd_bus_message* request, std::string& reason) {
   BusError error;
   sd_bus_message* raw = nullptr;
@@ -22,7 +22,10 @@ Result<Done> call_password_write(sd_bus* bus, sd_bus_message* request, std::stri
   MessagePtr reply(raw);
   if (r < 0) {
     const auto code = error_code_of(error, r);
-    if (code == ErrorCode::LowPasswordQuality) reason = error.message();
+    // A refused password: ssprd (or the directory behind it) says why, in words for the user.
+    if (code == ErrorCode::LowPasswordQuality || code == ErrorCode::PasswordReused ||
+        code == ErrorCode::PasswordTooYoung || code == ErrorCode::AccountLocked || code == ErrorCode::PasswordExpired)
+      reason = escape_untrusted(error.message());
     return code;
   }
   return Done{};

@@ -24,6 +24,11 @@ std::string refusal_text(const ResetClient& client, ErrorCode code) {
   return std::string(error_info(code).message);
 }
 
+// A new password refused for a reason another password can fix (quality, history).
+bool may_try_another(ErrorCode code) {
+  return code == ErrorCode::LowPasswordQuality || code == ErrorCode::PasswordReused;
+}
+
 enum class Asked { ok, mismatch, gone };
 
 // The new password, typed twice.
@@ -52,8 +57,14 @@ ResetOutcome choose_password(ResetClient& client, Conversation& conv) {
       conv.info("Your password has been changed.");
       return ResetOutcome::changed;
     }
-    if (set.error() != ErrorCode::LowPasswordQuality) {
-      conv.error(refusal_text(client, set.error()));
+    if (set.error() == ErrorCode::NoReply || set.error() == ErrorCode::Disconnected) {
+      // ssprd went away after taking the password: it may or may not have been written.
+      conv.error("The password service stopped while setting your password. It may have been changed: try "
+                 "logging in with the new password, and if that fails, with the old one.");
+      return ResetOutcome::service_error;
+    }
+    if (!may_try_another(set.error())) {
+      conv.error(reason.empty() ? refusal_text(client, set.error()) : reason);
       return fatal(set.error()) ? ResetOutcome::service_error : ResetOutcome::refused;
     }
     conv.error(reason.empty() ? std::string(error_info(set.error()).message) : reason);
@@ -157,11 +168,12 @@ ResetOutcome run_change_flow(ResetClient& client, Conversation& conv, const std:
       if (chosen != nullptr) *chosen = std::move(first);
       return ResetOutcome::changed;
     }
-    if (changed.error() == ErrorCode::LowPasswordQuality) {
+    if (may_try_another(changed.error())) {
       conv.error(reason.empty() ? std::string(error_info(changed.error()).message) : reason);
       continue;
     }
     conv.error(changed.error() == ErrorCode::BadCode ? std::string("The current password is not correct.")
+               : !reason.empty()                     ? reason
                                                      : std::string(error_info(changed.error()).message));
     return fatal(changed.error()) ? ResetOutcome::service_error : ResetOutcome::refused;
   }

@@ -1,6 +1,8 @@
 #include "atomic_file.hpp"
 
 #include <cerrno>
+#include <dirent.h>
+#include <string_view>
 #include <fcntl.h>
 #include <sodium.h>
 #include <sys/stat.h>
@@ -41,6 +43,27 @@ int write_file_atomically(int dir_fd, const std::string& name, std::string_view 
   // The rename is durable only once the directory entry is.
   if (::fsync(dir_fd) < 0) return -errno;
   return 0;
+}
+
+int remove_interrupted_writes(int dir_fd) noexcept {
+  const int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -errno;
+  DIR* dir = ::fdopendir(fd);
+  if (dir == nullptr) {
+    ::close(fd);
+    return -errno;
+  }
+  int removed = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    // ".<name>.<16 hex digits>": only write_file_atomically() makes such names.
+    const std::string_view name(entry->d_name);
+    const auto dot = name.rfind('.');
+    if (name.size() < 19 || name.front() != '.' || dot == 0 || name.size() - dot - 1 != 16) continue;
+    if (name.substr(dot + 1).find_first_not_of("0123456789abcdef") != std::string_view::npos) continue;
+    if (::unlinkat(dir_fd, entry->d_name, 0) == 0) ++removed;
+  }
+  ::closedir(dir);
+  return removed;
 }
 
 }  // namespace sspr::daemon

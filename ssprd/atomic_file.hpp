@@ -12,4 +12,8 @@ namespace sspr::daemon {
 // with `mode`. Returns 0 or a negative errno; on failure no temp file is left behind.
 int write_file_atomically(int dir_fd, const std::string& name, std::string_view content, mode_t mode) noexcept;
 
+// Removes the temporary files of writes a crash interrupted (".<name>.<16 hex digits>") from
+// `dir_fd`; at startup, before anything writes there. The number removed, or a negative errno.
+int remove_interrupted_writes(int dir_fd) noexcept;
+
 }  // namespace sspr::daemon

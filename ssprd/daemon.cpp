@@ -1,4 +1,8 @@
 #include "daemon.hpp"
+#include "atomic_file.hpp"
+#include "ldap_registration_store.hpp"
+#include "ldap_settings_from_config.hpp"
+#include "password_backend.hpp"
 
 #include "bus_names.hpp"
 #include "errors.hpp"
@@ -75,9 +79,27 @@ int run_daemon(const Config& config) {
   UniqueFd throttle_dir = open_private_subdirectory(state_dir.get(), "throttle", problem);
   if (!throttle_dir)
     return log_error("state directory %s: %s", config.state_directory.c_str(), problem.c_str()), 1;
+  // A crash may have left half-written temporary files: nothing else ever removes them.
+  if (const int removed = remove_interrupted_writes(records_dir.get()); removed > 0)
+    log_info("removed %d temporary file(s) an interrupted write left in %s/registrations", removed,
+             config.state_directory.c_str());
   throttle::Throttle throttle(std::move(throttle_dir), throttle_policy(config));
 
-  RegistrationStore store(std::move(records_dir));
+  // Passwords: local accounts in the shadow file; with [ldap] enabled, everyone else in the directory.
+  std::unique_ptr<PasswordBackend> directory;
+  if (config.ldap_enabled && !(directory = make_ldap_backend(config, problem)))
+    return log_error("[ldap]: %s", problem.c_str()), 1;
+  const PasswordBackends passwords(config.shadow_directory, make_shadow_backend(config.shadow_directory, system_clock_now),
+                                   std::move(directory));
+
+  // Records: in the state directory; directory users' in their entry with [ldap] store_registrations.
+  LocalRegistrationStore local_store(std::move(records_dir));
+  std::unique_ptr<RegistrationStore> shared_store;
+  if (config.ldap_enabled && config.ldap_store_registrations)
+    shared_store = std::make_unique<LdapRegistrationStore>(
+        ldap_settings_from(config), local_store,
+        [&passwords](const std::string& user) { return passwords.is_directory_user(user); });
+  const RegistrationStore& store = shared_store ? *shared_store : static_cast<const RegistrationStore&>(local_store);
   Manager manager(config, store);
   auto key = crypto::load_or_create_key(state_dir.get(), problem);
   if (!key) return log_error("secret key: %s", problem.c_str()), 1;
@@ -96,13 +118,13 @@ int run_daemon(const Config& config) {
   DeliveryMessenger messenger(manager.config(), event.get());
   const Verifier verifier(key.value());
   Enrollment enrollment(manager.config(), store, verifier, *audit, messenger, throttle);
-  const std::string shadow_directory = manager.config().shadow_directory;
-  enrollment.set_password_check([shadow_directory](const std::string& user, const Secret& password) {
-    return verify_local_password(shadow_directory, user, password);
+  enrollment.set_password_check([&passwords](const std::string& user, const Secret& password) {
+    return passwords.owner_of(user).verify(user, password);
   });
-  // Hashing and the shadow write take time and locks: one worker, off the event loop.
-  delivery::DeliveryQueue password_worker(event.get(), 1, 16);
-  ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker, messenger);
+  // Hashing, the shadow write and directory calls take time and locks: off the event loop.
+  // A second worker keeps one slow directory call from holding up every other write.
+  delivery::DeliveryQueue password_worker(event.get(), config.ldap_enabled ? 2 : 1, 16);
+  ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker, messenger, passwords);
   BusContext context{manager, &enrollment, &reset, {}};
 
   sd_bus* raw_bus = nullptr;

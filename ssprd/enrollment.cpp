@@ -54,7 +54,7 @@ std::vector<std::pair<MethodType, std::string>> contacts_of(const RegistrationRe
 
 }  // namespace
 
-Enrollment::Enrollment(const Config& config, RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
+Enrollment::Enrollment(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
                        Messenger& messenger, throttle::Throttle& throttle, Clock clock)
     : config_(config),
       store_(store),
@@ -91,6 +91,7 @@ std::vector<std::string> Enrollment::question_pool() const {
 
 Result<RegistrationDetails> Enrollment::details(const UserAccount& user) const {
   const auto loaded = store_.load(user.name);
+  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
   if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
   RegistrationDetails d;
   d.offered = offered_methods();
@@ -109,6 +110,7 @@ Result<RegistrationDetails> Enrollment::details(const UserAccount& user) const {
 
 Result<LoadedRecord> Enrollment::load_for_change(const Caller& caller, const UserAccount& user) const {
   auto loaded = store_.load(user.name);
+  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
   if (loaded.state == RecordState::corrupt) {
     // A damaged record is replaced only through an admin, never silently by a user's change.
     log_error("registration record of %s is damaged (%s); refusing a change", user.name.c_str(), loaded.problem.c_str());
@@ -342,6 +344,7 @@ Result<Done> Enrollment::remove_method(const Caller& caller, const UserAccount& 
 
 Result<Grace> Enrollment::skip_registration(const UserAccount& user) {
   auto loaded = store_.load(user.name);
+  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
   if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
   auto& record = loaded.record;
   const std::int64_t now = clock_();
@@ -357,6 +360,7 @@ Result<Grace> Enrollment::skip_registration(const UserAccount& user) {
 
 Result<Done> Enrollment::reconfirm(const UserAccount& user) {
   auto loaded = store_.load(user.name);
+  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
   if (loaded.state != RecordState::present || loaded.record.method_count() == 0) return ErrorCode::NotEnrolled;
   loaded.record.last_confirmed = clock_();
   loaded.record.first_prompted = 0;
@@ -372,6 +376,7 @@ Result<Done> Enrollment::step_up(const Caller& caller, const UserAccount& user, 
   const auto before = throttle_.check(user.name);
   if (!before || before->blocked) return ErrorCode::RateLimited;
   auto loaded = store_.load(user.name);
+  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
   if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
   auto& record = loaded.record;
   // A method the user does not have is simply a failed proof (and counts as one).

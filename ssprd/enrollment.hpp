@@ -56,7 +56,7 @@ struct RegistrationDetails {
 
 class Enrollment {
  public:
-  Enrollment(const Config& config, RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
+  Enrollment(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
              Messenger& messenger, throttle::Throttle& throttle, Clock clock = system_clock_now);
 
   std::vector<MethodType> offered_methods() const;
@@ -109,7 +109,7 @@ class Enrollment {
   bool offered(MethodType type) const;
 
   const Config& config_;
-  RegistrationStore& store_;
+  const RegistrationStore& store_;
   const Verifier& verifier_;
   AuditLog& audit_;
   Messenger& messenger_;

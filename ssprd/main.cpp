@@ -3,6 +3,7 @@
 #include "config.hpp"
 #include "daemon.hpp"
 #include "delivery/addresses.hpp"
+#include "ldap_settings_from_config.hpp"
 #include "text.hpp"
 #include "log.hpp"
 
@@ -30,8 +31,12 @@ void print_usage() {
       sspr::bus::kServiceName, sspr::kDefaultConfigPath, sspr::bus::kManagerInterface);
 }
 
-// Checks that need the daemon's libraries (the address rules live with the mailer).
-void check_addresses(sspr::ConfigResult& loaded, const std::string& config_path) {
+// Checks that need the daemon's libraries (the address rules live with the mailer, the
+// directory settings with the LDAP backend).
+void check_with_daemon_rules(sspr::ConfigResult& loaded, const std::string& config_path) {
+  if (loaded.config.ldap_enabled)
+    if (const auto problem = sspr::ldap::check_settings(sspr::daemon::ldap_settings_from(loaded.config)))
+      loaded.errors.push_back({config_path, 0, "[ldap] " + *problem});
   for (const auto& address : loaded.config.admin_notify_addresses)
     if (!sspr::daemon::delivery::valid_email_address(address))
       loaded.errors.push_back({config_path, 0,
@@ -83,7 +88,7 @@ int main(int argc, char** argv) {
   }
 
   auto loaded = sspr::load_config(config_path, config_given);
-  check_addresses(loaded, config_path);
+  check_with_daemon_rules(loaded, config_path);
   for (const auto& error : loaded.errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
   if (check_only) {
     if (!loaded.ok()) {

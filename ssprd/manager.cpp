@@ -25,7 +25,7 @@ Grace grace_of(const Config& config, const RegistrationRecord& record, std::int6
   return grace;
 }
 
-Manager::Manager(Config config, RegistrationStore& store, UserLookup by_name, UidLookup by_uid, Clock clock)
+Manager::Manager(Config config, const RegistrationStore& store, UserLookup by_name, UidLookup by_uid, Clock clock)
     : config_(std::move(config)),
       store_(store),
       by_name_(std::move(by_name)),
@@ -67,6 +67,8 @@ RegistrationStatus Manager::status_of(const UserAccount& account, const LoadedRe
       status.reconfirm_due = status.registered && config_.reconfirm_days > 0 &&
                              now >= loaded.record.last_confirmed + static_cast<std::int64_t>(config_.reconfirm_days) * kDay;
       break;
+    case RecordState::unavailable:  // registration_status() refuses before this
+      break;
     case RecordState::corrupt:
       // Never counts as registered; the admin learns which file and why.
       log_error("registration record of user %s is unusable (%s); treating the user as not registered",
@@ -86,7 +88,10 @@ RegistrationStatus Manager::status_of(const UserAccount& account, const LoadedRe
 Result<RegistrationStatus> Manager::registration_status(uid_t caller_uid, std::string_view user) const {
   auto target = resolve_target(caller_uid, user);
   if (!target) return target.error();
-  return status_of(target.value(), store_.load(target->name));
+  const auto loaded = store_.load(target->name);
+  // The directory holding the record is down: say so (pam_sspr then applies when_unavailable).
+  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
+  return status_of(target.value(), loaded);
 }
 
 }  // namespace sspr::daemon

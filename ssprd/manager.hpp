@@ -47,7 +47,7 @@ std::int64_t system_clock_now();
 
 class Manager {
  public:
-  Manager(Config config, RegistrationStore& store, UserLookup by_name = lookup_user_by_name,
+  Manager(Config config, const RegistrationStore& store, UserLookup by_name = lookup_user_by_name,
           UidLookup by_uid = lookup_user_by_uid, Clock clock = system_clock_now);
 
   // `user` empty means the caller itself. Root may act for anyone; any other caller only
@@ -62,7 +62,7 @@ class Manager {
 
  private:
   Config config_;
-  RegistrationStore& store_;
+  const RegistrationStore& store_;
   UserLookup by_name_;
   UidLookup by_uid_;
   Clock clock_;

@@ -3,6 +3,7 @@
 #include <crypt.h>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace sspr::daemon {
@@ -12,7 +13,8 @@ constexpr std::size_t kMaxShadowLine = 4096;
 
 // The hash field of `user`'s line in /etc/shadow, read directly (not through NSS, and not
 // through libc's *spent functions, which ASan's interceptors break): local accounts only.
-std::string shadow_hash_of(const std::string& directory, const std::string& user) {
+// nullopt when the file has no line for the user.
+std::optional<std::string> shadow_hash_of(const std::string& directory, const std::string& user) {
   std::ifstream in(directory + "/shadow");
   std::string line;
   while (std::getline(in, line)) {
@@ -24,7 +26,7 @@ std::string shadow_hash_of(const std::string& directory, const std::string& user
     secure_wipe(line.data(), line.size());
     return hash;
   }
-  return {};
+  return std::nullopt;
 }
 
 }  // namespace
@@ -32,7 +34,7 @@ std::string shadow_hash_of(const std::string& directory, const std::string& user
 bool verify_local_password(const std::string& shadow_directory, const std::string& user,
                            const Secret& password) noexcept {
   try {
-    std::string hash = shadow_hash_of(shadow_directory, user);
+    std::string hash = shadow_hash_of(shadow_directory, user).value_or(std::string());
     bool ok = false;
     // "!" and "*" prefixes lock an account; an empty hash is not a password to check against.
     if (!hash.empty() && hash.front() != '!' && hash.front() != '*') {
@@ -44,6 +46,16 @@ bool verify_local_password(const std::string& shadow_directory, const std::strin
     }
     secure_wipe(hash.data(), hash.size());
     return ok;
+  } catch (...) {
+    return false;
+  }
+}
+
+bool has_local_entry(const std::string& shadow_directory, const std::string& user) noexcept {
+  try {
+    auto hash = shadow_hash_of(shadow_directory, user);
+    if (hash) secure_wipe(hash->data(), hash->size());
+    return hash.has_value();
   } catch (...) {
     return false;
   }

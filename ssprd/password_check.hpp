@@ -1,5 +1,5 @@
-// Checks a local user's current password against /etc/shadow (for step-up before changing
-// security info). Read-only; the shadow backend that writes passwords comes with resets.
+// Reads the local shadow file: whether a user is a local account, and whether a password is
+// theirs (a change, and step-up before changing security info). Read-only.
 #pragma once
 
 #include "secret.hpp"
@@ -13,5 +13,8 @@ namespace sspr::daemon {
 // `shadow_directory` holds the shadow file ([reset] shadow_directory; /etc normally).
 bool verify_local_password(const std::string& shadow_directory, const std::string& user,
                            const Secret& password) noexcept;
+
+// True if the shadow file has a line for `user` (whatever its hash): a local account.
+bool has_local_entry(const std::string& shadow_directory, const std::string& user) noexcept;
 
 }  // namespace sspr::daemon

@@ -17,7 +17,7 @@ LoadedRecord corrupt(std::string problem) { return {RecordState::corrupt, {}, st
 
 }  // namespace
 
-LoadedRecord RegistrationStore::load(const std::string& user) const {
+LoadedRecord LocalRegistrationStore::load(const std::string& user) const {
   const std::string file = user + ".json";
   UniqueFd fd(::openat(dir_.get(), file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
   if (!fd) {
@@ -44,7 +44,7 @@ LoadedRecord RegistrationStore::load(const std::string& user) const {
   return {RecordState::present, std::move(*record), {}};
 }
 
-int RegistrationStore::save(const std::string& user, const RegistrationRecord& record) const {
+int LocalRegistrationStore::save(const std::string& user, const RegistrationRecord& record) const {
   return write_file_atomically(dir_.get(), user + ".json", serialize_record(record, user), 0600);
 }
 

@@ -1,5 +1,7 @@
-// Registration records: one JSON file per user in <state_directory>/registrations/, root 0600,
-// reached only through the directory's descriptor. A record that cannot be read or parsed is
+// Where registration records live. The local store keeps one JSON file per user in
+// <state_directory>/registrations/ (root 0600, reached only through the directory's
+// descriptor); the directory store (ldap_registration_store.hpp) keeps the same JSON in the
+// user's LDAP entry, so a fleet of hosts shares it. A record that cannot be read or parsed is
 // reported, never counted as "registered", and never silently overwritten by a read.
 #pragma once
 
@@ -10,7 +12,9 @@
 
 namespace sspr::daemon {
 
-enum class RecordState { absent, present, corrupt };
+// unavailable: the store could not be asked (the directory is down); callers fail closed for
+// a reset and step aside for enforcement, as when ssprd itself is down.
+enum class RecordState { absent, present, corrupt, unavailable };
 
 struct LoadedRecord {
   RecordState state = RecordState::absent;
@@ -20,11 +24,18 @@ struct LoadedRecord {
 
 class RegistrationStore {
  public:
-  explicit RegistrationStore(UniqueFd records_dir) noexcept : dir_(std::move(records_dir)) {}
+  virtual ~RegistrationStore() = default;
   // `user` must already satisfy valid_user_name().
-  LoadedRecord load(const std::string& user) const;
+  virtual LoadedRecord load(const std::string& user) const = 0;
   // Atomically and durably replaces the record. Returns 0 or a negative errno.
-  int save(const std::string& user, const RegistrationRecord& record) const;
+  virtual int save(const std::string& user, const RegistrationRecord& record) const = 0;
+};
+
+class LocalRegistrationStore final : public RegistrationStore {
+ public:
+  explicit LocalRegistrationStore(UniqueFd records_dir) noexcept : dir_(std::move(records_dir)) {}
+  LoadedRecord load(const std::string& user) const override;
+  int save(const std::string& user, const RegistrationRecord& record) const override;
 
  private:
   UniqueFd dir_;

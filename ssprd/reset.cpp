@@ -1,15 +1,11 @@
 #include "reset.hpp"
 
-#include "backend/login_defs.hpp"
-#include "backend/password_hash.hpp"
-#include "backend/shadow_file.hpp"
 #include "crypto/answers.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/random.hpp"
 #include "delivery/addresses.hpp"
 #include "errors.hpp"
 #include "log.hpp"
-#include "password_check.hpp"
 #include "password_quality.hpp"
 #include "user_name.hpp"
 
@@ -24,7 +20,6 @@ namespace sspr::daemon {
 namespace {
 
 constexpr std::size_t kMaxSessions = 1000;
-constexpr auto kShadowLockWait = std::chrono::milliseconds(5000);
 
 std::string random_id() {
   unsigned char bytes[16];
@@ -46,9 +41,9 @@ bool in_any_group(const UserAccount& account, const std::vector<std::string>& gr
 
 }  // namespace
 
-ResetService::ResetService(const Config& config, RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
+ResetService::ResetService(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
                            throttle::Throttle& throttle, delivery::DeliveryQueue& worker, Messenger& messenger,
-                           UserLookup by_name, Clock clock)
+                           const PasswordBackends& passwords, UserLookup by_name, Clock clock)
     : config_(config),
       store_(store),
       verifier_(verifier),
@@ -56,6 +51,7 @@ ResetService::ResetService(const Config& config, RegistrationStore& store, const
       throttle_(throttle),
       worker_(worker),
       messenger_(messenger),
+      passwords_(passwords),
       by_name_(std::move(by_name)),
       clock_(std::move(clock)),
       decoys_(config.throttle_failed_proofs, std::int64_t{config.throttle_failed_proofs_window_minutes} * 60,
@@ -70,6 +66,7 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
 
   unsigned required = config_.reset_methods_required;
   std::vector<MethodType> usable;
+  LoadedRecord loaded;
   if (account) {
     const auto verdict = throttle_.check(account->name);
     if (!verdict || verdict->blocked) {
@@ -78,7 +75,9 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
     }
     // Members of admin groups always prove two methods (Entra's administrator policy).
     if (in_any_group(*account, config_.admin_groups)) required = 2;
-    const auto loaded = store_.load(account->name);
+    loaded = store_.load(account->name);
+    // Reset fails closed when the record cannot be read (the directory is down).
+    if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
     if (loaded.state == RecordState::present)
       for (auto t : loaded.record.methods()) {
         // Admins never reset with security questions (Entra's administrator policy); a method
@@ -96,7 +95,6 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
   started.id = random_id();
   started.required = required;
   if (real) {
-    const auto loaded = store_.load(account->name);
     for (auto t : usable) {
       std::string masked;
       if (t == MethodType::email && loaded.record.email) masked = delivery::mask_email(loaded.record.email->address);
@@ -150,6 +148,7 @@ Result<VerifyOutcome> ResetService::verify(const std::string& id, const std::str
     return ErrorCode::RateLimited;
   }
   auto loaded = store_.load(user);
+  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;  // not a failed proof
   bool ok = false;
   ErrorCode refusal = ErrorCode::BadCode;
   if (*type == MethodType::email || *type == MethodType::sms) {
@@ -196,6 +195,7 @@ Result<std::vector<std::string>> ResetService::questions(const std::string& id, 
   if (auto admitted = entry->session.admit_method(SessionCall::verify, MethodType::questions, now); !admitted)
     return admitted.error();
   const auto loaded = store_.load(entry->session.user());
+  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
   if (loaded.state != RecordState::present || !loaded.record.questions) return ErrorCode::NotEnrolled;
   const auto& items = loaded.record.questions->items;
   if (entry->asked.empty()) {
@@ -225,6 +225,7 @@ Result<Done> ResetService::verify_answers(const std::string& id, const std::stri
   const auto counted = throttle_.record(user, throttle::Event::validation());
   if (!counted || counted->blocked) return ErrorCode::RateLimited;
   const auto loaded = store_.load(user);
+  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
   std::vector<std::string> hashes;
   if (loaded.state == RecordState::present && loaded.record.questions && answers.size() == entry->asked.size())
     for (auto i : entry->asked) hashes.push_back(loaded.record.questions->items.at(i).answer_hash);
@@ -250,7 +251,7 @@ Result<Done> ResetService::verify_answers(const std::string& id, const std::stri
 }
 
 Result<Done> ResetService::set_password(const std::string& id, const std::string& owner, Secret new_password,
-                                        std::string& reason, std::function<void(Result<Done>)> done) {
+                                        std::string& reason, WriteDone done) {
   Entry* entry = find(id, owner);
   if (entry == nullptr) return ErrorCode::NoSuchSession;
   auto& session = entry->session;
@@ -263,22 +264,32 @@ Result<Done> ResetService::set_password(const std::string& id, const std::string
     reason = verdict.reason;  // the user may try another password in the same session
     return ErrorCode::LowPasswordQuality;
   }
-  // From here on the session is spent, whatever the write does: SetPassword happens once.
-  session.finish(false);
-  const bool queued = write_password(user, std::move(new_password), [this, id, user, done = std::move(done)](Result<Done> written) {
+  // While it is written, nothing else happens in the session; SetPassword succeeds once.
+  session.begin_write();
+  const bool queued = write_password(user, std::move(new_password), [this, id, user, done = std::move(done)](
+                                                                        Result<Done> written, std::string user_text) {
+    auto it = sessions_.find(id);
+    ResetSession* still = it != sessions_.end() ? &it->second->session : nullptr;
     if (written) {
-      if (auto it = sessions_.find(id); it != sessions_.end()) it->second->session.finish(true);
+      if (still) still->finish(true);
       (void)throttle_.record(user, throttle::Event::reset_succeeded());
       clear_faillock_tally(user);
       audit_.record(AuditEvent::reset_done, user);
       notify(user, "password reset");
       notify_admins(user, "password reset");
     } else {
+      // A directory that refuses this password (too short, in its history) lets the user pick
+      // another; any other failure ends the session.
+      const bool retry = written.error() == ErrorCode::LowPasswordQuality || written.error() == ErrorCode::PasswordReused;
+      if (still) retry ? still->write_refused() : still->finish(false);
       audit_.record(AuditEvent::reset_failed, user, {{"reason", std::string(error_info(written.error()).bus_name)}});
     }
-    done(written);
+    done(std::move(written), std::move(user_text));
   });
-  if (!queued) return ErrorCode::RateLimited;
+  if (!queued) {
+    session.write_refused();
+    return ErrorCode::RateLimited;
+  }
   return Done{};
 }
 
@@ -387,45 +398,29 @@ void ResetService::notify_admins(const std::string& user, const std::string& eve
   for (const auto& address : config_.admin_notify_addresses) messenger_.send_admin_notice(address, user, event);
 }
 
-bool ResetService::write_password(const std::string& user, Secret new_password,
-                                  std::function<void(Result<Done>)> done, std::optional<Secret> current) {
+bool ResetService::write_password(const std::string& user, Secret new_password, WriteDone done,
+                                  std::optional<Secret> current) {
   auto password = std::make_shared<Secret>(std::move(new_password));
   auto must_match = current ? std::make_shared<Secret>(std::move(*current)) : nullptr;
-  const std::string shadow_dir = config_.shadow_directory;
-  const std::int64_t today = clock_() / 86400;
-  auto job = [password, must_match, user, shadow_dir, today]() -> delivery::DeliveryResult {
-    if (must_match) {
-      const bool matches = verify_local_password(shadow_dir, user, *must_match);
-      must_match->clear();
-      if (!matches) {
-        password->clear();
-        return {false, std::string(error_info(ErrorCode::BadCode).bus_name)};
-      }
-    }
-    const auto defs = backend::read_login_defs();
-    auto hash = backend::hash_password(*password, defs.policy);
+  const PasswordBackend* backend = &passwords_.owner_of(user);
+  auto outcome = std::make_shared<PasswordOutcome>();
+  auto job = [password, must_match, user, backend, outcome]() -> delivery::DeliveryResult {
+    *outcome = must_match ? backend->change(user, *must_match, *password) : backend->reset(user, *password);
     password->clear();
-    if (!hash) return {false, std::string(error_info(hash.error()).bus_name)};
-    backend::ShadowPaths paths;
-    paths.dir = shadow_dir;
-    const auto written = backend::set_password_hash(paths, user, hash.value(), today, kShadowLockWait);
-    if (!written) return {false, std::string(error_info(written.error()).bus_name)};
-    return {true, {}};
+    if (must_match) must_match->clear();
+    return {static_cast<bool>(outcome->result), {}};
   };
-  return worker_.submit(job, [user, done = std::move(done)](delivery::DeliveryResult result) {
-    if (result.ok) {
-      done(Done{});
-      return;
-    }
-    const ErrorInfo* info = error_by_bus_name(result.error);
-    if (!info || info->code != ErrorCode::BadCode)
-      log_error("writing the password of %s failed: %s", user.c_str(), result.error.c_str());
-    done(info ? info->code : ErrorCode::Internal);
+  return worker_.submit(job, [user, backend, outcome, done = std::move(done)](delivery::DeliveryResult finished) {
+    if (!finished.ok && outcome->result) outcome->result = ErrorCode::Internal;  // the job itself failed
+    if (!outcome->result && outcome->result.error() != ErrorCode::BadCode)
+      log_error("writing the password of %s (%s) failed: %s", user.c_str(), backend->name(),
+                error_info(outcome->result.error()).bus_name.data());
+    done(std::move(outcome->result), std::move(outcome->user_text));
   });
 }
 
 Result<Done> ResetService::change_password(const UserAccount& user, const Secret& current, Secret new_password,
-                                           std::string& reason, std::function<void(Result<Done>)> done) {
+                                           std::string& reason, WriteDone done) {
   const auto verdict = throttle_.check(user.name);
   if (!verdict || verdict->blocked) return ErrorCode::RateLimited;
   const auto quality = check_password_quality(new_password, user.name, &current,
@@ -438,7 +433,7 @@ Result<Done> ResetService::change_password(const UserAccount& user, const Secret
   const std::string name = user.name;
   const bool queued = write_password(
       name, std::move(new_password),
-      [this, name, done = std::move(done)](Result<Done> written) {
+      [this, name, done = std::move(done)](Result<Done> written, std::string user_text) {
         if (written) {
           audit_.record(AuditEvent::change_done, name);
           notify(name, "password changed");
@@ -448,7 +443,7 @@ Result<Done> ResetService::change_password(const UserAccount& user, const Secret
         } else {
           audit_.record(AuditEvent::change_failed, name, {{"reason", std::string(error_info(written.error()).bus_name)}});
         }
-        done(written);
+        done(std::move(written), std::move(user_text));
       },
       Secret(current.reveal()));
   if (!queued) return ErrorCode::RateLimited;

@@ -10,6 +10,7 @@
 #include "delivery/queue.hpp"
 #include "manager.hpp"
 #include "messenger.hpp"
+#include "password_backend.hpp"
 #include "registration_store.hpp"
 #include "reset_session.hpp"
 #include "result.hpp"
@@ -41,11 +42,16 @@ struct VerifyOutcome {
   unsigned remaining = 0;
 };
 
+// The end of a password write, on the event loop: the outcome and, when a directory refused
+// the new password, why (for the user).
+using WriteDone = std::function<void(Result<Done>, std::string user_text)>;
+
 class ResetService {
  public:
-  ResetService(const Config& config, RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
+  ResetService(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
                throttle::Throttle& throttle, delivery::DeliveryQueue& worker, Messenger& messenger,
-               UserLookup by_name = lookup_user_by_name, Clock clock = system_clock_now);
+               const PasswordBackends& passwords, UserLookup by_name = lookup_user_by_name,
+               Clock clock = system_clock_now);
 
   // Anyone may start a reset for a user name; what proves the right to finish it are the
   // methods. A name that is unknown or has nothing registered gets a session that looks the
@@ -66,14 +72,14 @@ class ResetService {
   // Checks quality at once (a refusal leaves the session usable, with the reason in
   // `reason`); then hashes and writes on the worker and calls `done` on the event loop.
   Result<Done> set_password(const std::string& id, const std::string& owner, Secret new_password,
-                            std::string& reason, std::function<void(Result<Done>)> done);
+                            std::string& reason, WriteDone done);
   Result<Done> cancel(const std::string& id, const std::string& owner);
 
   // A user who knows the password changes it: the current one is checked (a wrong one is an
   // identity failure for the throttle), the new one must pass the quality check (`reason`
   // says why not), then it is written like a reset's. `done` is called on the event loop.
   Result<Done> change_password(const UserAccount& user, const Secret& current, Secret new_password,
-                               std::string& reason, std::function<void(Result<Done>)> done);
+                               std::string& reason, WriteDone done);
   // The text a RateLimited refusal carries for `user`: how long the block lasts, or that an
   // administrator must lift it (the table's text when the user is not blocked).
   std::string block_notice(const std::string& user) const;
@@ -102,7 +108,7 @@ class ResetService {
   bool check_sent_code(Entry& entry, MethodType type, const Secret& response, ErrorCode& refusal);
   // Hashes and writes on the worker; `done` runs on the loop with the outcome.
   // With `current`, the job first checks it against the shadow file (BadCode if wrong).
-  bool write_password(const std::string& user, Secret password, std::function<void(Result<Done>)> done,
+  bool write_password(const std::string& user, Secret password, WriteDone done,
                       std::optional<Secret> current = std::nullopt);
   void notify(const std::string& user, const std::string& event);
   void notify_admins(const std::string& user, const std::string& event);
@@ -110,12 +116,13 @@ class ResetService {
   Entry* find(const std::string& id, const std::string& owner);
 
   const Config& config_;
-  RegistrationStore& store_;
+  const RegistrationStore& store_;
   const Verifier& verifier_;
   AuditLog& audit_;
   throttle::Throttle& throttle_;
   delivery::DeliveryQueue& worker_;
   Messenger& messenger_;
+  const PasswordBackends& passwords_;
   UserLookup by_name_;
   Clock clock_;
   std::map<std::string, std::unique_ptr<Entry>> sessions_;

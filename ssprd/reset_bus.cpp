@@ -40,15 +40,17 @@ int find_session(sd_bus* bus, const char* path, const char*, void* userdata, voi
   }
 }
 
-// The reply to a password write, sent from the worker's completion on the event loop.
-std::function<void(Result<Done>)> reply_when_written(sd_bus_message* m) {
+// The reply to a password write, sent from the worker's completion on the event loop. A
+// directory's refusal carries its reason as the message.
+WriteDone reply_when_written(sd_bus_message* m) {
   std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
-  return [call](Result<Done> done) {
+  return [call](Result<Done> done, std::string user_text) {
     if (done) {
       sd_bus_reply_method_return(call.get(), "");
     } else {
       const auto& info = error_info(done.error());
-      sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s", info.message.data());
+      sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s",
+                                 user_text.empty() ? info.message.data() : user_text.c_str());
     }
   };
 }

@@ -8,6 +8,7 @@ const char* to_string(SessionState state) noexcept {
   switch (state) {
     case SessionState::proving: return "proving";
     case SessionState::verified: return "verified";
+    case SessionState::writing: return "writing";
     case SessionState::completed: return "completed";
     case SessionState::failed: return "failed";
   }

@@ -16,6 +16,7 @@ namespace sspr::daemon {
 enum class SessionState {
   proving,    // methods are being proven
   verified,   // enough methods proven: the new password may be set, once
+  writing,    // the new password is being written; a directory may still refuse it
   completed,  // the password was set
   failed,     // too many failures, a failed write, or cancelled
 };
@@ -32,6 +33,7 @@ constexpr bool call_permitted(SessionState state, SessionCall call) noexcept {
              call == SessionCall::cancel;
     case SessionState::verified:
       return call == SessionCall::describe || call == SessionCall::set_password || call == SessionCall::cancel;
+    case SessionState::writing:
     case SessionState::completed:
     case SessionState::failed:
       return call == SessionCall::describe;
@@ -61,6 +63,11 @@ class ResetSession {
 
   // A method was proven; moves to `verified` when enough distinct methods are.
   void method_proven(MethodType method);
+  // SetPassword was accepted: nothing but waiting until the write ends.
+  void begin_write() noexcept { if (state_ == SessionState::verified) state_ = SessionState::writing; }
+  // The directory refused the new password for a reason the user can fix (too short, in
+  // history): another password may be tried in the same session.
+  void write_refused() noexcept { if (state_ == SessionState::writing) state_ = SessionState::verified; }
   // After the password was set (or could not be): the session can do nothing more.
   void finish(bool succeeded) noexcept { state_ = succeeded ? SessionState::completed : SessionState::failed; }
   void cancel() noexcept { state_ = SessionState::failed; }

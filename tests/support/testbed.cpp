@@ -115,6 +115,11 @@ void TestBed::write_confirmed_record(const std::string& user) {
   write_record(user, replace_all(replace_all(kConfirmedTotpRecord, "%USER%", user), "%NOW%", now));
 }
 
+void TestBed::make_current() const {
+  ::setenv("DBUS_SYSTEM_BUS_ADDRESS", bus_address_.c_str(), 1);
+  ::setenv("PAM_WRAPPER_SERVICE_DIR", service_dir().c_str(), 1);
+}
+
 void TestBed::write_pam_service(const std::string& name, const std::string& text) {
   auto content = replace_all(text, "@MODULE@", SSPR_PAM_MODULE);
   content = replace_all(content, "@CONFIG@", config_path());

@@ -32,6 +32,9 @@ class TestBed {
   TestBed& operator=(const TestBed&) = delete;
 
   const std::string& dir() const { return dir_; }
+  // Points this process's system bus and pam_wrapper's service directory at this bed (create()
+  // does it for the newest bed; tests with two beds switch between them).
+  void make_current() const;
   const std::string& bus_address() const { return bus_address_; }
   std::string config_path() const { return dir_ + "/sspr.conf"; }
   std::string state_dir() const { return dir_ + "/state"; }

@@ -31,6 +31,10 @@ colour = blue
 state_directory = var/lib/sspr
 [reset]
 admin_notify_addresses = security@example.com bad@@example.com
+[ldap]
+enabled = yes
+uris = ldap://ldap.example.org
+tls = none
 CONF
 set +e
 err=$("$ssprd" --check-config --config "$dir/bad.conf" 2>&1 >/dev/null); rc=$?
@@ -40,8 +44,9 @@ expected="$dir/bad.conf:2: invalid value for 'required_for' in [registration]: '
 $dir/bad.conf:3: invalid value for 'min_uid' in [registration]: 0 is out of range (1-2147483647)
 $dir/bad.conf:4: unknown key 'colour' in section [registration]
 $dir/bad.conf:6: invalid value for 'state_directory' in [daemon]: 'var/lib/sspr' is not an absolute path
+$dir/bad.conf: [ldap] tls = none sends passwords in clear text: it also needs allow_plain = yes
 $dir/bad.conf: [reset] admin_notify_addresses: 'bad@@example.com' is not a valid e-mail address
-ssprd: configuration has 5 error(s)"
+ssprd: configuration has 6 error(s)"
 [ "$err" = "$expected" ] || fail "unexpected diagnostics:
 $err"
 
@@ -56,7 +61,7 @@ set +e
 err=$(DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent "$ssprd" --config "$dir/bad.conf" 2>&1); rc=$?
 set -e
 [ $rc -eq 1 ] || fail "daemon started with a bad config (exit $rc)"
-grep -qx "ssprd: error: refusing to start with 5 configuration error(s); run 'ssprd --check-config'" <<<"$err" \
+grep -qx "ssprd: error: refusing to start with 6 configuration error(s); run 'ssprd --check-config'" <<<"$err" \
   || fail "no refusal message: $err"
 
 # Unknown options are refused.

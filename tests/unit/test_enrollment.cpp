@@ -37,7 +37,7 @@ struct World {
   std::string dir;
   std::int64_t now = kStart;
   Config config = Config::defaults();
-  std::unique_ptr<RegistrationStore> store;
+  std::unique_ptr<LocalRegistrationStore> store;
   std::unique_ptr<AuditLog> audit;
   Recorder messenger;
   std::unique_ptr<throttle::Throttle> throttle;
@@ -53,7 +53,7 @@ int setup(void** state) {
   w->dir = mkdtemp(tmpl);
   std::string problem;
   auto dir = open_state_directory(w->dir + "/state", problem);
-  w->store = std::make_unique<RegistrationStore>(open_private_subdirectory(dir.get(), "registrations", problem));
+  w->store = std::make_unique<LocalRegistrationStore>(open_private_subdirectory(dir.get(), "registrations", problem));
   w->audit = AuditLog::open(w->dir + "/audit/audit.jsonl", problem);
   w->config.mail_from = "sspr@example.com";
   w->throttle = std::make_unique<throttle::Throttle>(open_private_subdirectory(dir.get(), "throttle", problem),

@@ -24,7 +24,7 @@ const std::map<std::string, UserAccount> kUsers = {
 
 struct Fixture {
   std::string dir;
-  std::unique_ptr<RegistrationStore> store;
+  std::unique_ptr<LocalRegistrationStore> store;
   std::int64_t now = kNow;
   Config config;
   std::unique_ptr<Manager> manager;
@@ -59,7 +59,7 @@ int setup(void** state) {
   f->dir = mkdtemp(tmpl);
   std::string problem;
   auto dir = open_state_directory(f->dir + "/state", problem);
-  f->store = std::make_unique<RegistrationStore>(open_private_subdirectory(dir.get(), "registrations", problem));
+  f->store = std::make_unique<LocalRegistrationStore>(open_private_subdirectory(dir.get(), "registrations", problem));
   f->config = Config::defaults();
   f->config.required_for = RegistrationScope::all;
   f->rebuild();

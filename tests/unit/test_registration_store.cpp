@@ -96,7 +96,7 @@ static void test_store_load_and_save(void**) {
   auto records = open_private_subdirectory(state.get(), "registrations", problem);
   assert_true(static_cast<bool>(records));
   const std::string base = dir.path + "/state/registrations/";
-  RegistrationStore store(std::move(records));
+  LocalRegistrationStore store(std::move(records));
 
   assert_int_equal(static_cast<int>(store.load("nobody").state), static_cast<int>(RecordState::absent));
 
@@ -141,6 +141,20 @@ static void test_atomic_write_failure_leaves_nothing(void**) {
   close(fd);
 }
 
+static void test_interrupted_writes_are_removed_at_start(void**) {
+  Dir dir;
+  const int fd = open(dir.path.c_str(), O_RDONLY | O_DIRECTORY);
+  put(dir.path + "/alice.json", "{}", 0600);
+  put(dir.path + "/.alice.json.0123456789abcdef", "{half", 0600);  // a write a crash interrupted
+  put(dir.path + "/.bob.json.fedcba9876543210", "", 0600);
+  put(dir.path + "/.alice.json.0123456789abcdeg", "", 0600);  // not a name we make: left alone
+  put(dir.path + "/.notes", "", 0600);
+  assert_int_equal(remove_interrupted_writes(fd), 2);
+  assert_true(entries(dir.path) == std::vector<std::string>({".alice.json.0123456789abcdeg", ".notes", "alice.json"}));
+  assert_int_equal(remove_interrupted_writes(fd), 0);
+  close(fd);
+}
+
 static void test_state_directory_checks(void**) {
   Dir dir;
   std::string problem;
@@ -161,6 +175,7 @@ int main() {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_parse_and_round_trip), cmocka_unit_test(test_parse_invalid),
                                      cmocka_unit_test(test_store_load_and_save),
                                      cmocka_unit_test(test_atomic_write_failure_leaves_nothing),
+                                     cmocka_unit_test(test_interrupted_writes_are_removed_at_start),
                                      cmocka_unit_test(test_state_directory_checks)};
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
