@@ -112,6 +112,16 @@ Result<ContactOffer> RegistrationClient::begin_contact(const std::string& user, 
   return offer;
 }
 
+Result<std::pair<std::string, std::string>> RegistrationClient::directory_contacts(const std::string& user) {
+  MessagePtr reply;
+  auto done = call("GetDirectoryContacts", false, timeout_usec_,
+                   [&](sd_bus_message* m) { return sd_bus_message_append(m, "s", user.c_str()); }, reply);
+  if (!done) return done.error();
+  const char *email = nullptr, *phone = nullptr;
+  if (sd_bus_message_read(reply.get(), "ss", &email, &phone) < 0) return ErrorCode::Internal;
+  return std::make_pair(std::string(email), std::string(phone));
+}
+
 Result<Done> RegistrationClient::confirm_contact(const std::string& user, const std::string& method, const Secret& code) {
   MessagePtr reply;
   return call("ConfirmContact", true, timeout_usec_,

@@ -71,7 +71,10 @@ class RegistrationClient {
   Result<Registration> registration(const std::string& user);
   Result<TotpOffer> begin_totp(const std::string& user);
   Result<Done> confirm_totp(const std::string& user, const Secret& code);
+  // An empty address asks ssprd for the one the directory keeps (see directory_contacts()).
   Result<ContactOffer> begin_contact(const std::string& user, const std::string& method, const std::string& address);
+  // The directory's e-mail address and mobile number for the user, masked ("" if none).
+  Result<std::pair<std::string, std::string>> directory_contacts(const std::string& user);
   Result<Done> confirm_contact(const std::string& user, const std::string& method, const Secret& code);
   Result<Questions> security_questions();
   Result<Done> set_security_questions(const std::string& user, const std::vector<std::pair<std::string, Secret>>& qa);

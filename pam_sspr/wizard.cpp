@@ -56,7 +56,12 @@ Step enrol_totp(RegistrationClient& client, Conversation& conv, const std::strin
 
 Step enrol_contact(RegistrationClient& client, Conversation& conv, const std::string& user, const std::string& type) {
   const bool email = type == "email";
-  auto address = conv.ask(email ? "Your e-mail address: " : "Your mobile number (like +4915112345678): ");
+  // An address the directory keeps for the user is offered; Enter takes it (it is confirmed
+  // with a code like any other).
+  std::string known;
+  if (auto contacts = client.directory_contacts(user)) known = email ? contacts->first : contacts->second;
+  const std::string prompt = email ? "Your e-mail address" : "Your mobile number (like +4915112345678)";
+  auto address = conv.ask(known.empty() ? prompt + ": " : prompt + " [Enter: " + escape_untrusted(known) + "]: ");
   if (!address) return Step::no_conversation;
   auto offer = client.begin_contact(user, type, std::string(trim(*address)));
   if (!offer) {

@@ -1,4 +1,5 @@
 #include "daemon.hpp"
+#include "directory_contacts.hpp"
 #include "atomic_file.hpp"
 #include "ldap_registration_store.hpp"
 #include "ldap_settings_from_config.hpp"
@@ -121,6 +122,11 @@ int run_daemon(const Config& config) {
   enrollment.set_password_check([&passwords](const std::string& user, const Secret& password) {
     return passwords.owner_of(user).verify(user, password);
   });
+  if (config.ldap_enabled && config.ldap_prefill_contacts)
+    enrollment.set_directory_contact(
+        [&passwords, settings = ldap_settings_from(config)](const std::string& user, MethodType channel) {
+          return passwords.is_directory_user(user) ? directory_contact(settings, user, channel) : std::nullopt;
+        });
   // Hashing, the shadow write and directory calls take time and locks: off the event loop.
   // A second worker keeps one slow directory call from holding up every other write.
   delivery::DeliveryQueue password_worker(event.get(), config.ldap_enabled ? 2 : 1, 16);

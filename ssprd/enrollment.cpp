@@ -209,10 +209,20 @@ Result<Done> Enrollment::confirm_totp(const Caller& caller, const UserAccount& u
   return commit(user, record, MethodType::totp, false, before);
 }
 
+std::string Enrollment::directory_contact_masked(const UserAccount& user, MethodType channel) const {
+  if (!directory_contact_ || !offered(channel)) return {};
+  const auto address = directory_contact_(user.name, channel);
+  return address ? masked(channel, *address) : std::string();
+}
+
 Result<Done> Enrollment::begin_contact(const Caller& caller, const UserAccount& user, MethodType channel,
                                        std::string_view address, std::function<void(Result<ContactOffer>)> on_sent) {
   if (channel != MethodType::email && channel != MethodType::sms) return ErrorCode::InvalidArgument;
   if (!offered(channel)) return ErrorCode::MethodNotOffered;
+  // An empty address means "the one the directory has for me".
+  std::optional<std::string> from_directory;
+  if (address.empty() && directory_contact_ && (from_directory = directory_contact_(user.name, channel)))
+    address = *from_directory;
   const bool valid = channel == MethodType::email ? delivery::valid_email_address(address)
                                                   : delivery::valid_e164_number(address);
   if (!valid) return ErrorCode::InvalidAddress;

@@ -8,6 +8,7 @@
 namespace sspr::daemon {
 
 int method_get_registration(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept;
+int method_get_directory_contacts(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept;
 int method_begin_totp(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept;
 int method_confirm_totp(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept;
 int method_begin_contact(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept;

@@ -58,6 +58,10 @@ const sd_bus_vtable kManagerVtable[] = {
                             SD_BUS_RESULT("a(sstt)", methods, "as", offered_methods, "u", methods_required, "t",
                                           reconfirm_by_usec),
                             method_get_registration, SD_BUS_VTABLE_UNPRIVILEGED),
+    // What the directory keeps for the user (masked), offered as the address to register.
+    SD_BUS_METHOD_WITH_ARGS("GetDirectoryContacts", SD_BUS_ARGS("s", user_name),
+                            SD_BUS_RESULT("s", masked_email, "s", masked_phone), method_get_directory_contacts,
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("BeginTotp", SD_BUS_ARGS("s", user_name),
                             SD_BUS_RESULT("s", secret_base32, "s", otpauth_uri, "s", qr_code_text), method_begin_totp,
                             SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),

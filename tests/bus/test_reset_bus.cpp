@@ -204,6 +204,9 @@ int group_setup(void**) {
                     "[email]\nfrom = sspr@example.com\nrequire_starttls = no\nsmtp_url = smtp://127.0.0.1:" +
                     std::to_string(sink.port()) + "\n[reset]\nshadow_directory = " + bed->dir() + "/etc\nfaillock_directory = " +
                     bed->dir() + "/faillock\nadmin_notify_addresses = security@example.com ops@example.com\n");
+  // ssprd's clock can be moved ahead (libfaketime) for the session's expiry.
+  write_file(bed->dir() + "/clock-offset", "+0\n", 0644);
+  bed->use_fake_clock(bed->dir() + "/clock-offset");
   if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
   if (root_call("BeginContact", "sss", "alice", "email", "alice@example.com") != "ok") return -1;
   const auto confirm = code_in_newest_message();
@@ -439,6 +442,31 @@ static void test_an_unknown_user_gets_a_session_of_the_same_shape(void**) {
   assert_str(d.verify("totp", "123456"), "ERROR io.sspr.reset1.Error.BadCode");
 }
 
+static void test_a_session_expires_after_fifteen_minutes(void**) {
+  Conn c;
+  assert_str(c.start("alice"), "|email,recovery_codes,|1");
+  write_file(bed->dir() + "/clock-offset", "+901\n", 0644);  // 15 minutes and a second later
+  const auto late = c.verify("recovery_codes", codes[5]);
+  write_file(bed->dir() + "/clock-offset", "+0\n", 0644);
+  assert_str(late, "ERROR io.sspr.reset1.Error.NoSuchSession");
+  // The session is gone for good, and the code it was given is still unspent.
+  assert_str(c.verify("recovery_codes", codes[5]), "ERROR org.freedesktop.DBus.Error.UnknownObject");
+  Conn again;
+  again.start("alice");
+  assert_str(again.verify("recovery_codes", codes[5]), "verified 0");
+  assert_str(again.call(again.path(), "Cancel", ""), "ok");
+}
+
+static void test_no_secret_in_the_log_or_the_audit(void**) {
+  // Every password, code and answer this program sent: none may appear in ssprd's log or audit.
+  const auto log = bed->ssprd_log() + read_file(bed->audit_log());
+  for (const char* canary : {"Brand-New-Pass-4711", "Emailed-Reset-Pass-5", "Questions-Reset-Pass-3",
+                             "Admin-Reset-Pass-77", "Fluffy the cat", "Bobby Tables", "Paris in spring", "Rex the dog"})
+    assert_true(log.find(canary) == std::string::npos);
+  for (const auto& code : codes) assert_true(log.find(code) == std::string::npos);
+  assert_true(log.find("\"event\":\"reset_done\"") != std::string::npos);  // the audit is there
+}
+
 int main() {
   if (geteuid() != 0) {
     std::fprintf(stderr, "SKIP: the shipped bus policy lets only root own io.sspr.reset1; run as root\n");
@@ -455,6 +483,8 @@ int main() {
       cmocka_unit_test(test_a_blocked_user_is_told_for_how_long_and_root_unlocks),
       cmocka_unit_test(test_change_password_as_the_user),
       cmocka_unit_test(test_an_unknown_user_gets_a_session_of_the_same_shape),
+      cmocka_unit_test(test_a_session_expires_after_fifteen_minutes),
+      cmocka_unit_test(test_no_secret_in_the_log_or_the_audit),
   };
   return cmocka_run_group_tests(tests, group_setup, nullptr);
 }

@@ -5,9 +5,11 @@
 // login on A; her record lands in her LDAP entry; she forgets her password and resets it at the
 // login prompt on B with the app; the directory then takes the new password and not the old.
 // Also: a change through the password phase with the directory's policy refusing a password,
-// and the directory going down (reset fails closed, enforcement steps aside).
+// the directory's e-mail address offered at registration (and confirmed), and the directory
+// going down (reset fails closed, enforcement steps aside).
 #include "bus_names.hpp"
 #include "cmocka.hpp"
+#include "delivery_support.hpp"
 #include "handle.hpp"
 #include "pam_script.hpp"
 #include "process.hpp"
@@ -30,7 +32,10 @@ using namespace sspr::test;
 
 namespace {
 
+namespace dt = sspr::test::delivery;
+
 SlapdInstance* slapd = nullptr;
+dt::Sink* smtp = nullptr;
 TestBed* host_a = nullptr;
 TestBed* host_b = nullptr;
 std::string lena_key;  // the authenticator app's key, as the wizard showed it on A
@@ -57,7 +62,9 @@ std::string host_config(TestBed& bed) {
          "[ldap]\nenabled = yes\nstore_registrations = yes\nuris = " + slapd->ldap_uri() +
          "\ntls = starttls\nca_file = " + slapd->ca_file() + "\nbase_dn = " + std::string(SlapdInstance::kBaseDn) +
          "\nbind_dn = " + std::string(SlapdInstance::kServiceDn) + "\nbind_password_file = " +
-         slapd->service_password_file() + "\nnetwork_timeout_ms = 2000\noperation_timeout_ms = 3000\n";
+         slapd->service_password_file() + "\nnetwork_timeout_ms = 2000\noperation_timeout_ms = 3000\n"
+         "[email]\nfrom = sspr@example.test\nrequire_starttls = no\nsmtp_url = smtp://127.0.0.1:" +
+         std::to_string(smtp->port()) + "\n";
 }
 
 bool prepare_host(TestBed& bed, std::string& error) {
@@ -78,6 +85,10 @@ bool prepare_host(TestBed& bed, std::string& error) {
 }
 
 int group_setup(void**) {
+  static dt::TempDir tmp;
+  static dt::Sink sink("smtp_sink.py", tmp.path + "/mail", {}, tmp.path + "/smtp.log");
+  if (!sink.error().empty()) return std::fprintf(stderr, "sink: %s\n", sink.error().c_str()), -1;
+  smtp = &sink;
   try {
     static SlapdInstance directory;
     slapd = &directory;
@@ -164,7 +175,9 @@ static void test_change_with_the_directory_policy(void**) {
                 say("Retype the new password: ", "Fleet-Reset-Pass-41"), say("New password: ", "Fleet-Changed-Pass-42"),
                 say("Retype the new password: ", "Fleet-Changed-Pass-42")};
   assert_int_equal(run_scripted(PAMTEST_CHAUTHTOK, "login", "lena", back), PAM_SUCCESS);
-  expect_contains(back.transcript, "Retype the new password: Fleet-Reset-Pass-41\nERROR: ");
+  expect_contains(back.transcript, "Retype the new password: Fleet-Reset-Pass-41\nERROR: The directory refused the new "
+                                   "password: it was used before. Choose one you have not used recently.\n"
+                                   "New password: Fleet-Changed-Pass-42\n");
   expect_contains(back.transcript, "Your password has been changed.\n");
   assert_int_equal(slapd->bind_result(lena_dn(), "Fleet-Changed-Pass-42"), LDAP_SUCCESS);
   // A wrong current password changes nothing.
@@ -174,6 +187,27 @@ static void test_change_with_the_directory_policy(void**) {
   assert_int_equal(run_scripted(PAMTEST_CHAUTHTOK, "login", "lena", wrong), PAM_AUTHTOK_ERR);
   expect_contains(wrong.transcript, "ERROR: The current password is not correct.\n");
   assert_int_equal(slapd->bind_result(lena_dn(), "Fleet-Changed-Pass-42"), LDAP_SUCCESS);
+}
+
+static void test_the_directory_address_is_offered_and_confirmed(void**) {
+  // mark must register; the directory has an address for him ([ldap] prefill_contacts):
+  // Enter takes it, and a code sent there confirms it.
+  host_a->make_current();
+  std::string code;
+  Script script;
+  script.steps = {say("Your choice: ", "2"),
+                  say("Your e-mail address [Enter: m***@e***.test]: ", ""),
+                  {"Code from the message: ", [&](const std::string&) {
+                     return code = dt::code_in_message(dt::newest_message(*smtp));
+                   }}};
+  assert_int_equal(run_scripted(PAMTEST_ACCOUNT, "login", "mark", script), PAM_SUCCESS);
+  expect_contains(script.transcript, "A code was sent to m***@e***.test.\nCode from the message: " + code +
+                                         "\nE-mail address registered.\n");
+  expect_contains(dt::newest_message(*smtp), "RCPT TO: mark@example.test\n");
+  const auto stored = slapd->read_as(std::string(SlapdInstance::kServiceDn), std::string(SlapdInstance::kServicePassword),
+                                     SlapdInstance::user_dn("mark"), "ssprEnrollment");
+  assert_int_equal(stored.size(), 1);
+  expect_contains(stored[0], "mark@example.test");
 }
 
 static void test_directory_down_fails_closed_and_enforcement_steps_aside(void**) {
@@ -202,6 +236,7 @@ int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_register_on_host_a_and_reset_on_host_b),
       cmocka_unit_test(test_change_with_the_directory_policy),
+      cmocka_unit_test(test_the_directory_address_is_offered_and_confirmed),
       cmocka_unit_test(test_directory_down_fails_closed_and_enforcement_steps_aside),
   };
   return cmocka_run_group_tests(tests, group_setup, nullptr);

@@ -67,9 +67,23 @@ check "an unknown user looks like a registered one" "Resetting the password of n
   1) Authenticator app
 Your choice: Code shown by the app: The code is not correct." "$out"
 
+# Guessing blocks the reset (not the login), says for how long, and only root lifts the block.
+out=$(printf '1\nAAAAA-AAAAA\n%.0s' 1 2 3 4 5 6 | setpriv --reuid=sam --regid=sam --init-groups "$BUILD/cli/sspr" reset una 2>&1)
+grep -q 'Password reset is blocked for this account for another 2[34] hours' <<<"$out"
+check "the fifth failed proof blocks the reset, saying for how long" "0" "$?"
+out=$(printf '1\n' | setpriv --reuid=sam --regid=sam --init-groups "$BUILD/cli/sspr" reset una 2>&1)
+grep -q 'Password reset is blocked for this account' <<<"$out"; check "the next reset is refused at once" "0" "$?"
+unix_login una Changed-Again-Pass-8; check "the blocked user still logs in with her password" "0" "$?"
+out=$(setpriv --reuid=sam --regid=sam --init-groups "$BUILD/cli/sspr" unlock una 2>&1); rc=$?
+check "sspr unlock by a user is refused" "1" "$rc"
+out=$("$BUILD/cli/sspr" unlock una 2>&1); rc=$?
+check "sspr unlock by root" "0|Password reset is unblocked for una." "$rc|$out"
+out=$(printf '1\nAAAAA-AAAAA\n' | setpriv --reuid=sam --regid=sam --init-groups "$BUILD/cli/sspr" reset una 2>&1 | head -n 3 | tail -n 1)
+check "after the unlock, the reset asks again" "Your choice: Recovery code: The code is not correct." "$out"
+
 audit=/var/log/sspr/audit.jsonl
 events=$(sed -n 's/.*"event":"\(reset_[a-z_]*\)".*/\1/p' "$audit" | sort -u | tr '\n' ' ')
-check "reset audit events" "reset_done reset_started reset_step_failed reset_step_passed " "$events"
+check "reset audit events" "reset_blocked reset_done reset_started reset_step_failed reset_step_passed reset_unlocked " "$events"
 grep -q '"event":"change_done"' "$audit"; check "the change is audited" "0" "$?"
 grep -q -e 'Brand-New-Pass-4711' -e 'Old-Password-123' -e 'Changed-Again-Pass-8' -e "$code" "$audit" "$SANDBOX/ssprd.log"
 check "no password or code in the audit trail or the log" "1" "$?"

@@ -37,7 +37,8 @@ allowed = {r.get("send_member") for p in root.iter("policy") if p.get("context")
            for r in p if r.get("send_interface") == f"{name}.Manager"}
 expected = {"GetRegistrationStatus", "GetRegistration", "BeginTotp", "ConfirmTotp", "BeginContact",
             "ConfirmContact", "GetSecurityQuestions", "SetSecurityQuestions", "RegenerateRecoveryCodes",
-            "RemoveMethod", "ConfirmRegistration", "StepUp", "StartReset", "ChangePassword"}  # never SkipRegistration: root only
+            "RemoveMethod", "ConfirmRegistration", "StepUp", "StartReset", "ChangePassword",
+            "GetDirectoryContacts"}  # never SkipRegistration or UnlockReset: root only
 if allowed != expected:
     problems.append(f"unprivileged Manager methods are {allowed}")
 session = {r.get("send_member") for p in root.iter("policy") if p.get("context") == "default"
