@@ -1,6 +1,7 @@
 #include "delivery/mailer.hpp"
 
 #include "delivery/addresses.hpp"
+#include "credential_file.hpp"
 #include "delivery/curl_util.hpp"
 #include "delivery/templates.hpp"
 #include "handle.hpp"
@@ -20,7 +21,6 @@ namespace sspr::daemon::delivery {
 namespace {
 
 constexpr std::size_t kMaxLineOctets = 998;  // RFC 5322 2.1.1, excluding CRLF
-constexpr std::size_t kMaxPasswordBytes = 1024;
 constexpr std::size_t kEncodedWordChunk = 45;  // 45 bytes -> 60 base64 chars -> a 72-char encoded word (max 75)
 
 bool has_control(std::string_view s) noexcept {
@@ -124,40 +124,6 @@ std::optional<std::string> normalise_body(std::string_view body, std::string& pr
   return out;
 }
 
-// The SMTP password: a regular file we own that nobody else can read, read at each send so
-// a rotated password needs no restart. One trailing line break is not part of it.
-std::optional<Secret> read_password_file(const std::string& path, std::string& problem) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY));
-  if (!fd) return problem = std::string("cannot open the password file: ") + std::strerror(errno), std::nullopt;
-  struct stat st {};
-  if (::fstat(fd.get(), &st) < 0 || !S_ISREG(st.st_mode))
-    return problem = "the password file is not a regular file", std::nullopt;
-  if (st.st_uid != ::geteuid() || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0)
-    return problem = "the password file must be owned by root and not accessible to group or others", std::nullopt;
-  std::array<char, kMaxPasswordBytes + 1> buffer{};
-  std::size_t got = 0;
-  while (got < buffer.size()) {
-    const ssize_t n = ::read(fd.get(), buffer.data() + got, buffer.size() - got);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    got += static_cast<std::size_t>(n);
-  }
-  std::string_view text(buffer.data(), got);
-  std::optional<Secret> result;
-  if (got > kMaxPasswordBytes) {
-    problem = "the password file is too large";
-  } else {
-    if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-    if (!text.empty() && text.back() == '\r') text.remove_suffix(1);
-    if (text.empty() || text.find('\0') != std::string_view::npos)
-      problem = "the password file is empty or contains a NUL byte";
-    else
-      result.emplace(text);
-  }
-  secure_wipe(buffer.data(), buffer.size());
-  return result;
-}
-
 struct Upload {
   std::string_view data;
   std::size_t offset = 0;
@@ -228,8 +194,9 @@ DeliveryResult send_mail(const MailConfig& config, const std::string& to, const 
 
   std::optional<Secret> password;
   if (!config.username.empty()) {
-    password = read_password_file(config.password_file, problem);
-    if (!password) return fail(masked_to, problem);
+    // Read at each send, so a rotated password needs no restart.
+    password = read_credential_file(config.password_file, problem);
+    if (!password) return fail(masked_to, "the password file " + problem);
   }
 
   CurlPtr curl(curl_easy_init());

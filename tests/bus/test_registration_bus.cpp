@@ -148,42 +148,15 @@ std::string totp_code(const std::string& secret, long offset_seconds = 0) {
   return code;
 }
 
-// The newest message a sink stored (files are numbered 1.msg, 2.msg, ...).
-std::string newest(const dt::Sink& sink) {
-  std::string best;
-  long best_n = -1;
-  for (const auto& name : sink.stored()) {
-    const long n = std::strtol(name.c_str(), nullptr, 10);
-    if (n > best_n) {
-      best_n = n;
-      best = name;
-    }
-  }
-  return best.empty() ? std::string() : read_file(sink.dir() + "/" + best);
-}
+std::string newest(const dt::Sink& sink) { return dt::newest_message(sink); }
 
-
-// The code in the newest message of the sink (e-mail or SMS): the only run of 6 digits.
+// The code in the newest message of the sink (e-mail or SMS); every code seen is a canary.
 std::string code_from_sink(const dt::Sink& sink) {
   const auto text = newest(sink);
   if (text.empty()) return "NO MESSAGE";
-  // (no std::regex: GCC 12's <regex> trips -Wmaybe-uninitialized in the ASan build)
-  const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
-  // Past the headers (a Message-ID may hold digits): the code follows "... is:" in the e-mail
-  // template and starts the message in the SMS template.
-  std::size_t start = text.find(" is:");
-  if (start == std::string::npos) start = text.find("\"message\":\"");
-  if (start == std::string::npos) return "NO CODE";
-  for (std::size_t i = start; i + 6 <= text.size(); ++i) {
-    std::size_t n = 0;
-    while (i + n < text.size() && is_digit(text[i + n])) ++n;
-    if (n == 6 && (i == 0 || !is_digit(text[i - 1]))) {
-      canaries.push_back(text.substr(i, 6));
-      return text.substr(i, 6);
-    }
-    i += n;
-  }
-  return "NO CODE";
+  const auto code = dt::code_in_message(text);
+  if (code != "NO CODE") canaries.push_back(code);
+  return code;
 }
 
 int group_setup(void**) {

@@ -24,24 +24,8 @@ TestBed* bed = nullptr;
 sspr::test::delivery::Sink* smtp = nullptr;
 std::vector<std::string> codes;
 
-// The newest message in the sink, and the 6-digit code after "is:" in it.
-std::string newest_message() {
-  long best = -1;
-  std::string name;
-  for (const auto& f : smtp->stored())
-    if (std::strtol(f.c_str(), nullptr, 10) > best) best = std::strtol((name = f).c_str(), nullptr, 10);
-  return name.empty() ? std::string() : read_file(smtp->dir() + "/" + name);
-}
-std::string code_in_newest_message() {
-  const auto text = newest_message();
-  const auto at = text.find(" is:");
-  if (at == std::string::npos) return "NO CODE";
-  for (std::size_t i = at; i + 6 <= text.size(); ++i)
-    if (std::isdigit(static_cast<unsigned char>(text[i])) && std::isdigit(static_cast<unsigned char>(text[i + 5])) &&
-        !std::isdigit(static_cast<unsigned char>(text[i + 6])))
-      return text.substr(i, 6);
-  return "NO CODE";
-}
+std::string newest_message() { return sspr::test::delivery::newest_message(*smtp); }
+std::string code_in_newest_message() { return sspr::test::delivery::code_in_message(newest_message()); }
 
 // Every stored message whose envelope names `address`, oldest first.
 std::vector<std::string> messages_to(const std::string& address) {

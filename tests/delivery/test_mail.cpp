@@ -281,7 +281,7 @@ static void test_smtp_auth_from_password_file(void**) {
   chmod(config.password_file.c_str(), 0640);
   const DeliveryResult loose = send_mail(config, "alice@example.com", "s", "b");
   assert_false(loose.ok);
-  assert_str(loose.error, "the password file must be owned by root and not accessible to group or others");
+  assert_str(loose.error, "the password file must be owned by root and have no group or other permissions (chmod 0600)");
   // A wrong password is the server's refusal, reported without the password.
   sspr::test::write_file(config.password_file, "wrong\n", 0600);
   const DeliveryResult denied = send_mail(config, "alice@example.com", "s", "b");
@@ -289,7 +289,7 @@ static void test_smtp_auth_from_password_file(void**) {
   assert_str(denied.error, "Login denied");
   config.password_file = world->tmp.path + "/missing-password";
   assert_str(send_mail(config, "alice@example.com", "s", "b").error,
-             "cannot open the password file: No such file or directory");
+             "the password file cannot be opened: No such file or directory");
   assert_int_equal(sink->stored().size(), 1);
 }
 

@@ -2,6 +2,7 @@
 // check, the mapping of LDAP answers to sspr's errors, and the bind password file's rules.
 #include "ldap_test_support.hpp"
 
+#include "credential_file.hpp"
 #include "ldap/bind_password.hpp"
 #include "ldap/escape.hpp"
 #include "ldap/ldap_settings.hpp"
@@ -229,10 +230,10 @@ static void test_bind_password_file(void**) {
   assert_str(read_problem(file), "bind_password_file " + file + ": is empty or contains a NUL byte");
   sspr::test::write_file(file, std::string("a\0b", 3), 0600);
   assert_str(read_problem(file), "bind_password_file " + file + ": is empty or contains a NUL byte");
-  sspr::test::write_file(file, std::string(kMaxBindPasswordBytes + 1, 'x'), 0600);
+  sspr::test::write_file(file, std::string(sspr::kMaxCredentialBytes + 1, 'x'), 0600);
   assert_str(read_problem(file), "bind_password_file " + file + ": is too large for a password");
-  sspr::test::write_file(file, std::string(kMaxBindPasswordBytes, 'x'), 0600);
-  assert_int_equal(read_problem(file).size(), 3 + kMaxBindPasswordBytes);
+  sspr::test::write_file(file, std::string(sspr::kMaxCredentialBytes, 'x'), 0600);
+  assert_int_equal(read_problem(file).size(), 3 + sspr::kMaxCredentialBytes);
 
   const std::string link = dir.path + "/link";
   sspr::test::write_file(file, "s3cret\n", 0600);
