@@ -2,6 +2,7 @@
 #include "directory_contacts.hpp"
 #include "atomic_file.hpp"
 #include "ldap_registration_store.hpp"
+#include "record_prefetch.hpp"
 #include "ldap_settings_from_config.hpp"
 #include "password_backend.hpp"
 
@@ -95,7 +96,7 @@ int run_daemon(const Config& config) {
 
   // Records: in the state directory; directory users' in their entry with [ldap] store_registrations.
   LocalRegistrationStore local_store(std::move(records_dir));
-  std::unique_ptr<RegistrationStore> shared_store;
+  std::unique_ptr<LdapRegistrationStore> shared_store;
   if (config.ldap_enabled && config.ldap_store_registrations)
     shared_store = std::make_unique<LdapRegistrationStore>(
         ldap_settings_from(config), local_store,
@@ -131,7 +132,15 @@ int run_daemon(const Config& config) {
   // A second worker keeps one slow directory call from holding up every other write.
   delivery::DeliveryQueue password_worker(event.get(), config.ldap_enabled ? 2 : 1, 16);
   ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker, messenger, passwords);
-  BusContext context{manager, &enrollment, &reset, {}};
+  BusContext context{manager, &enrollment, &reset, nullptr, {}};
+  // Directory reads for a call happen on their own workers, before its handler runs.
+  std::unique_ptr<delivery::DeliveryQueue> directory_worker;
+  std::unique_ptr<RecordPrefetch> prefetch;
+  if (shared_store) {
+    directory_worker = std::make_unique<delivery::DeliveryQueue>(event.get(), 2, 64);
+    prefetch = std::make_unique<RecordPrefetch>(*directory_worker, *shared_store);
+    context.prefetch = prefetch.get();
+  }
 
   sd_bus* raw_bus = nullptr;
   r = sd_bus_open_system_with_description(&raw_bus, "ssprd");

@@ -13,15 +13,31 @@ LdapRegistrationStore::LdapRegistrationStore(ldap::LdapSettings settings, const 
     : settings_(std::move(settings)), local_(local), is_directory_user_(std::move(is_directory_user)) {}
 
 bool LdapRegistrationStore::directory_resting() const {
-  return std::chrono::steady_clock::now() < resting_until_;
+  return std::chrono::steady_clock::now().time_since_epoch().count() < resting_until_.load();
 }
 
 void LdapRegistrationStore::directory_failed() const {
-  resting_until_ = std::chrono::steady_clock::now() + kRetryAfter;
+  resting_until_ = (std::chrono::steady_clock::now() + kRetryAfter).time_since_epoch().count();
+}
+
+bool LdapRegistrationStore::has_fresh(const std::string& user) const {
+  const auto it = fresh_.find(user);
+  return it != fresh_.end() && std::chrono::steady_clock::now() < it->second.until;
+}
+
+void LdapRegistrationStore::keep_fresh(const std::string& user, LoadedRecord record) {
+  const auto now = std::chrono::steady_clock::now();
+  std::erase_if(fresh_, [&](const auto& kv) { return kv.second.until <= now; });
+  fresh_[user] = Fresh{std::move(record), now + kFreshFor};
 }
 
 LoadedRecord LdapRegistrationStore::load(const std::string& user) const {
   if (!is_directory_user_(user)) return local_.load(user);
+  if (has_fresh(user)) return fresh_.at(user).record;
+  return fetch(user);
+}
+
+LoadedRecord LdapRegistrationStore::fetch(const std::string& user) const {
   if (directory_resting()) return {RecordState::unavailable, {}, "the directory was unreachable moments ago"};
   ldap::Diagnostic diag;
   const auto read = ldap::read_enrollment(settings_, user, diag);
@@ -47,6 +63,7 @@ LoadedRecord LdapRegistrationStore::load(const std::string& user) const {
 
 int LdapRegistrationStore::save(const std::string& user, const RegistrationRecord& record) const {
   if (!is_directory_user_(user)) return local_.save(user, record);
+  fresh_.erase(user);  // the next load reads what is stored now
   if (directory_resting()) return -EHOSTDOWN;
   ldap::Diagnostic diag;
   const auto written = ldap::write_enrollment(settings_, user, serialize_record(record, user), diag);

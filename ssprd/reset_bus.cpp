@@ -2,6 +2,7 @@
 
 #include "bus_auth.hpp"
 #include "bus_util.hpp"
+#include "record_prefetch.hpp"
 
 #include <memory>
 
@@ -251,14 +252,12 @@ int method_unlock_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) 
 const sd_bus_vtable kSessionVtable[] = {
     SD_BUS_VTABLE_START(0),
     SD_BUS_METHOD_WITH_ARGS("SendCode", SD_BUS_ARGS("s", method), SD_BUS_RESULT("s", masked_destination),
-                            method_send_code, SD_BUS_VTABLE_UNPRIVILEGED),
+                            (prefetching<method_send_code, user_of_session>), SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Verify", SD_BUS_ARGS("s", method, "s", response),
-                            SD_BUS_RESULT("b", verified, "u", remaining), method_verify,
-                            SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
-    SD_BUS_METHOD_WITH_ARGS("GetQuestions", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", questions), method_get_questions,
-                            SD_BUS_VTABLE_UNPRIVILEGED),
+                            SD_BUS_RESULT("b", verified, "u", remaining), (prefetching<method_verify, user_of_session>), SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    SD_BUS_METHOD_WITH_ARGS("GetQuestions", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", questions), (prefetching<method_get_questions, user_of_session>), SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("VerifyAnswers", SD_BUS_ARGS("as", answers), SD_BUS_RESULT("b", verified, "u", remaining),
-                            method_verify_answers, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+                            (prefetching<method_verify_answers, user_of_session>), SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
     SD_BUS_METHOD_WITH_ARGS("SetPassword", SD_BUS_ARGS("s", new_password), SD_BUS_NO_RESULT, method_set_password,
                             SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
     SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_cancel, SD_BUS_VTABLE_UNPRIVILEGED),

@@ -228,6 +228,65 @@ static void test_directory_down_fails_closed_and_enforcement_steps_aside(void**)
   assert_str(read_file(host_b->dir() + "/etc/shadow"), "root:*:19000:0:99999:7:::\n");
 }
 
+// A directory that accepts connections and never answers: a call about one of its users waits
+// for the bounded timeout on a worker, while ssprd keeps answering about everyone else.
+static void test_a_hung_directory_delays_only_its_own_users(void**) {
+  dt::SilentListener hung;
+  std::string error;
+  auto host_c = TestBed::create(error);
+  assert_non_null(host_c.get());
+  mkdir((host_c->dir() + "/etc").c_str(), 0755);
+  write_file(host_c->dir() + "/etc/shadow", "root:*:19000:0:99999:7:::\nalice:!:19000:0:99999:7:::\n", 0640);
+  host_c->write_config("[registration]\nrequired_for = all\n[reset]\nshadow_directory = " + host_c->dir() +
+                       "/etc\n[ldap]\nenabled = yes\nstore_registrations = yes\nuris = ldap://127.0.0.1:" +
+                       std::to_string(hung.port()) + "\nca_file = " + slapd->ca_file() + "\nbase_dn = " +
+                       std::string(SlapdInstance::kBaseDn) + "\nbind_dn = " + std::string(SlapdInstance::kServiceDn) +
+                       "\nbind_password_file = " + slapd->service_password_file() +
+                       "\nnetwork_timeout_ms = 4000\noperation_timeout_ms = 4000\n");
+  assert_true(host_c->start_ssprd(error));
+
+  struct Pending {
+    bool replied = false;
+    std::string outcome;
+  } lena_status;
+  sd_bus* raw = nullptr;
+  assert_true(sd_bus_open_system(&raw) >= 0);
+  BusPtr slow(raw);
+  assert_true(sd_bus_call_method_async(
+                  slow.get(), nullptr, bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
+                  "GetRegistrationStatus",
+                  [](sd_bus_message* reply, void* data, sd_bus_error*) -> int {
+                    auto* p = static_cast<Pending*>(data);
+                    p->replied = true;
+                    const sd_bus_error* e = sd_bus_message_get_error(reply);
+                    p->outcome = e ? e->name : "ok";
+                    return 0;
+                  },
+                  &lena_status, "s", "lena") >= 0);
+  assert_true(sd_bus_flush(slow.get()) >= 0);
+
+  // alice is local: answered while lena's record is still being fetched.
+  raw = nullptr;
+  assert_true(sd_bus_open_system(&raw) >= 0);
+  BusPtr fast(raw);
+  BusError e;
+  sd_bus_message* reply = nullptr;
+  assert_true(sd_bus_call_method(fast.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
+                                 "GetRegistrationStatus", e.get(), &reply, "s", "alice") >= 0);
+  sd_bus_message_unref(reply);
+  while (sd_bus_process(slow.get(), nullptr) > 0) {
+  }
+  assert_false(lena_status.replied);  // with the directory read on the loop, it would have come first
+
+  // lena's answer comes once the directory read gives up: the store is unavailable.
+  for (int i = 0; i < 300 && !lena_status.replied; ++i) {
+    if (sd_bus_process(slow.get(), nullptr) > 0) continue;
+    sd_bus_wait(slow.get(), 100000);
+  }
+  assert_str(lena_status.outcome, "io.sspr.reset1.Error.BackendUnavailable");
+  host_b->make_current();
+}
+
 int main() {
   if (geteuid() != 0) {
     std::fprintf(stderr, "SKIP: the shipped bus policy lets only root own io.sspr.reset1; run as root\n");
@@ -238,6 +297,7 @@ int main() {
       cmocka_unit_test(test_change_with_the_directory_policy),
       cmocka_unit_test(test_the_directory_address_is_offered_and_confirmed),
       cmocka_unit_test(test_directory_down_fails_closed_and_enforcement_steps_aside),
+      cmocka_unit_test(test_a_hung_directory_delays_only_its_own_users),
   };
   return cmocka_run_group_tests(tests, group_setup, nullptr);
 }

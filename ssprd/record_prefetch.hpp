@@ -1,0 +1,60 @@
+// Keeps a slow directory off the event loop. A bus call that will read a directory user's
+// registration record first has the record fetched on a worker thread; only then does the
+// handler run, and its reads are answered from the fetched copy. Meanwhile the loop serves
+// everyone else, so a hung directory delays only the calls about its own users.
+//
+// Wrap a vtable handler as prefetching<handler, user_of_call> (first string argument) or
+// prefetching<handler, user_of_session> (the reset session's user).
+#pragma once
+
+#include "bus_context.hpp"
+#include "bus_util.hpp"
+#include "delivery/queue.hpp"
+#include "ldap_registration_store.hpp"
+#include "user_name.hpp"
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <systemd/sd-bus.h>
+
+namespace sspr::daemon {
+
+class RecordPrefetch {
+ public:
+  RecordPrefetch(delivery::DeliveryQueue& worker, LdapRegistrationStore& store) : worker_(worker), store_(store) {}
+  // True when `user`'s record lives in the directory and no fresh copy is at hand.
+  bool needed(const std::string& user) const { return store_.stores_in_directory(user) && !store_.has_fresh(user); }
+  // Fetches on the worker, keeps the copy, then runs `then` on the loop. False if the worker
+  // queue is full (the caller then reads synchronously).
+  bool fetch(const std::string& user, std::function<void()> then);
+
+ private:
+  delivery::DeliveryQueue& worker_;
+  LdapRegistrationStore& store_;
+};
+
+// The user a call is about: its first string argument (rewound afterwards), or "".
+std::string user_of_call(sd_bus_message* m, BusContext& ctx);
+// The user of the reset session the call is addressed to, or "".
+std::string user_of_session(sd_bus_message* m, BusContext& ctx);
+
+// Runs `handler` for `m` later, replying with its error if it returns one (sd-bus does that
+// for handlers it calls itself).
+void run_deferred(sd_bus_message_handler_t handler, sd_bus_message* m, void* userdata);
+
+template <sd_bus_message_handler_t Handler, std::string (*UserOf)(sd_bus_message*, BusContext&)>
+int prefetching(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return guard_bus_call("prefetch", error, [&]() -> int {
+    auto& ctx = *static_cast<BusContext*>(userdata);
+    if (ctx.prefetch == nullptr) return Handler(m, userdata, error);
+    const std::string user = UserOf(m, ctx);
+    if (user.empty() || !valid_user_name(user) || !ctx.prefetch->needed(user)) return Handler(m, userdata, error);
+    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
+    if (!ctx.prefetch->fetch(user, [call, userdata] { run_deferred(Handler, call.get(), userdata); }))
+      return Handler(m, userdata, error);
+    return 1;  // answered when the record is here
+  });
+}
+
+}  // namespace sspr::daemon
