@@ -97,5 +97,5 @@ say "If ssprd is down, enforcement steps aside at once (and logs); nobody is loc
 sandbox_stop_ssprd && echo "  ssprd stopped; dora has registered nothing, and still gets in:"
 login_as dora </dev/null
 
-say "Also there, not shown here: reset at the login prompt and over SSH, codes by e-mail/SMS, security questions, sspr passwd. Next: LDAP"
+say "Also there, not shown here: reset at the login prompt and over SSH, codes by e-mail/SMS, security questions, sspr passwd, sspr unlock, LDAP accounts with one registration shared by a fleet of hosts (see the README)"
 say "Done. The sandbox is gone and the host's /etc is unchanged."
