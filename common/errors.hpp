@@ -67,4 +67,10 @@ const ErrorInfo* error_by_bus_name(std::string_view name) noexcept;
 // Only sspr's own rows are searched: standard bus errors share errnos with them.
 const ErrorInfo* error_by_errno(int errno_value) noexcept;
 
+// A new password was refused for a reason another password can fix (quality, history): the
+// user may try again in the same reset or change.
+constexpr bool another_password_may_pass(ErrorCode code) noexcept {
+  return code == ErrorCode::LowPasswordQuality || code == ErrorCode::PasswordReused;
+}
+
 }  // namespace sspr

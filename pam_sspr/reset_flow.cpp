@@ -24,11 +24,6 @@ std::string refusal_text(const ResetClient& client, ErrorCode code) {
   return std::string(error_info(code).message);
 }
 
-// A new password refused for a reason another password can fix (quality, history).
-bool may_try_another(ErrorCode code) {
-  return code == ErrorCode::LowPasswordQuality || code == ErrorCode::PasswordReused;
-}
-
 enum class Asked { ok, mismatch, gone };
 
 // The new password, typed twice.
@@ -63,7 +58,7 @@ ResetOutcome choose_password(ResetClient& client, Conversation& conv) {
                  "logging in with the new password, and if that fails, with the old one.");
       return ResetOutcome::service_error;
     }
-    if (!may_try_another(set.error())) {
+    if (!another_password_may_pass(set.error())) {
       conv.error(reason.empty() ? refusal_text(client, set.error()) : reason);
       return fatal(set.error()) ? ResetOutcome::service_error : ResetOutcome::refused;
     }
@@ -168,7 +163,7 @@ ResetOutcome run_change_flow(ResetClient& client, Conversation& conv, const std:
       if (chosen != nullptr) *chosen = std::move(first);
       return ResetOutcome::changed;
     }
-    if (may_try_another(changed.error())) {
+    if (another_password_may_pass(changed.error())) {
       conv.error(reason.empty() ? std::string(error_info(changed.error()).message) : reason);
       continue;
     }

@@ -1,11 +1,6 @@
 #include "daemon.hpp"
-#include "directory_contacts.hpp"
-#include "atomic_file.hpp"
-#include "ldap_registration_store.hpp"
-#include "record_prefetch.hpp"
-#include "ldap_settings_from_config.hpp"
-#include "password_backend.hpp"
 
+#include "atomic_file.hpp"
 #include "bus_names.hpp"
 #include "errors.hpp"
 #include "handle.hpp"
@@ -15,8 +10,12 @@
 #include "audit.hpp"
 #include "crypto/secret_key.hpp"
 #include "delivery_messenger.hpp"
+#include "directory_contacts.hpp"
 #include "enrollment.hpp"
-#include "password_check.hpp"
+#include "ldap_registration_store.hpp"
+#include "ldap_settings_from_config.hpp"
+#include "password_backend.hpp"
+#include "record_prefetch.hpp"
 #include "reset.hpp"
 #include "reset_bus.hpp"
 #include "state_directory.hpp"
@@ -42,10 +41,6 @@ const sd_bus_error_map* sspr_error_map() {
   }();
   return map.data();
 }
-
-}  // namespace
-
-namespace {
 
 // The [throttle] keys as the throttle's rules (the config table bounds every value).
 throttle::Policy throttle_policy(const Config& config) {
@@ -124,10 +119,9 @@ int run_daemon(const Config& config) {
     return passwords.owner_of(user).verify(user, password);
   });
   if (config.ldap_enabled && config.ldap_prefill_contacts)
-    enrollment.set_directory_contact(
-        [&passwords, settings = ldap_settings_from(config)](const std::string& user, MethodType channel) {
-          return passwords.is_directory_user(user) ? directory_contact(settings, user, channel) : std::nullopt;
-        });
+    enrollment.set_directory_contacts([&passwords, settings = ldap_settings_from(config)](const std::string& user) {
+      return passwords.is_directory_user(user) ? directory_contacts(settings, user) : DirectoryContacts{};
+    });
   // Hashing, the shadow write and directory calls take time and locks: off the event loop.
   // A second worker keeps one slow directory call from holding up every other write.
   delivery::DeliveryQueue password_worker(event.get(), config.ldap_enabled ? 2 : 1, 16);

@@ -13,22 +13,20 @@ std::string without_phone_separators(std::string_view number) {
   return out;
 }
 
-std::optional<std::string> directory_contact(const ldap::LdapSettings& settings, const std::string& user,
-                                             MethodType channel) {
+DirectoryContacts directory_contacts(const ldap::LdapSettings& settings, const std::string& user) {
   ldap::Diagnostic diag;
   const auto contacts = ldap::read_contacts(settings, user, diag);
+  DirectoryContacts out;
   if (!contacts) {
     if (contacts.error() != ErrorCode::NoSuchUser) log_warning("directory contacts of %s: %s", user.c_str(), diag.log_text.c_str());
-    return std::nullopt;
+    return out;
   }
-  if (channel == MethodType::email) {
-    for (const auto& mail : contacts->mail)
-      if (delivery::valid_email_address(mail)) return mail;
-  } else if (channel == MethodType::sms) {
-    for (const auto& mobile : contacts->mobile)
-      if (auto number = without_phone_separators(mobile); delivery::valid_e164_number(number)) return number;
-  }
-  return std::nullopt;
+  for (const auto& mail : contacts->mail)
+    if (!out.email && delivery::valid_email_address(mail)) out.email = mail;
+  for (const auto& mobile : contacts->mobile)
+    if (auto number = without_phone_separators(mobile); !out.phone && delivery::valid_e164_number(number))
+      out.phone = std::move(number);
+  return out;
 }
 
 }  // namespace sspr::daemon

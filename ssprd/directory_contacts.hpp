@@ -11,11 +11,16 @@
 
 namespace sspr::daemon {
 
-// The first of the user's directory values for `channel` (email: mail, sms: mobile) that is a
-// valid address; a phone number is taken with its usual separators (spaces, '-', '/', '.',
-// parentheses) removed. nullopt when there is none, or the directory cannot be asked.
-std::optional<std::string> directory_contact(const ldap::LdapSettings& settings, const std::string& user,
-                                             MethodType channel);
+struct DirectoryContacts {
+  std::optional<std::string> email;  // the first valid `mail`
+  std::optional<std::string> phone;  // the first valid `mobile`, separators removed
+  const std::optional<std::string>& of(MethodType channel) const { return channel == MethodType::email ? email : phone; }
+};
+
+// The user's directory contacts, in one read: for each channel the first value that is a valid
+// address; a phone number is taken with its usual separators (spaces, '-', '/', '.',
+// parentheses) removed. Empty when there is none, or the directory cannot be asked.
+DirectoryContacts directory_contacts(const ldap::LdapSettings& settings, const std::string& user);
 
 // "+49 (151) 123-456" -> "+49151123456"; the result still has to pass valid_e164_number().
 std::string without_phone_separators(std::string_view number);

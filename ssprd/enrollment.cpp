@@ -209,10 +209,13 @@ Result<Done> Enrollment::confirm_totp(const Caller& caller, const UserAccount& u
   return commit(user, record, MethodType::totp, false, before);
 }
 
-std::string Enrollment::directory_contact_masked(const UserAccount& user, MethodType channel) const {
-  if (!directory_contact_ || !offered(channel)) return {};
-  const auto address = directory_contact_(user.name, channel);
-  return address ? masked(channel, *address) : std::string();
+std::pair<std::string, std::string> Enrollment::directory_contacts_masked(const UserAccount& user) const {
+  if (!directory_contacts_) return {};
+  const auto known = directory_contacts_(user.name);
+  const auto shown = [&](MethodType channel) {
+    return offered(channel) && known.of(channel) ? masked(channel, *known.of(channel)) : std::string();
+  };
+  return {shown(MethodType::email), shown(MethodType::sms)};
 }
 
 Result<Done> Enrollment::begin_contact(const Caller& caller, const UserAccount& user, MethodType channel,
@@ -221,7 +224,7 @@ Result<Done> Enrollment::begin_contact(const Caller& caller, const UserAccount& 
   if (!offered(channel)) return ErrorCode::MethodNotOffered;
   // An empty address means "the one the directory has for me".
   std::optional<std::string> from_directory;
-  if (address.empty() && directory_contact_ && (from_directory = directory_contact_(user.name, channel)))
+  if (address.empty() && directory_contacts_ && (from_directory = directory_contacts_(user.name).of(channel)))
     address = *from_directory;
   const bool valid = channel == MethodType::email ? delivery::valid_email_address(address)
                                                   : delivery::valid_e164_number(address);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "audit.hpp"
+#include "directory_contacts.hpp"
 #include "manager.hpp"
 #include "messenger.hpp"
 #include "record.hpp"
@@ -89,13 +90,13 @@ class Enrollment {
   using PasswordCheck = std::function<bool(const std::string& user, const Secret& password)>;
   void set_password_check(PasswordCheck check) { password_check_ = std::move(check); }
 
-  // The e-mail address or mobile number an administrator keeps for the user elsewhere (the
-  // directory's mail and mobile, [ldap] prefill_contacts), if it is a valid one. Offered at
-  // registration; like any address it counts only once confirmed with a code sent to it.
-  using DirectoryContact = std::function<std::optional<std::string>(const std::string& user, MethodType channel)>;
-  void set_directory_contact(DirectoryContact lookup) { directory_contact_ = std::move(lookup); }
-  // Masked ("" when there is none): what the registration dialogue may offer.
-  std::string directory_contact_masked(const UserAccount& user, MethodType channel) const;
+  // The e-mail address and mobile number an administrator keeps for the user elsewhere (the
+  // directory's mail and mobile, [ldap] prefill_contacts), where valid. Offered at
+  // registration; like any address they count only once confirmed with a code sent there.
+  using DirectoryContactsLookup = std::function<DirectoryContacts(const std::string& user)>;
+  void set_directory_contacts(DirectoryContactsLookup lookup) { directory_contacts_ = std::move(lookup); }
+  // Masked ("" when there is none, or the channel is not offered): what registration may offer.
+  std::pair<std::string, std::string> directory_contacts_masked(const UserAccount& user) const;
 
  private:
   struct PendingTotp {
@@ -124,7 +125,7 @@ class Enrollment {
   throttle::Throttle& throttle_;  // persistent: code sends and failed proofs count across restarts
   Clock clock_;
   PasswordCheck password_check_;
-  DirectoryContact directory_contact_;
+  DirectoryContactsLookup directory_contacts_;
   std::map<std::string, PendingTotp> pending_totp_;
   std::map<std::pair<std::string, MethodType>, PendingContact> pending_contacts_;
   std::map<std::pair<std::string, std::string>, std::int64_t> step_ups_;  // (sender, user) -> until

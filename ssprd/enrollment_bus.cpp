@@ -95,8 +95,8 @@ int method_get_registration(sd_bus_message* m, void* userdata, sd_bus_error* err
 
 int method_get_directory_contacts(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("GetDirectoryContacts", m, userdata, error, [&](BusContext& ctx, const Caller&, const UserAccount& u) {
-    return sd_bus_reply_method_return(m, "ss", ctx.enrollment->directory_contact_masked(u, MethodType::email).c_str(),
-                                      ctx.enrollment->directory_contact_masked(u, MethodType::sms).c_str());
+    const auto [email, phone] = ctx.enrollment->directory_contacts_masked(u);
+    return sd_bus_reply_method_return(m, "ss", email.c_str(), phone.c_str());
   });
 }
 

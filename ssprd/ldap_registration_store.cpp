@@ -32,8 +32,9 @@ void LdapRegistrationStore::keep_fresh(const std::string& user, LoadedRecord rec
 }
 
 LoadedRecord LdapRegistrationStore::load(const std::string& user) const {
-  if (!is_directory_user_(user)) return local_.load(user);
+  // Only directory users' records are kept fresh: a hit needs no look at the shadow file.
   if (has_fresh(user)) return fresh_.at(user).record;
+  if (!is_directory_user_(user)) return local_.load(user);
   return fetch(user);
 }
 

@@ -4,8 +4,8 @@
 #include "daemon.hpp"
 #include "delivery/addresses.hpp"
 #include "ldap_settings_from_config.hpp"
-#include "text.hpp"
 #include "log.hpp"
+#include "text.hpp"
 
 #include <cstdio>
 #include <cstring>

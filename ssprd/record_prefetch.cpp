@@ -1,7 +1,6 @@
 #include "record_prefetch.hpp"
 
 #include "log.hpp"
-#include "reset_bus.hpp"
 
 namespace sspr::daemon {
 
@@ -25,18 +24,6 @@ std::string user_of_call(sd_bus_message* m, BusContext&) {
   if (sd_bus_message_read(m, "s", &user) >= 0 && user != nullptr) out = user;
   sd_bus_message_rewind(m, 1);
   return out;
-}
-
-std::string user_of_session(sd_bus_message* m, BusContext& ctx) {
-  if (ctx.reset == nullptr) return {};
-  const char* path = sd_bus_message_get_path(m);
-  const char* sender = sd_bus_message_get_sender(m);
-  if (path == nullptr || sender == nullptr) return {};
-  char* id = nullptr;
-  if (sd_bus_path_decode(path, kSessionPathPrefix, &id) <= 0) return {};
-  std::string session(id);
-  free(id);
-  return ctx.reset->session_user(session, sender);
 }
 
 void run_deferred(sd_bus_message_handler_t handler, sd_bus_message* m, void* userdata) {

@@ -34,10 +34,9 @@ class RecordPrefetch {
   LdapRegistrationStore& store_;
 };
 
-// The user a call is about: its first string argument (rewound afterwards), or "".
+// The user a call is about: its first string argument (rewound afterwards), or "". (The
+// session calls use user_of_session() in reset_bus.cpp.)
 std::string user_of_call(sd_bus_message* m, BusContext& ctx);
-// The user of the reset session the call is addressed to, or "".
-std::string user_of_session(sd_bus_message* m, BusContext& ctx);
 
 // Runs `handler` for `m` later, replying with its error if it returns one (sd-bus does that
 // for handlers it calls itself).

@@ -280,8 +280,7 @@ Result<Done> ResetService::set_password(const std::string& id, const std::string
     } else {
       // A directory that refuses this password (too short, in its history) lets the user pick
       // another; any other failure ends the session.
-      const bool retry = written.error() == ErrorCode::LowPasswordQuality || written.error() == ErrorCode::PasswordReused;
-      if (still) retry ? still->write_refused() : still->finish(false);
+      if (still) another_password_may_pass(written.error()) ? still->write_refused() : still->finish(false);
       audit_.record(AuditEvent::reset_failed, user, {{"reason", std::string(error_info(written.error()).bus_name)}});
     }
     done(std::move(written), std::move(user_text));

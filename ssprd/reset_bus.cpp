@@ -62,8 +62,14 @@ int refuse(sd_bus_error* error, const BusContext& ctx, ErrorCode code, const std
     return sd_bus_error_set(error, error_info(code).bus_name.data(), ctx.reset->block_notice(user).c_str());
   return set_bus_error(error, code);
 }
-int refuse_in_session(sd_bus_error* error, const BusContext& ctx, sd_bus_message* m, ErrorCode code) {
-  return refuse(error, ctx, code, ctx.reset->session_user(session_id(sd_bus_message_get_path(m)), sender_of(m)));
+// The user of the reset session `m` is addressed to ("" if it is not the caller's).
+std::string user_of_session(sd_bus_message* m, BusContext& ctx) {
+  return ctx.reset == nullptr ? std::string()
+                              : ctx.reset->session_user(session_id(sd_bus_message_get_path(m)), sender_of(m));
+}
+
+int refuse_in_session(sd_bus_error* error, BusContext& ctx, sd_bus_message* m, ErrorCode code) {
+  return refuse(error, ctx, code, user_of_session(m, ctx));
 }
 
 // A refused new password says exactly why, so the user can choose another.
@@ -157,7 +163,7 @@ int method_verify_answers(sd_bus_message* m, void* userdata, sd_bus_error* error
     }
     if (r < 0) return r;
     std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
-    const std::string user = ctx.reset->session_user(session_id(sd_bus_message_get_path(m)), sender_of(m));
+    const std::string user = user_of_session(m, ctx);
     const auto started = ctx.reset->verify_answers(
         session_id(sd_bus_message_get_path(m)), sender_of(m), std::move(answers),
         [call, user, &ctx](Result<VerifyOutcome> outcome) {
@@ -254,8 +260,10 @@ const sd_bus_vtable kSessionVtable[] = {
     SD_BUS_METHOD_WITH_ARGS("SendCode", SD_BUS_ARGS("s", method), SD_BUS_RESULT("s", masked_destination),
                             (prefetching<method_send_code, user_of_session>), SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Verify", SD_BUS_ARGS("s", method, "s", response),
-                            SD_BUS_RESULT("b", verified, "u", remaining), (prefetching<method_verify, user_of_session>), SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
-    SD_BUS_METHOD_WITH_ARGS("GetQuestions", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", questions), (prefetching<method_get_questions, user_of_session>), SD_BUS_VTABLE_UNPRIVILEGED),
+                            SD_BUS_RESULT("b", verified, "u", remaining), (prefetching<method_verify, user_of_session>),
+                            SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    SD_BUS_METHOD_WITH_ARGS("GetQuestions", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", questions),
+                            (prefetching<method_get_questions, user_of_session>), SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("VerifyAnswers", SD_BUS_ARGS("as", answers), SD_BUS_RESULT("b", verified, "u", remaining),
                             (prefetching<method_verify_answers, user_of_session>), SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
     SD_BUS_METHOD_WITH_ARGS("SetPassword", SD_BUS_ARGS("s", new_password), SD_BUS_NO_RESULT, method_set_password,
