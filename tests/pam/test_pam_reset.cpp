@@ -2,9 +2,8 @@
 // pam_wrapper, pam_matrix as the password module, the real ssprd writing a shadow file in the
 // test directory): the offer, the whole conversation with a recovery code, exact texts and
 // codes; the login itself never succeeds through pam_sspr; ssprd down fails closed.
-#include "bus_names.hpp"
 #include "cmocka.hpp"
-#include "handle.hpp"
+#include "manager_calls.hpp"
 #include "pam_script.hpp"
 #include "process.hpp"
 #include "testbed.hpp"
@@ -30,31 +29,6 @@ const std::string kShadow = "alice:$y$j9T$old$hash:19000:0:99999:7:::\nfrank:$y$
 std::vector<std::string> frank_codes;
 std::string frank_secret;
 
-std::string call_manager(const char* member, const std::vector<std::string>& args, std::vector<std::string>* out) {
-  sd_bus* raw = nullptr;
-  sd_bus_open_system(&raw);
-  BusPtr bus(raw);
-  sd_bus_message* m = nullptr;
-  sd_bus_message_new_method_call(bus.get(), &m, bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, member);
-  MessagePtr request(m);
-  for (const auto& a : args) sd_bus_message_append(request.get(), "s", a.c_str());
-  BusError e;
-  sd_bus_message* reply_raw = nullptr;
-  if (sd_bus_call(bus.get(), request.get(), 0, e.get(), &reply_raw) < 0) return std::string("ERROR ") + e.name();
-  MessagePtr reply(reply_raw);
-  if (out != nullptr) {
-    const char* s = nullptr;
-    if (std::string(member) == "RegenerateRecoveryCodes") {
-      sd_bus_message_enter_container(reply.get(), 'a', "s");
-      while (sd_bus_message_read(reply.get(), "s", &s) > 0) out->emplace_back(s);
-    } else {
-      sd_bus_message_read(reply.get(), "s", &s);  // BeginTotp: the key comes first
-      out->emplace_back(s);
-    }
-  }
-  return "ok";
-}
-
 std::string totp_now(long offset) {
   return capture_output({SSPR_OATHTOOL, "--totp", "-b", "--now=@" + std::to_string(std::time(nullptr) + offset),
                          frank_secret});
@@ -78,25 +52,13 @@ int group_setup(void**) {
                                       "@MODULE@ config=@CONFIG@\npassword required " + std::string(SSPR_PAM_DENY) + "\n");
   bed->write_pam_service("other", "auth required " + std::string(SSPR_PAM_DENY) + "\n");
   if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
-  sd_bus* raw = nullptr;
-  sd_bus_open_system(&raw);
-  BusPtr bus(raw);
-  BusError e;
-  sd_bus_message* reply_raw = nullptr;
-  if (sd_bus_call_method(bus.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
-                         "RegenerateRecoveryCodes", e.get(), &reply_raw, "s", "alice") < 0)
-    return -1;
-  MessagePtr reply(reply_raw);
-  sd_bus_message_enter_container(reply.get(), 'a', "s");
-  const char* code = nullptr;
-  while (sd_bus_message_read(reply.get(), "s", &code) > 0) codes.emplace_back(code);
+  codes = regenerate_recovery_codes("alice");
+  if (codes.size() != 10) return -1;
   // frank is in the group "sudo" (an admin group): he registers two methods.
-  std::vector<std::string> key;
-  if (call_manager("RegenerateRecoveryCodes", {"frank"}, &frank_codes) != "ok" ||
-      call_manager("BeginTotp", {"frank"}, &key) != "ok")
-    return -1;
-  frank_secret = key.at(0);
-  if (call_manager("ConfirmTotp", {"frank", totp_now(0)}, nullptr) != "ok") return -1;
+  frank_codes = regenerate_recovery_codes("frank");
+  frank_secret = begin_totp("frank");
+  if (frank_codes.size() != 10 || frank_secret.empty()) return -1;
+  if (call_manager("ConfirmTotp", {"frank", totp_now(0)}) != "ok") return -1;
   return 0;
 }
 

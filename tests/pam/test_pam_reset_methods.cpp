@@ -3,10 +3,9 @@
 // writing a shadow file in the test directory). Codes come from a real SMTP sink and a real SMS
 // webhook sink; the questions are asked at random. Exact texts and PAM codes for a wrong code, an
 // expired code (ssprd's clock moved ahead with libfaketime), too many tries, and a block.
-#include "bus_names.hpp"
 #include "cmocka.hpp"
 #include "delivery_support.hpp"
-#include "handle.hpp"
+#include "manager_calls.hpp"
 #include "pam_script.hpp"
 #include "process.hpp"
 #include "testbed.hpp"
@@ -46,44 +45,15 @@ std::string mailed_code() { return dt::code_in_message(dt::newest_message(*smtp)
 std::string texted_code() { return dt::code_in_message(dt::newest_message(*http)); }
 std::string wrong(const std::string& code) { return code == "000000" ? "111111" : "000000"; }
 
-std::string call_manager(const char* member, const std::vector<std::string>& args) {
-  sd_bus* raw = nullptr;
-  sd_bus_open_system(&raw);
-  BusPtr bus(raw);
-  sd_bus_message* m = nullptr;
-  sd_bus_message_new_method_call(bus.get(), &m, bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, member);
-  MessagePtr request(m);
-  for (const auto& a : args) sd_bus_message_append(request.get(), "s", a.c_str());
-  BusError e;
-  sd_bus_message* reply = nullptr;
-  const int r = sd_bus_call(bus.get(), request.get(), 0, e.get(), &reply);
-  sd_bus_message_unref(reply);
-  return r < 0 ? std::string("ERROR ") + e.name() : "ok";
-}
-
 std::string register_contact(const char* user, const char* method, const char* address) {
   if (auto begun = call_manager("BeginContact", {user, method, address}); begun != "ok") return begun;
   return call_manager("ConfirmContact", {user, method, std::string(method) == "email" ? mailed_code() : texted_code()});
 }
 
 std::string register_questions(const char* user, const std::map<std::string, std::string>& answers) {
-  sd_bus* raw = nullptr;
-  sd_bus_open_system(&raw);
-  BusPtr bus(raw);
-  sd_bus_message* m = nullptr;
-  sd_bus_message_new_method_call(bus.get(), &m, bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
-                                 "SetSecurityQuestions");
-  MessagePtr request(m);
-  sd_bus_message_append(request.get(), "s", user);
-  sd_bus_message_open_container(request.get(), 'a', "(ss)");
-  for (const auto& [prompt, answer] : answers)  // the prompt is the question and a space
-    sd_bus_message_append(request.get(), "(ss)", prompt.substr(0, prompt.size() - 1).c_str(), answer.c_str());
-  sd_bus_message_close_container(request.get());
-  BusError e;
-  sd_bus_message* reply = nullptr;
-  const int r = sd_bus_call(bus.get(), request.get(), 0, e.get(), &reply);
-  sd_bus_message_unref(reply);
-  return r < 0 ? std::string("ERROR ") + e.name() : "ok";
+  std::vector<std::pair<std::string, std::string>> qa;
+  for (const auto& [prompt, answer] : answers) qa.emplace_back(prompt.substr(0, prompt.size() - 1), answer);  // prompt: question + " "
+  return set_security_questions(user, qa);
 }
 
 std::string shadow() { return read_file(bed->dir() + "/etc/shadow"); }
