@@ -62,9 +62,11 @@ StatusQuery query_registration_status(std::string_view user, std::uint64_t timeo
   MessagePtr reply(raw);
   if (r < 0) {
     if (!error.is_set()) return unavailable(std::string("call failed: ") + std::strerror(-r));
+    // Only ssprd's own errors are answers. Everything else the bus may say (activation
+    // failures such as Spawn.ChildExited or systemd's UnitMasked, NoReply, AccessDenied from
+    // the policy, names from a future bus) means ssprd could not be asked.
     const ErrorInfo* info = error_by_bus_name(error.name());
-    if (info == nullptr) return malformed(std::string("unexpected error ") + error.name());
-    if (info->service_unavailable) return unavailable(error.name(), info);
+    if (info == nullptr || info->origin != ErrorOrigin::sspr) return unavailable(error.name(), info);
     StatusQuery q;
     q.outcome = CallOutcome::error_reply;
     q.error = info;

@@ -13,9 +13,9 @@ namespace sspr::pam {
 
 enum class CallOutcome {
   ok,           // a well-formed reply
-  unavailable,  // ssprd (or the bus) could not be reached in time
-  error_reply,  // ssprd answered with a known error
-  malformed,    // anything we did not expect: an unknown error name, a wrong signature
+  unavailable,  // ssprd could not be asked: no bus, no answer in time, any error not ssprd's own
+  error_reply,  // ssprd answered with one of its own errors
+  malformed,    // a reply of the wrong shape (e.g. another ssprd version during an upgrade)
 };
 
 

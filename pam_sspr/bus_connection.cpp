@@ -26,7 +26,9 @@ ErrorCode error_code_of(const BusError& error, int r) noexcept {
   if (error.is_set()) {
     if (const ErrorInfo* info = error_by_bus_name(error.name())) return info->code;
     if (std::string_view(error.name()) == "org.freedesktop.DBus.Error.UnknownObject") return ErrorCode::NoSuchSession;
-    return ErrorCode::Internal;
+    // Activation failures (Spawn.*, systemd's UnitMasked, ...) and any other name the bus or
+    // systemd may invent: ssprd is not there to answer.
+    return ErrorCode::ServiceUnknown;
   }
   return r == -ETIMEDOUT ? ErrorCode::Timeout : ErrorCode::ServiceUnknown;
 }

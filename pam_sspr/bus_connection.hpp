@@ -13,8 +13,8 @@ namespace sspr::client {
 int open_system_bus(std::uint64_t timeout_usec, BusPtr& out) noexcept;
 
 // What a failed call (negative `r`, `error` possibly set) means, in the error table's terms:
-// an unknown error name is Internal, a vanished object NoSuchSession, no answer Timeout, no
-// connection ServiceUnknown.
+// a vanished object is NoSuchSession, no answer Timeout, and no connection or an error name that
+// is not in the table (an activation failure, say) ServiceUnknown.
 ErrorCode error_code_of(const BusError& error, int r) noexcept;
 
 }  // namespace sspr::client

@@ -8,10 +8,15 @@
 #include <optional>
 #include <security/pam_ext.h>
 #include <syslog.h>
+#include <unistd.h>
 
 namespace sspr::pam {
 
 int change_password(pam_handle_t* pamh, int flags, const ModuleOptions& options) {
+  // Root setting a password (passwd OTHER, chpasswd, newusers) needs no proof and often has no
+  // one to ask: that is pam_unix's alone, as pam_unix itself decides by the real uid. An
+  // expired password at root's own login (PAM_CHANGE_EXPIRED_AUTHTOK) is a user's change.
+  if (::getuid() == 0 && (flags & PAM_CHANGE_EXPIRED_AUTHTOK) == 0) return PAM_IGNORE;
   // Preliminary pass: say whether ssprd will take the change. If it cannot be reached, the
   // rest of the stack (pam_unix) handles this change as if sspr were not there.
   if ((flags & PAM_PRELIM_CHECK) != 0) {

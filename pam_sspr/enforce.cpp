@@ -56,21 +56,24 @@ int enforce_registration(pam_handle_t* pamh, int flags, const ModuleOptions& opt
     query.outcome = CallOutcome::unavailable;
     query.detail = "ssprd is up, but its registration store (the directory) is unreachable";
   }
+  // A reply of the wrong shape (another ssprd version mid-upgrade, say) is an outage too.
+  if (query.outcome == CallOutcome::malformed) {
+    query.outcome = CallOutcome::unavailable;
+    query.detail = "unexpected answer: " + query.detail;
+  }
   switch (query.outcome) {
-    case CallOutcome::unavailable: {
+    case CallOutcome::unavailable:
+    case CallOutcome::malformed: {
       if (local_policy(pamh, options).when_unavailable == UnavailableAction::deny) {
         pam_syslog(pamh, LOG_ERR, "cannot reach ssprd (%s); login of %s denied (when_unavailable = deny)",
-                   query.detail.c_str(), user);
+                   escape_untrusted(query.detail, 256).c_str(), user);
         return refuse(pamh, flags, ErrorCode::ServiceUnknown);
       }
       // Enforcement is a posture control: an outage must never lock everybody out.
       pam_syslog(pamh, LOG_ERR, "cannot reach ssprd (%s); registration is not enforced for %s",
-                 query.detail.c_str(), user);
+                 escape_untrusted(query.detail, 256).c_str(), user);
       return PAM_IGNORE;
     }
-    case CallOutcome::malformed:
-      pam_syslog(pamh, LOG_ERR, "unexpected answer from ssprd for %s: %s", user, query.detail.c_str());
-      return PAM_SYSTEM_ERR;
     case CallOutcome::error_reply:
       pam_syslog(pamh, LOG_ERR, "ssprd refused the status query for %s: %s", user, query.detail.c_str());
       return query.error->pam_code;

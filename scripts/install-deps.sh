@@ -35,6 +35,10 @@ packages=(
   libfaketime             # the clock seam: ssprd with its clock moved ahead (a code expiring)
   openssh-server openssh-client   # a real sshd on 127.0.0.1 inside the sandbox, and its client
   slapd ldap-utils libldap-common  # a throwaway slapd per LDAP test (slapadd, slapd, ldapwhoami)
+  mandoc                  # the man pages are linted (mandoc -T lint)
+  # the Debian package and the system tier
+  debhelper dpkg-dev fakeroot lintian   # scripts/package.sh: dpkg-buildpackage, then lintian
+  mmdebstrap systemd-container          # a Debian 12 root file system, booted under systemd-nspawn
 )
 export DEBIAN_FRONTEND=noninteractive
 # Installing openssh-server or slapd must not start an sshd or a slapd on the host: the tests

@@ -14,6 +14,8 @@
 
 namespace {
 
+constexpr int kExitConfig = 78;  // sysexits.h EX_CONFIG; also in systemd/ssprd.service.in
+
 void print_usage() {
   std::printf(
       "Usage: ssprd [OPTIONS]\n"
@@ -102,7 +104,9 @@ int main(int argc, char** argv) {
   // A daemon that guessed at a broken policy could enforce the wrong thing: refuse to start.
   if (!loaded.ok()) {
     log_error("refusing to start with %zu configuration error(s); run 'ssprd --check-config'", loaded.errors.size());
-    return 1;
+    // EX_CONFIG: the unit's RestartPreventExitStatus= stops systemd from retrying, so a pending
+    // D-Bus activation fails at once and pam_sspr steps aside without waiting out its timeout.
+    return kExitConfig;
   }
   return sspr::daemon::run_daemon(loaded.config);
 }

@@ -1,6 +1,6 @@
 #include "password_backend.hpp"
 
-#include "backend/login_defs.hpp"
+#include "backend/host_hash_policy.hpp"
 #include "backend/password_hash.hpp"
 #include "backend/shadow_file.hpp"
 #include "errors.hpp"
@@ -21,8 +21,9 @@ class ShadowBackend final : public PasswordBackend {
   const char* name() const noexcept override { return "shadow"; }
 
   PasswordOutcome reset(const std::string& user, const Secret& password) const override {
-    const auto defs = backend::read_login_defs();
-    auto hash = backend::hash_password(password, defs.policy);
+    // What passwd would write here, and never weaker than what the user has now.
+    const auto policy = backend::never_weaker(backend::host_hash_policy(), local_hash_setting(directory_, user));
+    auto hash = backend::hash_password(password, policy);
     if (!hash) return {hash.error(), {}};
     backend::ShadowPaths paths;
     paths.dir = directory_;

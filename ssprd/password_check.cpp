@@ -61,4 +61,17 @@ bool has_local_entry(const std::string& shadow_directory, const std::string& use
   }
 }
 
+std::string local_hash_setting(const std::string& shadow_directory, const std::string& user) noexcept {
+  try {
+    auto hash = shadow_hash_of(shadow_directory, user).value_or(std::string());
+    std::string setting;
+    const auto last = hash.rfind('$');
+    if (!hash.empty() && hash.front() == '$' && last != std::string::npos && last > 0) setting = hash.substr(0, last);
+    secure_wipe(hash.data(), hash.size());
+    return setting;
+  } catch (...) {
+    return {};
+  }
+}
+
 }  // namespace sspr::daemon

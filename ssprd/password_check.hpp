@@ -17,4 +17,8 @@ bool verify_local_password(const std::string& shadow_directory, const std::strin
 // True if the shadow file has a line for `user` (whatever its hash): a local account.
 bool has_local_entry(const std::string& shadow_directory, const std::string& user) noexcept;
 
+// The method and parameters of `user`'s current hash, without the hash itself ("$y$j9T$salt",
+// "$6$rounds=N$salt"); empty when there is no line or no such part.
+std::string local_hash_setting(const std::string& shadow_directory, const std::string& user) noexcept;
+
 }  // namespace sspr::daemon

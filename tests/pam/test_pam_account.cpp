@@ -4,6 +4,7 @@
 #include "bus_names.hpp"
 #include "cmocka.hpp"
 #include "handle.hpp"
+#include "pam_script.hpp"
 #include "process.hpp"
 #include "testbed.hpp"
 
@@ -140,12 +141,25 @@ DirectResult call_account(const char* user, std::vector<const char*> extra = {},
   return call_module("pam_sm_acct_mgmt", user, extra, flags);
 }
 
-// A stand-in for ssprd that owns the name and answers wrongly, for the "unexpected reply" paths.
-enum class FakeMode { wrong_signature, unknown_error };
+// A stand-in for ssprd that owns the name and answers wrongly, for the "unexpected reply" paths:
+// a reply of another shape (an ssprd of another version during an upgrade), and the errors a bus
+// gives when it cannot start or reach ssprd (seen on real hosts: a failed activation without
+// systemd, a masked unit, the policy refusing), and a name nobody knows.
+enum class FakeMode { wrong_signature, spawn_failed, unit_masked, access_denied, unknown_error };
 
 int fake_status(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
-  if (*static_cast<FakeMode*>(userdata) == FakeMode::unknown_error)
-    return sd_bus_error_set(error, "com.example.Weird", "something odd");
+  switch (*static_cast<FakeMode*>(userdata)) {
+    case FakeMode::wrong_signature:
+      break;
+    case FakeMode::spawn_failed:
+      return sd_bus_error_set(error, "org.freedesktop.DBus.Error.Spawn.ChildExited", "Process exited with status 1");
+    case FakeMode::unit_masked:
+      return sd_bus_error_set(error, "org.freedesktop.systemd1.UnitMasked", "Unit ssprd.service is masked.");
+    case FakeMode::access_denied:
+      return sd_bus_error_set(error, "org.freedesktop.DBus.Error.AccessDenied", "Rejected send message");
+    case FakeMode::unknown_error:
+      return sd_bus_error_set(error, "com.example.Weird", "something odd");
+  }
   return sd_bus_reply_method_return(m, "s", "only-a-string");
 }
 
@@ -319,16 +333,34 @@ static void test_when_unavailable_deny_refuses_with_a_message(void**) {
   assert_str(r.errors, "The password reset service is not available.\n");
 }
 
-static void test_unexpected_replies_are_system_errors(void**) {
+// Nobody is locked out by an answer that is not ssprd's: each steps aside, says why in the log,
+// and shows the user nothing; with when_unavailable = deny each refuses with the plain message.
+static void test_unexpected_replies_step_aside(void**) {
   assert_int_equal(bed->stop_ssprd(), 0);
-  for (auto mode : {FakeMode::wrong_signature, FakeMode::unknown_error}) {
+  const std::pair<FakeMode, const char*> cases[] = {
+      {FakeMode::wrong_signature, "unexpected answer: reply has an unexpected signature"},
+      {FakeMode::spawn_failed, "org.freedesktop.DBus.Error.Spawn.ChildExited"},
+      {FakeMode::unit_masked, "org.freedesktop.systemd1.UnitMasked"},
+      {FakeMode::access_denied, "org.freedesktop.DBus.Error.AccessDenied"},
+      {FakeMode::unknown_error, "com.example.Weird"},
+  };
+  for (const auto& [mode, detail] : cases) {
     const pid_t fake = start_fake_daemon(mode);
-    const auto direct = call_account("alice");
-    const auto stack = run_account_stack("sspr-login", "alice");
+    CapturedLog log;
+    const auto direct = call_account("bob");
+    const auto logged = log.messages();
+    const auto stack = run_account_stack("sspr-login", "bob");
+    const auto denied = run_account_stack("sspr-login-deny", "bob");
     kill(fake, SIGKILL);
     waitpid(fake, nullptr, 0);
-    assert_int_equal(direct.code, PAM_SYSTEM_ERR);
-    assert_int_equal(stack.code, PAM_SYSTEM_ERR);
+    assert_int_equal(direct.code, PAM_IGNORE);
+    assert_str(direct.errors, "");
+    assert_str(logged, std::string("SYSLOG(3): cannot reach ssprd (") + detail +
+                           "); registration is not enforced for bob\n");
+    assert_int_equal(stack.code, PAM_SUCCESS);
+    assert_str(stack.errors, "");
+    assert_int_equal(denied.code, PAM_AUTHINFO_UNAVAIL);
+    assert_str(denied.errors, "The password reset service is not available.\n");
   }
 }
 
@@ -336,8 +368,17 @@ static void test_other_phases_step_aside(void**) {
   // auth offers a reset only to someone who can answer; chauthtok acts in the update pass.
   for (const char* entry : {"pam_sm_authenticate", "pam_sm_setcred", "pam_sm_open_session", "pam_sm_close_session"})
     assert_int_equal(call_module(entry, "bob", {}).code, PAM_IGNORE);
-  assert_int_equal(call_module("pam_sm_chauthtok", "bob", {}, PAM_PRELIM_CHECK).code, PAM_SUCCESS);  // ssprd is up
-  assert_int_equal(call_module("pam_sm_chauthtok", "bob", {}, PAM_UPDATE_AUTHTOK).code, PAM_AUTHTOK_ERR);
+  {
+    sspr::test::UserRealUid as_bob;  // bob's own passwd
+    assert_int_equal(call_module("pam_sm_chauthtok", "bob", {}, PAM_PRELIM_CHECK).code, PAM_SUCCESS);  // ssprd is up
+    assert_int_equal(call_module("pam_sm_chauthtok", "bob", {}, PAM_UPDATE_AUTHTOK).code, PAM_AUTHTOK_ERR);
+  }
+  // Root changing a password (passwd bob, chpasswd) is pam_unix's alone: no prompt, no ssprd.
+  for (int pass : {PAM_PRELIM_CHECK, PAM_UPDATE_AUTHTOK}) {
+    const auto r = call_module("pam_sm_chauthtok", "bob", {}, pass);
+    assert_int_equal(r.code, PAM_IGNORE);
+    assert_str(r.errors, "");
+  }
 }
 
 int main() {
@@ -358,7 +399,7 @@ int main() {
       cmocka_unit_test_setup(test_no_bus_at_all_steps_aside_within_100ms, ensure_ssprd),
       cmocka_unit_test_setup(test_hung_daemon_steps_aside_within_5s, ensure_ssprd),
       cmocka_unit_test_setup(test_when_unavailable_deny_refuses_with_a_message, ensure_ssprd),
-      cmocka_unit_test_setup(test_unexpected_replies_are_system_errors, ensure_ssprd),
+      cmocka_unit_test_setup(test_unexpected_replies_step_aside, ensure_ssprd),
       cmocka_unit_test_setup(test_other_phases_step_aside, ensure_ssprd),
   };
   return cmocka_run_group_tests(tests, group_setup, nullptr);

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <unistd.h>
 #include <security/pam_appl.h>
 extern "C" {
 #include <libpamtest.h>
@@ -58,8 +60,22 @@ Step answer_one_of(std::map<std::string, std::string> answers) {
           [shared](const std::string& prompt) { return shared->count(prompt) == 1; }};
 }
 
+namespace {
+constexpr uid_t kNobody = 65534;
+}
+
+UserRealUid::UserRealUid() {
+  if (setresuid(kNobody, static_cast<uid_t>(-1), static_cast<uid_t>(-1)) != 0) std::abort();
+}
+
+UserRealUid::~UserRealUid() {
+  if (setresuid(0, static_cast<uid_t>(-1), static_cast<uid_t>(-1)) != 0) std::abort();
+}
+
 int run_scripted(int pamtest_op, const char* service, const char* user, Script& script) {
   pam_testcase tests[] = {{static_cast<pamtest_ops>(pamtest_op), PAM_SUCCESS, 0, 0, {nullptr}}};
+  std::optional<UserRealUid> as_user;
+  if (pamtest_op == PAMTEST_CHAUTHTOK) as_user.emplace();
   const auto rc = _pamtest_conv(service, user, script_conv, &script, tests, 1, nullptr);
   if (!script.problem.empty())
     std::fprintf(stderr, "%s\ntranscript:\n%s\n", script.problem.c_str(), script.transcript.c_str());

@@ -30,8 +30,19 @@ Step say(std::string prompt, std::string answer);
 // A prompt that is one of `answers`' keys, answered with its value.
 Step answer_one_of(std::map<std::string, std::string> answers);
 
+// While alive, the real uid is an unprivileged one (the effective uid stays root), as in the
+// setuid-root passwd a user runs: pam_sspr leaves root's own password changes (passwd OTHER,
+// chpasswd) to pam_unix and tells them apart by the real uid, as pam_unix does.
+class UserRealUid {
+ public:
+  UserRealUid();
+  ~UserRealUid();
+  UserRealUid(const UserRealUid&) = delete;
+  UserRealUid& operator=(const UserRealUid&) = delete;
+};
+
 // Runs one PAM operation (a libpamtest op, e.g. PAMTEST_ACCOUNT) with the script as the
-// conversation; returns the operation's PAM code (-1 if libpamtest failed to run it).
+// conversation (PAMTEST_CHAUTHTOK under UserRealUid); returns the operation's PAM code (-1 if libpamtest failed to run it).
 int run_scripted(int pamtest_op, const char* service, const char* user, Script& script);
 
 }  // namespace sspr::test

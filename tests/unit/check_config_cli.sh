@@ -56,11 +56,12 @@ err=$("$ssprd" --check-config --config "$dir/missing.conf" 2>&1); rc=$?
 set -e
 [ $rc -eq 1 ] && [ "${err%%$'\n'*}" = "$dir/missing.conf: file does not exist" ] || fail "missing file: $rc $err"
 
-# The daemon refuses to start with errors (before touching the bus or any state).
+# The daemon refuses to start with errors (before touching the bus or any state), with exit 78
+# (EX_CONFIG), which the unit does not restart.
 set +e
 err=$(DBUS_SYSTEM_BUS_ADDRESS=unix:path=/nonexistent "$ssprd" --config "$dir/bad.conf" 2>&1); rc=$?
 set -e
-[ $rc -eq 1 ] || fail "daemon started with a bad config (exit $rc)"
+[ $rc -eq 78 ] || fail "daemon started with a bad config (exit $rc, expected 78)"
 grep -qx "ssprd: error: refusing to start with 6 configuration error(s); run 'ssprd --check-config'" <<<"$err" \
   || fail "no refusal message: $err"
 
