@@ -502,6 +502,198 @@ std::string default_config_text() {
   return out;
 }
 
+namespace {
+
+// The date of sspr.conf(5): fixed, so that the page is the same in every build. Bump it with
+// the page's text.
+constexpr std::string_view kManPageDate = "2026-12-02";
+
+// Text from the key table on a roff text line: a backslash becomes \e; a hyphen becomes \-
+// always in a value (`code`), and in prose only inside a word that is an option or a path
+// (starts with '-' or contains '/'), so that it can be copied.
+std::string roff_escape(std::string_view text, bool code) {
+  std::string out;
+  std::size_t i = 0;
+  for (;;) {
+    const auto end = std::min(text.find(' ', i), text.size());
+    const auto word = text.substr(i, end - i);
+    const bool hyphen_is_minus = code || word.starts_with('-') || word.find('/') != std::string_view::npos;
+    for (char c : word) {
+      if (c == '\\')
+        out += "\\e";
+      else if (c == '-' && hyphen_is_minus)
+        out += "\\-";
+      else
+        out += c;
+    }
+    if (end == text.size()) break;
+    out += ' ';
+    i = end + 1;
+  }
+  return out;
+}
+
+// One text line: a leading '.' or '\'' would make it a request, a leading space a break.
+void add_text_line(std::string& out, std::string_view line) {
+  if (!line.empty() && (line.front() == '.' || line.front() == '\'' || line.front() == ' ')) out += "\\&";
+  out += line;
+  out += '\n';
+}
+
+std::string bold(std::string_view value) { return "\\fB" + roff_escape(value, true) + "\\fR"; }
+
+// What the key accepts, from its type.
+std::string accepted_values(const ConfigKey& key) {
+  std::string text;
+  switch (key.type) {
+    case ValueType::unsigned_integer:
+      text = "An integer from " + std::to_string(key.min) + " to " + std::to_string(key.max) + ".";
+      break;
+    case ValueType::boolean:
+      text = "A boolean.";
+      break;
+    case ValueType::choice:
+      text = "One of ";
+      for (std::size_t i = 0; i < key.choices.size(); ++i)
+        text += (i == 0 ? "" : ", ") + bold(key.choices[i]);
+      text += ".";
+      break;
+    case ValueType::name_list:
+      text = "User or group names, separated by commas or spaces.";
+      break;
+    case ValueType::absolute_path:
+      text = "An absolute path.";
+      break;
+    case ValueType::optional_path:
+      text = "An absolute path, or empty.";
+      break;
+    case ValueType::text:
+      text = "One line of text, at most " + std::to_string(kMaxTextLength) + " bytes.";
+      break;
+    case ValueType::text_list:
+      text = "Items separated by " + bold("|") + ", at most " + std::to_string(kMaxTextLength) + " bytes in all.";
+      break;
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string config_man_page() {
+  std::string out = ".TH SSPR.CONF 5 " + std::string(kManPageDate) + " sspr\n";
+  out += R"roff(.ad l
+.nh
+.SH NAME
+sspr.conf \- configuration of sspr, self\-service password reset
+.SH SYNOPSIS
+.I /etc/sspr.conf
+.br
+.I /etc/sspr.conf.d/*.conf
+.SH DESCRIPTION
+.B ssprd
+reads
+.I /etc/sspr.conf
+and then the files
+.I /etc/sspr.conf.d/*.conf
+in byte order of their names (names that start with a dot are skipped).
+A key set in a later file replaces the earlier value; lists are replaced, not merged.
+A key that no file sets keeps its built\-in default.
+The shipped
+.I /etc/sspr.conf
+shows every key commented out at its default; site settings are best kept in drop\-in files.
+With
+\fB\-\-config\fR \fIFILE\fR,
+.B ssprd
+reads
+.I FILE
+and
+.IR FILE .d/*.conf
+instead.
+.PP
+Every file must be a regular file, not a symbolic link, owned by root, not writable by group
+or others, and at most 1 MiB long.
+.PP
+A line
+.BI [ section ]
+begins a section, and
+.IB key " = " value
+lines set the keys of the section above them.
+Space around keys and values is ignored.
+Blank lines and lines whose first non\-blank character is
+.B #
+or
+.B ;
+are ignored; a comment cannot follow a value on its line.
+A line is at most 4096 characters long.
+Booleans are
+.BR yes ,
+.BR true ,
+.BR on ,
+.B 1
+or
+.BR no ,
+.BR false ,
+.BR off ,
+.BR 0 ,
+in any case.
+.PP
+Unknown sections and keys and invalid values are errors, and any error stops
+.B ssprd
+from starting (exit status 78): a daemon that guessed at a broken policy could enforce the
+wrong thing.
+Check a change with
+.B ssprd \-\-check\-config
+first: it prints every problem as
+.IR file : line ": " message .
+.B ssprd \-\-print\-default\-config
+prints the shipped file.
+.PP
+.B pam_sspr.so
+reads the same files only for the two keys of
+.BR [enforcement] ,
+and only when it needs them (module option
+.BR config= );
+if they have errors, it logs them and uses the defaults.
+.SH OPTIONS
+The keys by section, each with its meaning, the values it accepts and its default.
+)roff";
+  std::string_view section;
+  for (const auto& key : kKeys) {
+    if (key.section != section) {
+      section = key.section;
+      out += ".SS [" + std::string(section) + "]\n";
+    }
+    out += ".TP\n.B " + std::string(key.name) + "\n";
+    add_text_line(out, roff_escape(key.doc, false));
+    add_text_line(out, accepted_values(key));
+    add_text_line(out, "Default: " + (key.default_value.empty() ? std::string("empty") : bold(key.default_value)) + ".");
+  }
+  out += R"roff(.SH FILES
+.TP
+.I /etc/sspr.conf
+The configuration file.
+.TP
+.I /etc/sspr.conf.d/*.conf
+Drop\-in files, read after it in byte order of their names.
+.SH EXAMPLES
+A drop\-in file that requires the members of two groups to register two methods:
+.PP
+.EX
+# /etc/sspr.conf.d/50\-registration.conf
+[registration]
+required_for = groups
+required_groups = staff, students
+methods_required = 2
+.EE
+.SH SEE ALSO
+.BR sspr (1),
+.BR pam_sspr (8),
+.BR ssprd (8),
+.BR pwquality.conf (5)
+)roff";
+  return out;
+}
+
 const char* to_string(RegistrationScope scope) noexcept {
   switch (scope) {
     case RegistrationScope::none: return "none";

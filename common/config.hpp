@@ -1,7 +1,7 @@
 // /etc/sspr.conf (+ /etc/sspr.conf.d/*.conf): INI sections parsed through one typed key table.
 // The table is the single source of each key's type, default, allowed range and one-line doc;
-// the daemon, `ssprd --check-config`, `ssprd --print-default-config` and the shipped
-// conf/sspr.conf all come from it.
+// the daemon, `ssprd --check-config`, `ssprd --print-default-config`, the shipped
+// conf/sspr.conf and the man page sspr.conf(5) all come from it.
 #pragma once
 
 #include <cstdint>
@@ -163,6 +163,10 @@ ConfigResult load_config(const std::string& path, bool must_exist);
 
 // The text of conf/sspr.conf: every key commented out at its default, with its doc line.
 std::string default_config_text();
+
+// The man page sspr.conf(5) in man(7) roff (the shipped man/sspr.conf.5): the syntax, then
+// every key of the table with the values it accepts, its default and its doc line.
+std::string config_man_page();
 
 const char* to_string(RegistrationScope scope) noexcept;
 const char* to_string(UnavailableAction action) noexcept;

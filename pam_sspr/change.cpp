@@ -12,11 +12,25 @@
 
 namespace sspr::pam {
 
+namespace {
+
+// Leaving the change to the next module. pam-auth-update gives the modules after a primary one
+// `use_authtok`, so in the update pass they expect the new password from us, as from
+// pam_pwquality: ask for it (libpam's own prompts, which chpasswd's conversation answers).
+int step_aside(pam_handle_t* pamh, int flags) {
+  if ((flags & PAM_UPDATE_AUTHTOK) == 0) return PAM_IGNORE;
+  const char* token = nullptr;
+  const int r = pam_get_authtok(pamh, PAM_AUTHTOK, &token, nullptr);
+  return r == PAM_SUCCESS ? PAM_IGNORE : r;
+}
+
+}  // namespace
+
 int change_password(pam_handle_t* pamh, int flags, const ModuleOptions& options) {
   // Root setting a password (passwd OTHER, chpasswd, newusers) needs no proof and often has no
   // one to ask: that is pam_unix's alone, as pam_unix itself decides by the real uid. An
   // expired password at root's own login (PAM_CHANGE_EXPIRED_AUTHTOK) is a user's change.
-  if (::getuid() == 0 && (flags & PAM_CHANGE_EXPIRED_AUTHTOK) == 0) return PAM_IGNORE;
+  if (::getuid() == 0 && (flags & PAM_CHANGE_EXPIRED_AUTHTOK) == 0) return step_aside(pamh, flags);
   // Preliminary pass: say whether ssprd will take the change. If it cannot be reached, the
   // rest of the stack (pam_unix) handles this change as if sspr were not there.
   if ((flags & PAM_PRELIM_CHECK) != 0) {
@@ -25,11 +39,11 @@ int change_password(pam_handle_t* pamh, int flags, const ModuleOptions& options)
   }
   const char* user = nullptr;
   if (pam_get_user(pamh, &user, nullptr) != PAM_SUCCESS || user == nullptr || !valid_user_name(user))
-    return PAM_IGNORE;
+    return step_aside(pamh, flags);
   auto client = client::ResetClient::connect(options.timeout_ms);
   if (!client) {
     pam_syslog(pamh, LOG_WARNING, "cannot reach ssprd; the password of %s is left to the next module", user);
-    return PAM_IGNORE;
+    return step_aside(pamh, flags);
   }
   const void* old_item = nullptr;
   std::optional<Secret> current;

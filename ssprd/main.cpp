@@ -26,6 +26,7 @@ void print_usage() {
       "  --config FILE            read FILE and FILE.d/*.conf instead of %s\n"
       "  --check-config           validate the configuration, print every problem, exit non-zero on any\n"
       "  --print-default-config   print a configuration file with every key at its default\n"
+      "  --print-config-man       print the man page sspr.conf(5), generated from the same key table\n"
       "  --bus-introspect=IFACE   print the D-Bus introspection XML of IFACE (%s) and exit\n"
       "  --debug                  log debug messages\n"
       "  --version                print the version\n"
@@ -71,6 +72,9 @@ int main(int argc, char** argv) {
       check_only = true;
     } else if (arg == "--print-default-config") {
       std::fputs(sspr::default_config_text().c_str(), stdout);
+      return 0;
+    } else if (arg == "--print-config-man") {
+      std::fputs(sspr::config_man_page().c_str(), stdout);
       return 0;
     } else if (arg.starts_with("--bus-introspect=")) {
       if (arg.substr(17) != sspr::bus::kManagerInterface) {

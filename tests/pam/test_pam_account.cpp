@@ -141,6 +141,30 @@ DirectResult call_account(const char* user, std::vector<const char*> extra = {},
   return call_module("pam_sm_acct_mgmt", user, extra, flags);
 }
 
+// pam_chauthtok as root through a stack of pam_sspr then pam_permit, with a conversation that
+// types `password`: the result and every prompt shown.
+std::string root_changes_password(const char* user, const char* password) {
+  struct Typist {
+    std::string password, prompts;
+  } typist{password, {}};
+  auto conv_fn = [](int n, const pam_message** msgs, pam_response** resp, void* data) -> int {
+    auto* t = static_cast<Typist*>(data);
+    auto* replies = static_cast<pam_response*>(calloc(static_cast<std::size_t>(n), sizeof(pam_response)));
+    for (int i = 0; i < n; ++i) {
+      t->prompts += std::string(msgs[i]->msg) + "|";
+      if (msgs[i]->msg_style == PAM_PROMPT_ECHO_OFF) replies[i].resp = strdup(t->password.c_str());
+    }
+    *resp = replies;
+    return PAM_SUCCESS;
+  };
+  pam_conv conv{conv_fn, &typist};
+  pam_handle_t* pamh = nullptr;
+  if (pam_start("sspr-passwd", user, &conv, &pamh) != PAM_SUCCESS) return "pam_start failed";
+  const int code = pam_chauthtok(pamh, 0);
+  pam_end(pamh, code);
+  return std::string(pam_strerror(nullptr, code)) + "|" + typist.prompts;
+}
+
 // A stand-in for ssprd that owns the name and answers wrongly, for the "unexpected reply" paths:
 // a reply of another shape (an ssprd of another version during an upgrade), and the errors a bus
 // gives when it cannot start or reach ssprd (seen on real hosts: a failed activation without
@@ -205,6 +229,9 @@ int group_setup(void**) {
   bed->write_record("erin", "{not json");
   bed->write_pam_service("sspr-login", kLoginStack);
   bed->write_pam_service("other", "account required @PERMIT@\n");
+  // As pam-auth-update stacks the sspr-password profile: pam_sspr, then the next module.
+  bed->write_pam_service("sspr-passwd", "password [success=ok ignore=ignore default=die] @MODULE@\n"
+                                        "password required @PERMIT@\n");
   write_file(bed->dir() + "/deny.conf", "[enforcement]\nwhen_unavailable = deny\n", 0644);
   bed->write_pam_service("sspr-login-deny",
                          "account [success=ok ignore=ignore default=bad] @MODULE@ config=" + bed->dir() + "/deny.conf\n"
@@ -373,12 +400,13 @@ static void test_other_phases_step_aside(void**) {
     assert_int_equal(call_module("pam_sm_chauthtok", "bob", {}, PAM_PRELIM_CHECK).code, PAM_SUCCESS);  // ssprd is up
     assert_int_equal(call_module("pam_sm_chauthtok", "bob", {}, PAM_UPDATE_AUTHTOK).code, PAM_AUTHTOK_ERR);
   }
-  // Root changing a password (passwd bob, chpasswd) is pam_unix's alone: no prompt, no ssprd.
-  for (int pass : {PAM_PRELIM_CHECK, PAM_UPDATE_AUTHTOK}) {
-    const auto r = call_module("pam_sm_chauthtok", "bob", {}, pass);
-    assert_int_equal(r.code, PAM_IGNORE);
-    assert_str(r.errors, "");
-  }
+  // Root changing a password (passwd bob, chpasswd) is pam_unix's alone: no question of sspr's.
+  // In the update pass it only takes the new password, with libpam's prompts, for the next
+  // module (pam-auth-update gives that one use_authtok); it never calls ssprd.
+  const auto prelim = call_module("pam_sm_chauthtok", "bob", {}, PAM_PRELIM_CHECK);
+  assert_int_equal(prelim.code, PAM_IGNORE);
+  assert_str(prelim.errors, "");
+  assert_str(root_changes_password("bob", "Root-Set-Pass-1"), "Success|New password: |Retype new password: |");
 }
 
 int main() {

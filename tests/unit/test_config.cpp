@@ -1,6 +1,7 @@
 // The config key table and parser: every key's default, a valid value, out-of-range and bad
 // values, unknown keys and sections, bad syntax (all with file:line), drop-in order, file
-// permissions, and the shipped conf/sspr.conf being exactly the generated default file.
+// permissions, and the shipped conf/sspr.conf and man/sspr.conf.5 being exactly what the table
+// generates.
 #include "cmocka.hpp"
 #include "config.hpp"
 
@@ -237,6 +238,22 @@ static void test_shipped_config_is_the_generated_default(void**) {
   }
 }
 
+// man/sspr.conf.5 is generated too (ssprd --print-config-man): it documents every key, with
+// the default the parser really uses.
+static void test_shipped_man_page_is_the_generated_one(void**) {
+  std::ifstream in(SSPR_SOURCE_DIR "/man/sspr.conf.5");
+  std::stringstream shipped;
+  shipped << in.rdbuf();
+  assert_str(shipped.str(), config_man_page());
+  for (const auto& key : config_keys()) {
+    expect_contains(shipped.str(), ".TP\n.B " + std::string(key.name) + "\n");
+    if (key.default_value.empty()) continue;
+    std::string value;  // the default as the page shows it: hyphens are \- in roff
+    for (char c : key.default_value) value += c == '-' ? std::string("\\-") : std::string(1, c);
+    expect_contains(shipped.str(), "Default: \\fB" + value + "\\fR.\n");
+  }
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_defaults),
@@ -247,6 +264,7 @@ int main() {
       cmocka_unit_test(test_drop_ins_override_in_byte_order),
       cmocka_unit_test(test_missing_and_unsafe_files),
       cmocka_unit_test(test_shipped_config_is_the_generated_default),
+      cmocka_unit_test(test_shipped_man_page_is_the_generated_one),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
