@@ -26,8 +26,8 @@ echo 'bert:Bert-Password-123' | in_ct chpasswd
 
 out=$(in_ct expect /root/wizard.exp bert Bert-Password-123 2>&1 | tr -d '\r'); rc=$?
 secret=$(head -n 1 <<<"$out")
-check "ssh: bert's first login runs the wizard, he registers an app and is in" "0|REGISTERED
-LOGGED IN" "$rc|$(tail -n +2 <<<"$out")"
+check "ssh: bert's first login runs the wizard, he registers an app and is in" "0|LOGGED IN" "$rc|$(tail -n +2 <<<"$out")"
+check "bert's app is registered" "Registered:     yes (1 of 1 methods required)" "$(in_ct runuser -u bert -- sspr status | grep '^Registered:')"
 check "ssh: the next login goes straight through" "LOGGED IN" "$(in_ct expect /root/login.exp bert Bert-Password-123 | tr -d '\r' | tail -n 1)"
 
 out=$(in_ct expect /root/reset.exp bert "$secret" Brand-New-Pass-4711 2>&1 | tr -d '\r'); rc=$?
