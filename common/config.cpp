@@ -482,6 +482,24 @@ ConfigResult load_config(const std::string& path, bool must_exist) {
   return result;
 }
 
+namespace {
+
+// The key table in order, with `on_section` called before the first key of each section: the
+// shape both generated files (sspr.conf and sspr.conf(5)) share.
+template <class OnSection, class OnKey>
+void walk_keys(OnSection on_section, OnKey on_key) {
+  std::string_view section;
+  for (const auto& key : kKeys) {
+    if (key.section != section) {
+      section = key.section;
+      on_section(section);
+    }
+    on_key(key);
+  }
+}
+
+}  // namespace
+
 std::string default_config_text() {
   std::string out =
       "# /etc/sspr.conf: configuration of sspr, self-service password reset.\n"
@@ -489,16 +507,12 @@ std::string default_config_text() {
       "# Every key is shown commented out at its built-in default. Files in /etc/sspr.conf.d/*.conf\n"
       "# are read after this one, in byte order of their names; a key set in a later file replaces\n"
       "# the earlier value (lists are replaced, not merged). Check with: ssprd --check-config\n";
-  std::string_view section;
-  for (const auto& key : kKeys) {
-    if (key.section != section) {
-      section = key.section;
-      out += "\n[" + std::string(section) + "]\n";
-    }
-    out += "# " + std::string(key.doc) + "\n";
-    out += "#" + std::string(key.name) + " =" + (key.default_value.empty() ? "" : " ") +
-           std::string(key.default_value) + "\n";
-  }
+  walk_keys([&](std::string_view section) { out += "\n[" + std::string(section) + "]\n"; },
+            [&](const ConfigKey& key) {
+              out += "# " + std::string(key.doc) + "\n";
+              out += "#" + std::string(key.name) + " =" + (key.default_value.empty() ? "" : " ") +
+                     std::string(key.default_value) + "\n";
+            });
   return out;
 }
 
@@ -657,17 +671,14 @@ if they have errors, it logs them and uses the defaults.
 .SH OPTIONS
 The keys by section, each with its meaning, the values it accepts and its default.
 )roff";
-  std::string_view section;
-  for (const auto& key : kKeys) {
-    if (key.section != section) {
-      section = key.section;
-      out += ".SS [" + std::string(section) + "]\n";
-    }
-    out += ".TP\n.B " + std::string(key.name) + "\n";
-    add_text_line(out, roff_escape(key.doc, false));
-    add_text_line(out, accepted_values(key));
-    add_text_line(out, "Default: " + (key.default_value.empty() ? std::string("empty") : bold(key.default_value)) + ".");
-  }
+  walk_keys([&](std::string_view section) { out += ".SS [" + std::string(section) + "]\n"; },
+            [&](const ConfigKey& key) {
+              out += ".TP\n.B " + std::string(key.name) + "\n";
+              add_text_line(out, roff_escape(key.doc, false));
+              add_text_line(out, accepted_values(key));
+              add_text_line(out, "Default: " +
+                                     (key.default_value.empty() ? std::string("empty") : bold(key.default_value)) + ".");
+            });
   out += R"roff(.SH FILES
 .TP
 .I /etc/sspr.conf

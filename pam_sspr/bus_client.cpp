@@ -26,13 +26,6 @@ StatusQuery unavailable(std::string detail, const ErrorInfo* error = nullptr) {
   return q;
 }
 
-StatusQuery malformed(std::string detail) {
-  StatusQuery q;
-  q.outcome = CallOutcome::malformed;
-  q.detail = std::move(detail);
-  return q;
-}
-
 }  // namespace
 
 StatusQuery query_registration_status(std::string_view user, std::uint64_t timeout_ms) {
@@ -50,11 +43,11 @@ StatusQuery query_registration_status(std::string_view user, std::uint64_t timeo
   sd_bus_message* raw = nullptr;
   r = sd_bus_message_new_method_call(bus.get(), &raw, bus::kServiceName, bus::kManagerPath,
                                      bus::kManagerInterface, "GetRegistrationStatus");
-  if (r < 0) return malformed(std::string("cannot build the request: ") + std::strerror(-r));
+  if (r < 0) return unavailable(std::string("cannot build the request: ") + std::strerror(-r));
   MessagePtr request(raw);
   const std::string user_arg(user);
   if ((r = sd_bus_message_append(request.get(), "s", user_arg.c_str())) < 0)
-    return malformed(std::string("cannot build the request: ") + std::strerror(-r));
+    return unavailable(std::string("cannot build the request: ") + std::strerror(-r));
 
   BusError error;
   raw = nullptr;
@@ -82,7 +75,8 @@ StatusQuery query_registration_status(std::string_view user, std::uint64_t timeo
   if (!sd_bus_message_has_signature(reply.get(), "sbbsbbut") ||
       sd_bus_message_read(reply.get(), "sbbsbbut", &name, &registered, &must_register, &reason, &reconfirm_due,
                           &can_skip, &skips_left, &deadline) < 0)
-    return malformed("reply has an unexpected signature");
+    // Another ssprd version during an upgrade, say: it cannot be asked either.
+    return unavailable("unexpected answer: reply has an unexpected signature");
 
   StatusQuery q;
   q.outcome = CallOutcome::ok;

@@ -13,14 +13,14 @@ namespace sspr::pam {
 
 enum class CallOutcome {
   ok,           // a well-formed reply
-  unavailable,  // ssprd could not be asked: no bus, no answer in time, any error not ssprd's own
+  unavailable,  // ssprd could not be asked: no bus, no answer in time, any error not ssprd's
+                // own, a reply of the wrong shape
   error_reply,  // ssprd answered with one of its own errors
-  malformed,    // a reply of the wrong shape (e.g. another ssprd version during an upgrade)
 };
 
 
 struct StatusQuery {
-  CallOutcome outcome = CallOutcome::malformed;
+  CallOutcome outcome = CallOutcome::unavailable;
   client::Status reply;
   const ErrorInfo* error = nullptr;  // for error_reply (and unavailable when it came as a bus error)
   std::string detail;                // for logs: what went wrong, never user input unescaped

@@ -56,14 +56,8 @@ int enforce_registration(pam_handle_t* pamh, int flags, const ModuleOptions& opt
     query.outcome = CallOutcome::unavailable;
     query.detail = "ssprd is up, but its registration store (the directory) is unreachable";
   }
-  // A reply of the wrong shape (another ssprd version mid-upgrade, say) is an outage too.
-  if (query.outcome == CallOutcome::malformed) {
-    query.outcome = CallOutcome::unavailable;
-    query.detail = "unexpected answer: " + query.detail;
-  }
   switch (query.outcome) {
-    case CallOutcome::unavailable:
-    case CallOutcome::malformed: {
+    case CallOutcome::unavailable: {
       if (local_policy(pamh, options).when_unavailable == UnavailableAction::deny) {
         pam_syslog(pamh, LOG_ERR, "cannot reach ssprd (%s); login of %s denied (when_unavailable = deny)",
                    escape_untrusted(query.detail, 256).c_str(), user);

@@ -117,6 +117,20 @@ machine_stop() {
   NSPAWN= LEADER=
 }
 
+# machine_for_logins NAME PROFILE...: a booted machine with the packages, registration
+# required for everyone, sshd taking keyboard-interactive (the README's install section), the
+# expect scripts in /root, and `pam-auth-update --enable PROFILE...`.
+machine_for_logins() {
+  local name=$1 f; shift
+  machine_new "$name"
+  machine_install_debs
+  for f in "$SSPR_SOURCE_DIR"/tests/system/*.exp; do put "/root/${f##*/}" 0644 <"$f"; done
+  printf 'KbdInteractiveAuthentication yes\n' | put /etc/ssh/sshd_config.d/sspr.conf 0644
+  printf '[registration]\nrequired_for = all\n' | put /etc/sspr.conf.d/10-everyone.conf 0644
+  machine_boot
+  in_ct env DEBIAN_FRONTEND=noninteractive pam-auth-update --enable "$@"
+}
+
 # A file written into the machine (the root file system is a directory on this host).
 put() {  # put PATH_IN_MACHINE MODE < content
   install -D -m "$2" /dev/stdin "$ROOT$1"

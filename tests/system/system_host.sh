@@ -11,7 +11,6 @@ SSPR_SOURCE_DIR=$1 SSPR_SYSTEM_DIR=$2
 machine_new host
 machine_install_debs
 machine_boot
-export DEBIAN_FRONTEND=noninteractive
 
 check "login.defs says SHA512 (stock Debian 12)" "ENCRYPT_METHOD SHA512" "$(in_ct grep '^ENCRYPT_METHOD' /etc/login.defs)"
 in_ct env DEBIAN_FRONTEND=noninteractive pam-auth-update --enable sspr sspr-password

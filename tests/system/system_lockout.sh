@@ -9,18 +9,7 @@
 SSPR_SOURCE_DIR=$1 SSPR_SYSTEM_DIR=$2
 . "$SSPR_SOURCE_DIR/tests/system/lib.sh"
 
-machine_new lockout
-machine_install_debs
-put /root/login.exp 0644 <"$SSPR_SOURCE_DIR/tests/system/login.exp"
-put /etc/ssh/sshd_config.d/sspr.conf 0644 <<'CONF'
-KbdInteractiveAuthentication yes
-CONF
-put /etc/sspr.conf.d/10-everyone.conf 0644 <<'CONF'
-[registration]
-required_for = all
-CONF
-machine_boot
-in_ct env DEBIAN_FRONTEND=noninteractive pam-auth-update --enable sspr
+machine_for_logins lockout sspr
 in_ct useradd -m -s /bin/bash pat
 echo 'pat:Pat-Password-123' | in_ct chpasswd
 in_ct useradd -m -s /bin/bash kay

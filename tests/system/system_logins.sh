@@ -9,18 +9,7 @@
 SSPR_SOURCE_DIR=$1 SSPR_SYSTEM_DIR=$2
 . "$SSPR_SOURCE_DIR/tests/system/lib.sh"
 
-machine_new logins
-machine_install_debs
-for f in login.exp wizard.exp reset.exp passwd.exp; do put "/root/$f" 0644 <"$SSPR_SOURCE_DIR/tests/system/$f"; done
-put /etc/ssh/sshd_config.d/sspr.conf 0644 <<'CONF'
-KbdInteractiveAuthentication yes
-CONF
-put /etc/sspr.conf.d/10-everyone.conf 0644 <<'CONF'
-[registration]
-required_for = all
-CONF
-machine_boot
-in_ct env DEBIAN_FRONTEND=noninteractive pam-auth-update --enable sspr sspr-password
+machine_for_logins logins sspr sspr-password
 in_ct useradd -m -s /bin/bash bert
 echo 'bert:Bert-Password-123' | in_ct chpasswd
 

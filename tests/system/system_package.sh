@@ -22,8 +22,8 @@ done
 mkdir -p "$ROOT/root/debs" "$ROOT/root/debs-next"
 cp "$DEBS"/sspr_*.deb "$DEBS"/libpam-sspr_*.deb "$ROOT/root/debs/"; cp "$work/debs"/*.deb "$ROOT/root/debs-next/"
 machine_boot
-export_v() { in_ct dpkg-query -W -f '${Version}' sspr; }
-version=$(export_v)
+installed_version() { in_ct dpkg-query -W -f '${Version}' sspr; }
+version=$(installed_version)
 
 in_ct env DEBIAN_FRONTEND=noninteractive pam-auth-update --enable sspr sspr-password
 check "pam-auth-update --enable: pam_sspr in common-auth, -account and -password" "1 1 1" \
@@ -35,7 +35,7 @@ check "uwe registered" "yes" "$(status_of_uwe)"
 old_pid=$(in_ct systemctl show -p MainPID --value ssprd)
 
 out=$(in_ct sh -c 'dpkg -i /root/debs-next/*.deb' 2>&1); rc=$?
-check "upgrade to the next build" "0|$version+next1" "$rc|$(export_v)"
+check "upgrade to the next build" "0|$version+next1" "$rc|$(installed_version)"
 new_pid=$(in_ct systemctl show -p MainPID --value ssprd)
 check "the upgrade restarted ssprd (pid $old_pid -> $new_pid)" "yes" "$([ "$new_pid" != 0 ] && [ "$new_pid" != "$old_pid" ] && echo yes || echo no)"
 check "uwe's registration survived the upgrade" "yes" "$(status_of_uwe)"
