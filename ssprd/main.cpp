@@ -3,6 +3,7 @@
 #include "config.hpp"
 #include "daemon.hpp"
 #include "delivery/addresses.hpp"
+#include "ldap/connection.hpp"
 #include "ldap_settings_from_config.hpp"
 #include "log.hpp"
 #include "text.hpp"
@@ -95,6 +96,16 @@ int main(int argc, char** argv) {
 
   auto loaded = sspr::load_config(config_path, config_given);
   check_with_daemon_rules(loaded, config_path);
+  // The files the LDAP settings name: errors for --check-config; for the daemon only a warning,
+  // since a file may be fixed or rotated while it runs (it is read at every use), and local
+  // accounts must not lose their reset for it.
+  if (loaded.config.ldap_enabled && loaded.ok())
+    for (const auto& problem : sspr::ldap::check_files(sspr::daemon::ldap_settings_from(loaded.config))) {
+      if (check_only)
+        loaded.errors.push_back({config_path, 0, "[ldap] " + problem});
+      else
+        log_warning("[ldap] %s", problem.c_str());
+    }
   for (const auto& error : loaded.errors) std::fprintf(stderr, "%s\n", error.to_string().c_str());
   if (check_only) {
     if (!loaded.ok()) {

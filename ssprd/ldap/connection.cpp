@@ -5,10 +5,17 @@
 #include "ldap/refusal.hpp"
 #include "text.hpp"
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <utility>
 
 namespace sspr::ldap {
 namespace {
+
+// A CA bundle larger than this is not what anyone meant as ca_file (Debian's whole store,
+// ca-certificates.crt, is about 200 KiB).
+constexpr std::size_t kMaxCaFileBytes = 4u << 20;
 
 timeval to_timeval(std::chrono::milliseconds ms) {
   return {static_cast<time_t>(ms.count() / 1000), static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
@@ -17,13 +24,19 @@ timeval to_timeval(std::chrono::milliseconds ms) {
 int to_ms(std::chrono::milliseconds ms) { return static_cast<int>(ms.count()); }
 
 // libldap's last diagnostic message on the handle (for a failed TLS handshake often the TLS
-// library's reason), or "". Its placeholder for "no message" is dropped.
-std::string handle_message(LDAP* ld) {
+// library's reason), or "". During a TLS handshake, libldap (with GnuTLS, as on Debian) reports
+// a certificate it could not verify with no text of its own, only the placeholder "(unknown
+// error code)": that case is named here, with what the admin can check.
+std::string handle_message(LDAP* ld, bool during_tls, const LdapSettings& s) {
   char* raw = nullptr;
   if (ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &raw) != LDAP_OPT_SUCCESS || raw == nullptr) return {};
   LdapStringPtr owner(raw);
   const std::string message = raw;
-  return message == "(unknown error code)" ? std::string() : message;
+  if (message != "(unknown error code)") return message;
+  if (!during_tls) return {};
+  return "the server's certificate was not accepted: it is not signed by a CA in " +
+         (s.ca_file.empty() ? std::string("the system's trust store") : "ca_file " + s.ca_file) +
+         ", or it has expired or been revoked";
 }
 
 // Every option on this handle only. nullopt when all are set, else which one failed: each
@@ -103,7 +116,8 @@ Result<Connection> Connection::open(const LdapSettings& settings, const Binder& 
     if (rc != LDAP_SUCCESS) {
       // A server we cannot reach securely is as good as down: try the next one, never the
       // same one without TLS.
-      append(failures, connection.describe(step, rc, handle_message(connection.handle())));
+      const bool during_tls = step == "StartTLS" || settings.tls == TlsMode::ldaps;
+      append(failures, connection.describe(step, rc, handle_message(connection.handle(), during_tls, settings)));
       continue;
     }
     // Connected and secured: from now on one read or write may take as long as a request.
@@ -166,6 +180,32 @@ std::string Connection::describe(std::string_view what, int ldap_result, std::st
   std::string line = escape_untrusted(uri_) + ": " + std::string(what) + ": " + ldap_err2string(ldap_result);
   if (!server_text.empty()) line += " (" + escape_untrusted(server_text) + ")";
   return line;
+}
+
+std::vector<std::string> check_files(const LdapSettings& settings) {
+  std::vector<std::string> problems;
+  std::string problem;
+  if (!read_bind_password(settings.bind_password_file, problem)) problems.push_back(problem);
+  if (settings.tls != TlsMode::none && !settings.ca_file.empty()) {
+    const std::string name = "ca_file " + escape_untrusted(settings.ca_file);
+    std::ifstream in(settings.ca_file);
+    std::string head(kMaxCaFileBytes, '\0');
+    if (!in) {
+      problems.push_back(name + ": " + std::strerror(errno));
+    } else {
+      in.read(head.data(), static_cast<std::streamsize>(head.size()));
+      head.resize(static_cast<std::size_t>(in.gcount()));
+      // The same TLS context a connection builds (it loads ca_file); libldap accepts a file
+      // without any certificate, which then fails every handshake, so that is checked too.
+      LDAP* raw = nullptr;
+      const int initialised = ldap_initialize(&raw, "ldap://localhost");
+      LdapPtr ld(raw);
+      if (head.find("-----BEGIN CERTIFICATE-----") == std::string::npos || initialised != LDAP_SUCCESS || !ld ||
+          configure(ld.get(), settings))
+        problems.push_back(name + ": not a readable PEM file of CA certificates");
+    }
+  }
+  return problems;
 }
 
 Result<Done> bind_service(Connection& connection, const LdapSettings& settings, Diagnostic& diag) {

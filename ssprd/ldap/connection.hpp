@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 #include <string_view>
 #include <sys/time.h>
 
@@ -82,5 +83,11 @@ class Connection {
 // (read_bind_password(): a bad file is Internal, with the reason in the log text). A refused
 // bind is Internal too: the service account's setup is broken, not the user's request.
 Result<Done> bind_service(Connection& connection, const LdapSettings& settings, Diagnostic& diag);
+
+// The files the settings name, checked as ssprd will use them: bind_password_file as
+// read_bind_password() reads it, ca_file loaded into a TLS context. One line per problem
+// ("ca_file /etc/…: No such file or directory"); empty when both are usable. For
+// `ssprd --check-config`, which would otherwise say "ok" to a setup that fails at first use.
+std::vector<std::string> check_files(const LdapSettings& settings);
 
 }  // namespace sspr::ldap

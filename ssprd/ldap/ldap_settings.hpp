@@ -24,7 +24,7 @@ struct LdapSettings {
   std::string ca_file;
 
   // How a login name becomes an entry. With dn_template (e.g.
-  // "uid=%u,ou=people,dc=example,dc=test") the DN is built directly, %u replaced by the
+  // "uid=%u,ou=people,dc=example,dc=org") the DN is built directly, %u replaced by the
   // RFC 4514-escaped name; otherwise base_dn is searched (subtree) with user_filter, %u
   // replaced by the RFC 4515-escaped name, and exactly one entry must match.
   std::string base_dn;

@@ -52,7 +52,7 @@ static void test_round_trip(void**) {
 
   // The same through a DN template.
   LdapSettings by_template = settings;
-  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=test";
+  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=org";
   expect_ok(write_enrollment(by_template, "nora", kRecord, diag), diag);
   read = read_enrollment(by_template, "nora", diag);
   expect_ok(read, diag);

@@ -73,7 +73,7 @@ static void test_invalid_names_never_reach_the_directory(void**) {
   const auto before = dump_all(slapd);
   LdapSettings by_search = settings_for(slapd);
   LdapSettings by_template = settings_for(slapd);
-  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=test";
+  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=org";
   for (const auto& name : kCorpus) {
     every_call_refuses(by_search, name, ErrorCode::InvalidUserName, ErrorCode::InvalidUserName);
     every_call_refuses(by_template, name, ErrorCode::InvalidUserName, ErrorCode::InvalidUserName);
@@ -124,14 +124,14 @@ static void test_escaping_holds_against_the_server(void**) {
   // A DN built from an escaped name names no entry: ',' '=' '+' stay inside the RDN value.
   // (" lena" would name lena's entry: DN values compare with the same space rule.)
   LdapSettings by_template = settings;
-  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=test";
+  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=org";
   for (const std::string name : {"lena,ou=people", "lena+cn=lena", "x,uid=lena", "#lena", "lena\\"}) {
     auto dn = find_user_dn(*connection, by_template, name, diag);
     expect_ok(dn, diag);
     expect_code(read_entry(*connection, *dn, {"uid"}, diag), ErrorCode::NoSuchUser, diag);
   }
   assert_str(*find_user_dn(*connection, by_template, "x,uid=lena", diag),
-             "uid=x\\2cuid\\3dlena,ou=people,dc=example,dc=test");
+             "uid=x\\2cuid\\3dlena,ou=people,dc=example,dc=org");
 
   const auto after = dump_all(slapd);
   for (std::size_t i = 0; i < before.size(); ++i) assert_str(after[i], before[i]);

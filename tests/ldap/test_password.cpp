@@ -29,7 +29,7 @@ static void test_reset_sets_the_password(void**) {
 
   // The same with the DN built from a template instead of a search.
   LdapSettings by_template = settings_for(slapd);
-  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=test";
+  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=org";
   expect_ok(reset_password(by_template, "mark", Secret("Fresh-Pass-22"), diag), diag);
   assert_true(binds(slapd, "mark", "Fresh-Pass-22"));
   assert_false(binds(slapd, "mark", password_of("mark")));
@@ -41,7 +41,7 @@ static void test_reset_of_an_unknown_user(void**) {
   expect_code(reset_password(settings_for(slapd), "nobody", Secret("Fresh-Pass-11"), diag), ErrorCode::NoSuchUser,
               diag);
   LdapSettings by_template = settings_for(slapd);
-  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=test";
+  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=org";
   expect_code(reset_password(by_template, "nobody", Secret("Fresh-Pass-11"), diag), ErrorCode::NoSuchUser, diag);
 }
 
@@ -56,7 +56,7 @@ static void test_change_sets_the_password(void**) {
   // With a DN template the change needs no service account at all: a broken password file
   // does not matter.
   LdapSettings by_template = settings_for(slapd);
-  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=test";
+  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=org";
   assert_int_equal(::chmod(slapd.service_password_file().c_str(), 0644), 0);
   expect_ok(change_password(by_template, "mark", Secret(password_of("mark")), Secret("Changed-Pass-2"), diag), diag);
   assert_true(binds(slapd, "mark", "Changed-Pass-2"));
@@ -75,7 +75,7 @@ static void test_change_needs_the_right_old_password(void**) {
   expect_code(change_password(settings, "nobody", Secret("whatever-1"), Secret("Changed-Pass-1"), diag),
               ErrorCode::BadCode, diag);
   LdapSettings by_template = settings;
-  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=test";
+  by_template.dn_template = "uid=%u,ou=people,dc=example,dc=org";
   expect_code(change_password(by_template, "nobody", Secret("whatever-1"), Secret("Changed-Pass-1"), diag),
               ErrorCode::BadCode, diag);
   assert_true(binds(slapd, "lena", password_of("lena")));

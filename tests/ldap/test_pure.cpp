@@ -56,8 +56,8 @@ static void test_filter_and_dn_escaping(void**) {
   const std::string filter =
       substitute_user("(&(objectClass=posixAccount)(uid=%u))", escape_filter_value("*)(uid=*))(|(uid=*"));
   assert_str(filter, "(&(objectClass=posixAccount)(uid=\\2a\\29\\28uid\\3d\\2a\\29\\29\\28\\7c\\28uid\\3d\\2a))");
-  assert_str(substitute_user("uid=%u,ou=people,dc=example,dc=test", escape_dn_value("a,ou=x")),
-             "uid=a\\2cou\\3dx,ou=people,dc=example,dc=test");
+  assert_str(substitute_user("uid=%u,ou=people,dc=example,dc=org", escape_dn_value("a,ou=x")),
+             "uid=a\\2cou\\3dx,ou=people,dc=example,dc=org");
   assert_str(substitute_user("(|(uid=%u)(mail=%u))", "x"), "(|(uid=x)(mail=x))");
   assert_str(substitute_user("no placeholder", "x"), "no placeholder");
   assert_str(substitute_user("%u", ""), "");
@@ -66,8 +66,8 @@ static void test_filter_and_dn_escaping(void**) {
 static void test_settings_check(void**) {
   LdapSettings good;
   good.uris = {"ldap://a.example.test", "ldap://b.example.test:389"};
-  good.base_dn = "ou=people,dc=example,dc=test";
-  good.bind_dn = "cn=sspr,dc=example,dc=test";
+  good.base_dn = "ou=people,dc=example,dc=org";
+  good.bind_dn = "cn=sspr,dc=example,dc=org";
   good.bind_password_file = "/etc/sspr/ldap.password";
   assert_false(check_settings(good).has_value());
 
@@ -102,7 +102,7 @@ static void test_settings_check(void**) {
              "base_dn: needed (with user_filter) unless dn_template is set");
   assert_str(problem([](LdapSettings& s) {
                s.base_dn.clear();
-               s.dn_template = "uid=%u,ou=people,dc=example,dc=test";
+               s.dn_template = "uid=%u,ou=people,dc=example,dc=org";
              }),
              "(accepted)");
   assert_str(problem([](LdapSettings& s) { s.dn_template = "uid=lena,ou=people"; }),

@@ -145,13 +145,23 @@ static void test_wrong_ca_is_never_bypassed(void**) {
   starttls.ca_file = slapd.wrong_ca_file();
   Diagnostic diag;
   assert_true(timed_reset(starttls, ErrorCode::BackendUnavailable, diag) < kBound + kSlack);
-  assert_str(diag.log_text, "no LDAP server reachable: " + slapd.ldap_uri() + ": StartTLS: Connect error");
+  // Said in words an admin can act on (libldap itself says only "Connect error").
+  assert_str(diag.log_text, "no LDAP server reachable: " + slapd.ldap_uri() +
+                                ": StartTLS: Connect error (the server's certificate was not accepted: it is not "
+                                "signed by a CA in ca_file " + starttls.ca_file + ", or it has expired or been revoked)");
 
   LdapSettings ldaps = starttls;
   ldaps.tls = TlsMode::ldaps;
   ldaps.uris = {slapd.ldaps_uri()};
   assert_true(timed_reset(ldaps, ErrorCode::BackendUnavailable, diag) < kBound + kSlack);
-  assert_str(diag.log_text, "no LDAP server reachable: " + slapd.ldaps_uri() + ": connect: Can't contact LDAP server");
+  assert_str(diag.log_text, "no LDAP server reachable: " + slapd.ldaps_uri() +
+                                ": connect: Can't contact LDAP server (the server's certificate was not accepted: it "
+                                "is not signed by a CA in ca_file " + ldaps.ca_file + ", or it has expired or been revoked)");
+  // A server that is not there is not blamed on its certificate.
+  LdapSettings ldaps_down = ldaps;
+  ldaps_down.uris = {"ldaps://127.0.0.1:" + std::to_string(dead_port())};
+  assert_true(timed_reset(ldaps_down, ErrorCode::BackendUnavailable, diag) < kBound + kSlack);
+  assert_str(diag.log_text, "no LDAP server reachable: " + ldaps_down.uris[0] + ": connect: Can't contact LDAP server");
 
   // Not a word went to the server in clear: the password is the seeded one.
   assert_true(binds(slapd, "lena", password_of("lena")));
@@ -218,8 +228,8 @@ static void test_silent_after_starttls_is_bounded(void**) {
   SilentAfterStartTls server;
   LdapSettings settings;
   settings.uris = {"ldap://127.0.0.1:" + std::to_string(server.port())};
-  settings.base_dn = "ou=people,dc=example,dc=test";
-  settings.bind_dn = "cn=sspr-service,ou=services,dc=example,dc=test";
+  settings.base_dn = "ou=people,dc=example,dc=org";
+  settings.bind_dn = "cn=sspr-service,ou=services,dc=example,dc=org";
   settings.bind_password_file = "/nonexistent";  // never reached
   Diagnostic diag;
   const auto elapsed = timed_reset(bounded(settings), ErrorCode::BackendUnavailable, diag);

@@ -154,10 +154,10 @@ std::string config_ldif(const std::string& dir) {
 
 std::string data_ldif(const SlapdOptions& options) {
   std::string ldif =
-      "dn: dc=example,dc=test\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: example\n\n"
-      "dn: ou=people,dc=example,dc=test\nobjectClass: organizationalUnit\nou: people\n\n"
-      "dn: ou=services,dc=example,dc=test\nobjectClass: organizationalUnit\nou: services\n\n"
-      "dn: ou=policies,dc=example,dc=test\nobjectClass: organizationalUnit\nou: policies\n\n"
+      "dn: dc=example,dc=org\nobjectClass: dcObject\nobjectClass: organization\ndc: example\no: example\n\n"
+      "dn: ou=people,dc=example,dc=org\nobjectClass: organizationalUnit\nou: people\n\n"
+      "dn: ou=services,dc=example,dc=org\nobjectClass: organizationalUnit\nou: services\n\n"
+      "dn: ou=policies,dc=example,dc=org\nobjectClass: organizationalUnit\nou: policies\n\n"
       "dn: " + std::string(SlapdInstance::kPolicyDn) + "\n"
       "objectClass: device\nobjectClass: pwdPolicy\ncn: default\n"
       "pwdAttribute: userPassword\n"

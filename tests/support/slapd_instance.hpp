@@ -40,13 +40,13 @@ struct SeededUser {
 
 class SlapdInstance {
  public:
-  static constexpr std::string_view kBaseDn = "dc=example,dc=test";
-  static constexpr std::string_view kPeopleDn = "ou=people,dc=example,dc=test";
-  static constexpr std::string_view kServiceDn = "cn=sspr-service,ou=services,dc=example,dc=test";
+  static constexpr std::string_view kBaseDn = "dc=example,dc=org";
+  static constexpr std::string_view kPeopleDn = "ou=people,dc=example,dc=org";
+  static constexpr std::string_view kServiceDn = "cn=sspr-service,ou=services,dc=example,dc=org";
   static constexpr std::string_view kServicePassword = "service-Secret-7";
-  static constexpr std::string_view kPolicyDn = "cn=default,ou=policies,dc=example,dc=test";
+  static constexpr std::string_view kPolicyDn = "cn=default,ou=policies,dc=example,dc=org";
   // The rootdn: not subject to the ACL, for planting test state and inspecting entries.
-  static constexpr std::string_view kAdminDn = "cn=admin,dc=example,dc=test";
+  static constexpr std::string_view kAdminDn = "cn=admin,dc=example,dc=org";
   static constexpr std::string_view kAdminPassword = "admin-Secret-0";
   // lena, mark and nora (ssprUser), otto (no ssprUser), olga (password expired).
   static const std::vector<SeededUser>& users();

@@ -8,9 +8,10 @@ set -uo pipefail
 
 : "${SSPR_SOURCE_DIR:?}" "${SSPR_SYSTEM_DIR:?}"
 DEBS=$SSPR_SYSTEM_DIR/debs
-# What the root file system holds: Debian's minbase, systemd as init, the stock PAM and sshd,
+# What the root file system holds: Debian's minbase, systemd as init (and its NSS module, in
+# nsswitch.conf as on a stock install), the stock PAM and sshd,
 # and the tools the tests drive it with (expect on a pty, oathtool as the phone, pamtester).
-ROOTFS_PACKAGES="systemd,systemd-sysv,dbus,libpam-modules,libpam-runtime,openssh-server,openssh-client,passwd,login,oathtool,expect,pamtester,ca-certificates"
+ROOTFS_PACKAGES="systemd,systemd-sysv,libnss-systemd,dbus,libpam-modules,libpam-runtime,openssh-server,openssh-client,passwd,login,oathtool,expect,pamtester,ca-certificates"
 ROOTFS_TAR=$SSPR_SYSTEM_DIR/rootfs-$(printf '%s' "$ROOTFS_PACKAGES" | sha256sum | cut -c1-12).tar
 
 FAILED=0

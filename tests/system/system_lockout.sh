@@ -25,15 +25,15 @@ key_login() {
   in_ct ssh -i /root/kay_key -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
     -o LogLevel=ERROR kay@127.0.0.1 'echo logged-in-as-$USER' 2>&1 | tr -d '\r'
 }
-# logins CASE: both logins, each within 5 s.
+# logins CASE [LIMIT_MS]: both logins, each within LIMIT_MS (5 s unless given).
 logins() {
-  local t0 t1 out
+  local t0 t1 out limit=${2:-5000}
   t0=$(now_ms); out=$(password_login); t1=$(now_ms)
   check "$1: the password user logs in" "LOGGED IN" "$out"
-  check "$1: ... within 5 s ($((t1 - t0)) ms)" "yes" "$([ $((t1 - t0)) -lt 5000 ] && echo yes || echo no)"
+  check "$1: ... within $limit ms ($((t1 - t0)) ms)" "yes" "$([ $((t1 - t0)) -lt "$limit" ] && echo yes || echo no)"
   t0=$(now_ms); out=$(key_login); t1=$(now_ms)
   check "$1: the SSH-key user logs in" "logged-in-as-kay" "$out"
-  check "$1: ... within 5 s ($((t1 - t0)) ms)" "yes" "$([ $((t1 - t0)) -lt 5000 ] && echo yes || echo no)"
+  check "$1: ... within $limit ms ($((t1 - t0)) ms)" "yes" "$([ $((t1 - t0)) -lt "$limit" ] && echo yes || echo no)"
 }
 # stepped_aside CASE WHY: pam_sspr's own line in the journal says why (sshd logs it).
 stepped_aside() {
@@ -72,7 +72,10 @@ put /etc/sspr.conf.d/30-broken.conf 0644 <<'CONF'
 [registration]
 required_for = sometimes
 CONF
-logins "failing to start (broken /etc/sspr.conf)"
+# A unit that cannot start costs a login little: pam_sspr sees the unit fail while the bus still
+# waits for the name (the first login) and does not ask again once it has failed (the next ones).
+logins "failing to start (broken /etc/sspr.conf)" 1500
+stepped_aside "failing to start" "ssprd.service failed to start; see systemctl status ssprd.service"
 check "failing to start: the unit failed, not restarting" "failed" "$(in_ct systemctl is-active ssprd)"
 check "failing to start: exit status 78, not retried" "ExecMainStatus=78 NRestarts=0" "$(in_ct systemctl show -p ExecMainStatus -p NRestarts ssprd | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//')"
 reset_fails_closed "failing to start"

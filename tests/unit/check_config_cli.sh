@@ -50,6 +50,32 @@ ssprd: configuration has 6 error(s)"
 [ "$err" = "$expected" ] || fail "unexpected diagnostics:
 $err"
 
+# The files the LDAP settings name are checked as ssprd will use them: a missing ca_file or
+# bind_password_file, a password file others can read, a ca_file that is not PEM.
+ldap_conf() {  # ldap_conf CA_FILE SECRET_FILE
+  printf '[ldap]\nenabled = yes\nuris = ldap://ldap1.example.org\ntls = starttls\nca_file = %s\n' "$1"
+  printf 'base_dn = ou=people,dc=example,dc=org\nbind_dn = cn=sspr-service,ou=services,dc=example,dc=org\n'
+  printf 'bind_password_file = %s\n' "$2"
+}
+ldap_conf "$dir/no-ca.pem" "$dir/no-secret" > "$dir/ldap.conf"
+set +e
+err=$("$ssprd" --check-config --config "$dir/ldap.conf" 2>&1 >/dev/null); rc=$?
+set -e
+expected="$dir/ldap.conf: [ldap] bind_password_file $dir/no-secret: cannot be opened: No such file or directory
+$dir/ldap.conf: [ldap] ca_file $dir/no-ca.pem: No such file or directory
+ssprd: configuration has 2 error(s)"
+[ $rc -eq 1 ] && [ "$err" = "$expected" ] || fail "missing LDAP files: exit $rc, diagnostics:
+$err"
+printf 'not a certificate\n' > "$dir/ca.pem"
+install -m 0644 /dev/null "$dir/secret"; printf 'Service-Password-1' > "$dir/secret"
+ldap_conf "$dir/ca.pem" "$dir/secret" > "$dir/ldap.conf"
+set +e
+err=$("$ssprd" --check-config --config "$dir/ldap.conf" 2>&1 >/dev/null); rc=$?
+set -e
+[ $rc -eq 1 ] && [ "$(sed -n 2p <<<"$err")" = "$dir/ldap.conf: [ldap] ca_file $dir/ca.pem: not a readable PEM file of CA certificates" ] \
+  && grep -q "^$dir/ldap.conf: \[ldap\] bind_password_file $dir/secret: " <<<"$err" || fail "bad LDAP files: exit $rc, diagnostics:
+$err"
+
 # A named file that does not exist is an error.
 set +e
 err=$("$ssprd" --check-config --config "$dir/missing.conf" 2>&1); rc=$?
