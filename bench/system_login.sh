@@ -12,8 +12,8 @@ bench_binary=$3 iterations=${4:-2000}
 machine_for_logins bench sspr
 in_ct useradd -m -s /bin/bash ann
 printf '3\nyes\n' | in_ct runuser -u ann -- sspr register >/dev/null 2>&1
-in_ct runuser -u ann -- sspr status | grep -q 'recovery codes' || die "ann could not register"
-put /usr/local/bin/bench_login_system 0755 <"$bench_binary"
+in_ct runuser -u ann -- sspr status | grep -q '^Registered: *yes' || die "ann could not register"
+put /root/bench_login_system 0755 <"$bench_binary"
 # The module as pam-auth-update's profile places it in common-account, and the same stack with
 # pam_permit.so in its place.
 printf 'account [success=ok ignore=ignore default=bad] pam_sspr.so\naccount required pam_permit.so\n' |
@@ -22,7 +22,7 @@ printf 'account required pam_permit.so\naccount required pam_permit.so\n' | put 
 
 echo "machine: Debian $(in_ct cat /etc/debian_version), $(in_ct systemctl is-system-running), $(nproc) CPUs"
 echo "nsswitch.conf: $(in_ct grep -E '^(passwd|group):' /etc/nsswitch.conf | tr -s ' \t' ' ' | paste -sd ';' | sed 's/;/; /')"
-in_ct bench_login_system sspr-bench sspr-bench-permit ann "$iterations"
+in_ct /root/bench_login_system sspr-bench sspr-bench-permit ann "$iterations"
 rc=$?
 echo "ssprd after the run: $(in_ct systemctl show -p ActiveState -p NRestarts ssprd | paste -sd ' ')"
 exit $rc

@@ -33,7 +33,7 @@ fi
 # Build dependencies: checked here, before any copying, rather than failing inside the build.
 if ! unmet=$(dpkg-checkbuilddeps 2>&1); then
   echo "$unmet" >&2
-  die "build dependencies missing: install them with 'sudo scripts/install-deps.sh' (or apt-get install the packages named above)"
+  die "build dependencies missing: install them with 'scripts/install-deps.sh' (as root) (or apt-get install the packages named above)"
 fi
 
 version=$(dpkg-parsechangelog -S Version)

@@ -1,8 +1,9 @@
 #!/bin/bash
 # The test command of the README (and of CI): installs what is missing, then builds and runs
-# the whole suite twice, normally and under ASan+UBSan, and runs the login benchmark.
+# the whole suite twice, normally and under ASan+UBSan, and runs the login benchmarks (in the
+# harness and on the booted Debian).
 # Nothing is skipped: a test that cannot run here fails the run.
-#   sudo scripts/test.sh            (from the top of the source tree)
+#   scripts/test.sh            (as root, from the top of the source tree)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "$(id -u)" -ne 0 ]; then echo "test.sh: run as root (the bus, PAM and sandbox tests need it)" >&2; exit 1; fi
@@ -25,6 +26,9 @@ run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSSPR_SANITIZE=ON
 
 echo "=== benchmark (not a test: figures only, see bench/README.md)"
 cmake --build build --target bench
+# The same login path on the booted Debian 12 of the system tier (its packages and root file
+# system are in build/system after the suite).
+cmake --build build --target bench_system
 
 total=0
 for dir in build build-asan; do

@@ -45,12 +45,15 @@ std::optional<UserAccount> lookup(Lookup&& call) {
   int r;
   while ((r = call(&pw, buffer, &found)) == ERANGE && buffer.size() < (1u << 22)) buffer.resize(buffer.size() * 2);
   if (r != 0 || found == nullptr) return std::nullopt;
-  UserAccount account{found->pw_name, found->pw_uid, found->pw_gid, {}};
-  account.groups = group_names_of(found->pw_name, found->pw_gid);
-  return account;
+  return UserAccount(found->pw_name, found->pw_uid, found->pw_gid);
 }
 
 }  // namespace
+
+const std::vector<std::string>& UserAccount::groups() const {
+  if (!groups_) groups_ = group_names_of(name.c_str(), gid);
+  return *groups_;
+}
 
 std::optional<UserAccount> lookup_user_by_name(std::string_view name) {
   const std::string key(name);

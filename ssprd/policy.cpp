@@ -11,7 +11,8 @@ bool contains(const std::vector<std::string>& list, const std::string& name) {
 
 // The first of `groups` that the account belongs to, or nullptr.
 const std::string* first_common_group(const std::vector<std::string>& groups, const UserAccount& account) {
-  for (const auto& g : account.groups)
+  if (groups.empty()) return nullptr;  // no group lookup for rules that name no group
+  for (const auto& g : account.groups())
     if (contains(groups, g)) return &g;
   return nullptr;
 }

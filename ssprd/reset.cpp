@@ -34,7 +34,8 @@ std::optional<throttle::Method> throttle_method(MethodType t) {
 }
 
 bool in_any_group(const UserAccount& account, const std::vector<std::string>& groups) {
-  return std::any_of(account.groups.begin(), account.groups.end(), [&](const std::string& g) {
+  if (groups.empty()) return false;
+  return std::any_of(account.groups().begin(), account.groups().end(), [&](const std::string& g) {
     return std::find(groups.begin(), groups.end(), g) != groups.end();
   });
 }

@@ -68,7 +68,7 @@ static void test_settings_check(void**) {
   good.uris = {"ldap://a.example.test", "ldap://b.example.test:389"};
   good.base_dn = "ou=people,dc=example,dc=org";
   good.bind_dn = "cn=sspr,dc=example,dc=org";
-  good.bind_password_file = "/etc/sspr/ldap.password";
+  good.bind_password_file = "/etc/sspr/ldap.secret";
   assert_false(check_settings(good).has_value());
 
   auto problem = [&](auto change) {
