@@ -10,6 +10,5 @@ inline constexpr const char* kManagerInterface = "io.sspr.reset1.Manager";
 // The unit D-Bus activation starts (systemd/io.sspr.reset1.service.in); pam_sspr reads its
 // state when ssprd is not running, to step aside at once when it cannot start.
 inline constexpr const char* kUnitName = "ssprd.service";
-inline constexpr const char* kErrorPrefix = "io.sspr.reset1.Error.";
 
 }  // namespace sspr::bus

@@ -7,6 +7,7 @@
 namespace sspr {
 namespace {
 
+// The one place sspr's error names are spelled (bus_names.hpp has the service name).
 #define SSPR_ERR(name) "io.sspr.reset1.Error." name
 #define BUS_ERR(name) "org.freedesktop.DBus.Error." name
 
@@ -105,12 +106,6 @@ const ErrorInfo& error_info(ErrorCode code) noexcept { return kTable[static_cast
 const ErrorInfo* error_by_bus_name(std::string_view name) noexcept {
   for (const auto& row : kTable)
     if (row.bus_name == name) return &row;
-  return nullptr;
-}
-
-const ErrorInfo* error_by_errno(int errno_value) noexcept {
-  for (const auto& row : kTable)
-    if (row.origin == ErrorOrigin::sspr && row.errno_value == errno_value) return &row;
   return nullptr;
 }
 

@@ -64,8 +64,6 @@ std::span<const ErrorInfo> error_table() noexcept;
 const ErrorInfo& error_info(ErrorCode code) noexcept;
 // nullptr when the name is not in the table.
 const ErrorInfo* error_by_bus_name(std::string_view name) noexcept;
-// Only sspr's own rows are searched: standard bus errors share errnos with them.
-const ErrorInfo* error_by_errno(int errno_value) noexcept;
 
 // A new password was refused for a reason another password can fix (quality, history): the
 // user may try again in the same reset or change.

@@ -35,7 +35,6 @@ class ResetClient {
   Result<ResetProgress> verify_answers(const std::vector<Secret>& answers);
   // On LowPasswordQuality, `reason` says why (the session stays usable).
   Result<Done> set_password(const Secret& password, std::string& reason);
-  Result<Done> cancel();
   // Manager.ChangePassword; on LowPasswordQuality, `reason` says why.
   Result<Done> change_password(const std::string& user, const Secret& current, const Secret& next, std::string& reason);
   // Manager.UnlockReset (root only): ends the user's reset block.

@@ -88,7 +88,6 @@ class ResetService {
   // Ends every reset block of `user` (an administrator's decision; audited).
   Result<Done> unlock(const std::string& user, const std::string& by);
   void forget_owner(const std::string& owner);
-  std::size_t session_count() const noexcept { return sessions_.size(); }
 
  private:
   struct SentCode {

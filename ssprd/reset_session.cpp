@@ -4,17 +4,6 @@
 
 namespace sspr::daemon {
 
-const char* to_string(SessionState state) noexcept {
-  switch (state) {
-    case SessionState::proving: return "proving";
-    case SessionState::verified: return "verified";
-    case SessionState::writing: return "writing";
-    case SessionState::completed: return "completed";
-    case SessionState::failed: return "failed";
-  }
-  return "?";
-}
-
 ResetSession::ResetSession(std::string user, std::vector<MethodType> usable, unsigned required, std::int64_t now)
     : user_(std::move(user)), usable_(std::move(usable)), required_(required), expires_(now + kSessionLifetime) {
   // A session that can never be satisfied stays in `proving` until it expires: it looks the

@@ -21,22 +21,19 @@ enum class SessionState {
   failed,     // too many failures, a failed write, or cancelled
 };
 
-enum class SessionCall { describe, send_code, verify, set_password, cancel };
-
-const char* to_string(SessionState state) noexcept;
+enum class SessionCall { send_code, verify, set_password, cancel };
 
 // The closed table: is `call` allowed in `state`? Everything not listed is refused.
 constexpr bool call_permitted(SessionState state, SessionCall call) noexcept {
   switch (state) {
     case SessionState::proving:
-      return call == SessionCall::describe || call == SessionCall::send_code || call == SessionCall::verify ||
-             call == SessionCall::cancel;
+      return call == SessionCall::send_code || call == SessionCall::verify || call == SessionCall::cancel;
     case SessionState::verified:
-      return call == SessionCall::describe || call == SessionCall::set_password || call == SessionCall::cancel;
+      return call == SessionCall::set_password || call == SessionCall::cancel;
     case SessionState::writing:
     case SessionState::completed:
     case SessionState::failed:
-      return call == SessionCall::describe;
+      return false;
   }
   return false;
 }
