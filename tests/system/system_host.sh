@@ -72,6 +72,14 @@ printf 'Changed-Pass-0815x\n' | in_ct pamtester sspr-unix anna authenticate >/de
 check "pam_unix takes the changed password" "0" "$?"
 check "the change wrote yescrypt" '$y$' "$(in_ct grep '^anna:' /etc/shadow | cut -d: -f2 | cut -c1-3)"
 
+# An account made while ssprd runs is seen at once: useradd replaces /etc/passwd, /etc/group and
+# /etc/shadow by renaming new files over them, which a bind mount of the old file would hide.
+in_ct useradd -m -s /bin/bash lena
+check "a user added while ssprd runs can ask about herself" "User:           lena" \
+  "$(in_ct runuser -u lena -- sspr status 2>&1 | head -n 1)"
+codes_lena=$(printf '3\nyes\n' | in_ct runuser -u lena -- sspr register 2>&1 | grep -cE '^  [0-9A-Z]{5}-[0-9A-Z]{5}$')
+check "... and register" "10" "$codes_lena"
+
 # journald: each audit event by its MESSAGE_ID, with its fields.
 reset_done=$(in_ct journalctl -q --no-pager -o export MESSAGE_ID=5c1b7c7a3f2e4d0b9a61e2f0c3d4a10d | grep -aE '^(SSPR_EVENT|SSPR_USER|_COMM|_SYSTEMD_UNIT)=' | LC_ALL=C sort)
 check "journalctl MESSAGE_ID=…10d finds the reset with its fields" "SSPR_EVENT=reset_done
