@@ -55,6 +55,7 @@ inline double one_cold_login_us(const char* service, const char* user) {
 }
 
 inline double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   const auto index = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
   return v[index];

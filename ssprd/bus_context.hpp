@@ -1,6 +1,7 @@
 // What the Manager object's handlers reach through their userdata.
 #pragma once
 
+#include "bus_auth.hpp"
 #include "enrollment.hpp"
 #include "handle.hpp"
 #include "manager.hpp"
@@ -20,6 +21,8 @@ struct BusContext {
   RecordPrefetch* prefetch = nullptr;  // set when records live in a directory
   // Callers holding a step-up or a reset session, watched so both die with their connection.
   std::map<std::string, TrackPtr> tracked_callers;
+  // The uids of recent callers, asked of the bus once per connection (caller_first.hpp).
+  CallerUids caller_uids;
 };
 
 // Starts watching the sender of `m` (once per unique name).

@@ -34,4 +34,18 @@ int guard_bus_call(const char* what, sd_bus_error* error, Body&& body) noexcept 
   }
 }
 
+// Runs `handler` for `m` after sd-bus's dispatch returned (its own reply, or its error as the
+// reply: sd-bus does that only for handlers it calls itself).
+inline void run_deferred(sd_bus_message_handler_t handler, sd_bus_message* m, void* userdata) noexcept {
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+  const int r = handler(m, userdata, &error);
+  if (r < 0) {
+    if (sd_bus_error_is_set(&error))
+      sd_bus_reply_method_error(m, &error);
+    else
+      sd_bus_reply_method_errno(m, r, nullptr);
+  }
+  sd_bus_error_free(&error);
+}
+
 }  // namespace sspr::daemon

@@ -126,7 +126,7 @@ int run_daemon(const Config& config) {
   // A second worker keeps one slow directory call from holding up every other write.
   delivery::DeliveryQueue password_worker(event.get(), config.ldap_enabled ? 2 : 1, 16);
   ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker, messenger, passwords);
-  BusContext context{manager, &enrollment, &reset, nullptr, {}};
+  BusContext context{manager, &enrollment, &reset, nullptr, {}, {}};
   // Directory reads for a call happen on their own workers, before its handler runs.
   std::unique_ptr<delivery::DeliveryQueue> directory_worker;
   std::unique_ptr<RecordPrefetch> prefetch;

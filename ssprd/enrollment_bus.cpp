@@ -27,7 +27,7 @@ int with_target(const char* what, sd_bus_message* m, void* userdata, sd_bus_erro
     if (r < 0) return r;
     if (std::string_view(user).size() > kMaxUserArgument) return set_bus_error(error, ErrorCode::InvalidUserName);
     Caller caller;
-    if (query_caller_uid(m, &caller.uid) < 0) return set_bus_error(error, ErrorCode::AccessDenied);
+    if (caller_uid(ctx.caller_uids, m, &caller.uid) < 0) return set_bus_error(error, ErrorCode::AccessDenied);
     caller.sender = sd_bus_message_get_sender(m) ? sd_bus_message_get_sender(m) : "";
     auto target = ctx.manager.resolve_target(caller.uid, user);
     if (!target) return set_bus_error(error, target.error());
@@ -56,6 +56,7 @@ void track_caller(BusContext& ctx, sd_bus_message* m, const std::string& sender)
       if (it->second.get() == t) {
         const std::string name = it->first;
         c->tracked_callers.erase(it);  // drops the last reference to `t`
+        c->caller_uids.forget(name);
         if (c->enrollment) c->enrollment->forget_caller(name);
         if (c->reset) c->reset->forget_owner(name);
         break;

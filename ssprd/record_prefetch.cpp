@@ -26,16 +26,4 @@ std::string user_of_call(sd_bus_message* m, BusContext&) {
   return out;
 }
 
-void run_deferred(sd_bus_message_handler_t handler, sd_bus_message* m, void* userdata) {
-  sd_bus_error error = SD_BUS_ERROR_NULL;
-  const int r = handler(m, userdata, &error);
-  if (r < 0) {
-    if (sd_bus_error_is_set(&error))
-      sd_bus_reply_method_error(m, &error);
-    else
-      sd_bus_reply_method_errno(m, r, nullptr);
-  }
-  sd_bus_error_free(&error);
-}
-
 }  // namespace sspr::daemon

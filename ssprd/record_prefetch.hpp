@@ -38,10 +38,6 @@ class RecordPrefetch {
 // session calls use user_of_session() in reset_bus.cpp.)
 std::string user_of_call(sd_bus_message* m, BusContext& ctx);
 
-// Runs `handler` for `m` later, replying with its error if it returns one (sd-bus does that
-// for handlers it calls itself).
-void run_deferred(sd_bus_message_handler_t handler, sd_bus_message* m, void* userdata);
-
 template <sd_bus_message_handler_t Handler, std::string (*UserOf)(sd_bus_message*, BusContext&)>
 int prefetching(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return guard_bus_call("prefetch", error, [&]() -> int {

@@ -229,7 +229,7 @@ int method_change_password(sd_bus_message* m, void* userdata, sd_bus_error* erro
         std::string_view(next).size() > kMaxArgument)
       return set_bus_error(error, ErrorCode::InvalidArgument);
     uid_t caller = 0;
-    if (query_caller_uid(m, &caller) < 0) return set_bus_error(error, ErrorCode::AccessDenied);
+    if (caller_uid(ctx.caller_uids, m, &caller) < 0) return set_bus_error(error, ErrorCode::AccessDenied);
     auto target = ctx.manager.resolve_target(caller, user);  // root, or the user itself
     if (!target) return set_bus_error(error, target.error());
     std::string reason;
@@ -248,7 +248,7 @@ int method_unlock_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) 
     if (std::string_view(user).size() > kMaxArgument) return set_bus_error(error, ErrorCode::InvalidUserName);
     // Root only (the vtable says so too): a block is lifted by an administrator's decision.
     uid_t caller = 0;
-    if (query_caller_uid(m, &caller) < 0 || caller != 0) return set_bus_error(error, ErrorCode::AccessDenied);
+    if (caller_uid(ctx.caller_uids, m, &caller) < 0 || caller != 0) return set_bus_error(error, ErrorCode::AccessDenied);
     const auto done = ctx.reset->unlock(user, "uid 0");
     if (!done) return set_bus_error(error, done.error());
     return sd_bus_reply_method_return(m, "");

@@ -41,6 +41,37 @@ std::string call_status(const std::string& user, const char* method = "GetRegist
   return out;
 }
 
+// Sends `n` status questions about `user` at once on one new connection (the first ones reach
+// ssprd before it knows who the sender is) and counts the answers: "N ok, M NAME".
+std::string pipelined_status(const std::string& user, int n) {
+  sd_bus* raw = nullptr;
+  if (sd_bus_open_system(&raw) < 0) return "CONNECT FAILED";
+  BusPtr bus(raw);
+  struct Tally {
+    int ok = 0, answered = 0;
+    std::string errors;
+  } tally;
+  auto on_reply = [](sd_bus_message* m, void* userdata, sd_bus_error*) -> int {
+    auto* t = static_cast<Tally*>(userdata);
+    ++t->answered;
+    if (sd_bus_message_is_method_error(m, nullptr))
+      t->errors = sd_bus_message_get_error(m)->name;
+    else
+      ++t->ok;
+    return 0;
+  };
+  for (int i = 0; i < n; ++i)
+    if (sd_bus_call_method_async(bus.get(), nullptr, bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
+                                 "GetRegistrationStatus", on_reply, &tally, "s", user.c_str()) < 0)
+      return "SEND FAILED";
+  while (tally.answered < n) {
+    const int r = sd_bus_process(bus.get(), nullptr);
+    if (r < 0) return "PROCESS FAILED";
+    if (r == 0 && sd_bus_wait(bus.get(), 5'000'000) <= 0) return "NO ANSWER";
+  }
+  return std::to_string(tally.ok) + " ok, " + std::to_string(n - tally.ok) + " " + tally.errors;
+}
+
 int group_setup(void**) {
   std::string error;
   static std::unique_ptr<TestBed> holder = TestBed::create(error);
@@ -93,6 +124,14 @@ static void test_non_root_caller_only_about_itself(void**) {
   // entry" is covered in test_manager (unit) rather than here.
 }
 
+// ssprd asks the bus who a new sender is without waiting on its loop, and answers questions
+// that arrived meanwhile once it knows: every one of them decided for the right uid.
+static void test_questions_before_the_caller_is_known(void**) {
+  assert_str(pipelined_status("alice", 20), "20 ok, 0 ");
+  const auto out = run_as(1002, 1002, [] { return pipelined_status("alice", 20) + "\n" + pipelined_status("bob", 20); });
+  assert_str(out, "0 ok, 20 org.freedesktop.DBus.Error.AccessDenied\n20 ok, 0 ");
+}
+
 static void test_bus_policy_is_the_outer_fence(void**) {
   // Methods the policy does not list never reach ssprd from a non-root caller...
   const auto out = run_as(1002, 1002, [] {
@@ -133,6 +172,7 @@ int main() {
       cmocka_unit_test(test_root_may_ask_about_anyone),
       cmocka_unit_test(test_bad_arguments_get_named_errors),
       cmocka_unit_test(test_non_root_caller_only_about_itself),
+      cmocka_unit_test(test_questions_before_the_caller_is_known),
       cmocka_unit_test(test_bus_policy_is_the_outer_fence),
       cmocka_unit_test(test_damaged_record_is_reported_and_not_registered),
       cmocka_unit_test(test_clean_shutdown_on_sigterm),
