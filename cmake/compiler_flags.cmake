@@ -2,7 +2,7 @@
 # and the tests are built the same way.
 add_compile_options(
   -Wall -Wextra -Wpedantic -Wshadow -Wformat=2 -Werror=format-security
-  -Wnon-virtual-dtor -Wcast-qual -Wmissing-declarations -Wundef
+  $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor> -Wcast-qual -Wmissing-declarations -Wundef
   -fstack-protector-strong -fstack-clash-protection -fcf-protection
   -fno-strict-aliasing -fvisibility=hidden)
 add_link_options(-Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack -Wl,--as-needed)

@@ -8,7 +8,6 @@
 namespace sspr::client {
 namespace {
 
-constexpr const char* kSessionInterface = "io.sspr.reset1.Session";
 // Setting the password hashes and takes the shadow locks (bounded in ssprd).
 constexpr std::uint64_t kWriteTimeoutUsec = 60u * 1000000u;
 
@@ -69,7 +68,7 @@ Result<ResetStart> ResetClient::start(const std::string& user) {
 Result<std::string> ResetClient::send_code(const std::string& method) {
   BusError error;
   sd_bus_message* raw = nullptr;
-  const int r = sd_bus_call_method(bus_.get(), bus::kServiceName, session_path_.c_str(), kSessionInterface, "SendCode",
+  const int r = sd_bus_call_method(bus_.get(), bus::kServiceName, session_path_.c_str(), bus::kSessionInterface, "SendCode",
                                    error.get(), &raw, "s", method.c_str());
   MessagePtr reply(raw);
   if (r < 0) return refused(error, r);
@@ -80,7 +79,7 @@ Result<std::string> ResetClient::send_code(const std::string& method) {
 
 Result<ResetProgress> ResetClient::verify(const std::string& method, const Secret& response) {
   sd_bus_message* raw = nullptr;
-  if (sd_bus_message_new_method_call(bus_.get(), &raw, bus::kServiceName, session_path_.c_str(), kSessionInterface,
+  if (sd_bus_message_new_method_call(bus_.get(), &raw, bus::kServiceName, session_path_.c_str(), bus::kSessionInterface,
                                      "Verify") < 0)
     return ErrorCode::Internal;
   MessagePtr request(raw);
@@ -102,7 +101,7 @@ Result<ResetProgress> ResetClient::verify(const std::string& method, const Secre
 Result<std::vector<std::string>> ResetClient::questions() {
   BusError error;
   sd_bus_message* raw = nullptr;
-  int r = sd_bus_call_method(bus_.get(), bus::kServiceName, session_path_.c_str(), kSessionInterface, "GetQuestions",
+  int r = sd_bus_call_method(bus_.get(), bus::kServiceName, session_path_.c_str(), bus::kSessionInterface, "GetQuestions",
                              error.get(), &raw, "");
   MessagePtr reply(raw);
   if (r < 0) return refused(error, r);
@@ -116,7 +115,7 @@ Result<std::vector<std::string>> ResetClient::questions() {
 
 Result<ResetProgress> ResetClient::verify_answers(const std::vector<Secret>& answers) {
   sd_bus_message* raw = nullptr;
-  if (sd_bus_message_new_method_call(bus_.get(), &raw, bus::kServiceName, session_path_.c_str(), kSessionInterface,
+  if (sd_bus_message_new_method_call(bus_.get(), &raw, bus::kServiceName, session_path_.c_str(), bus::kSessionInterface,
                                      "VerifyAnswers") < 0)
     return ErrorCode::Internal;
   MessagePtr request(raw);
@@ -139,7 +138,7 @@ Result<ResetProgress> ResetClient::verify_answers(const std::vector<Secret>& ans
 
 Result<Done> ResetClient::set_password(const Secret& password, std::string& reason) {
   sd_bus_message* raw = nullptr;
-  if (sd_bus_message_new_method_call(bus_.get(), &raw, bus::kServiceName, session_path_.c_str(), kSessionInterface,
+  if (sd_bus_message_new_method_call(bus_.get(), &raw, bus::kServiceName, session_path_.c_str(), bus::kSessionInterface,
                                      "SetPassword") < 0)
     return ErrorCode::Internal;
   MessagePtr request(raw);

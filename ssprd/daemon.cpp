@@ -171,7 +171,7 @@ int run_daemon(const Config& config) {
   return 0;
 }
 
-std::string introspect_manager() {
+std::string introspect(std::string_view interface) {
   int fds[2];
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0, fds) < 0) return {};
   BusPtr server, client;
@@ -190,8 +190,12 @@ std::string introspect_manager() {
   // Introspection needs no real state: handlers are not invoked.
   BusContext* no_context = nullptr;
   sd_bus_slot* raw_slot = nullptr;
-  if (sd_bus_add_object_vtable(server.get(), &raw_slot, bus::kManagerPath, bus::kManagerInterface, kManagerVtable,
-                               no_context) < 0)
+  // A session is shown at an example path: the real ones exist only for their creator.
+  const bool session = interface == bus::kSessionInterface;
+  const std::string path = session ? std::string(bus::kSessionPathPrefix) + "/example" : bus::kManagerPath;
+  if (!session && interface != bus::kManagerInterface) return {};
+  if (sd_bus_add_object_vtable(server.get(), &raw_slot, path.c_str(), session ? bus::kSessionInterface : bus::kManagerInterface,
+                               session ? kSessionVtable : kManagerVtable, no_context) < 0)
     return {};
   SlotPtr slot(raw_slot);
 
@@ -206,7 +210,7 @@ std::string introspect_manager() {
     out->done = true;
     return 0;
   };
-  if (sd_bus_call_method_async(client.get(), nullptr, nullptr, bus::kManagerPath,
+  if (sd_bus_call_method_async(client.get(), nullptr, nullptr, path.c_str(),
                                "org.freedesktop.DBus.Introspectable", "Introspect", on_reply, &outcome, "") < 0)
     return {};
   for (int round = 0; round < 1000 && !outcome.done; ++round) {

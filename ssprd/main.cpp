@@ -29,11 +29,11 @@ void print_usage() {
       "                           exit non-zero on any\n"
       "  --print-default-config   print a configuration file with every key at its default\n"
       "  --print-config-man       print the man page sspr.conf(5), generated from the same key table\n"
-      "  --bus-introspect=IFACE   print the D-Bus introspection XML of IFACE (%s) and exit\n"
+      "  --bus-introspect=IFACE   print the D-Bus introspection XML of IFACE (%s or %s) and exit\n"
       "  --debug                  log debug messages\n"
       "  --version                print the version\n"
       "  --help                   this text\n",
-      sspr::bus::kServiceName, sspr::kDefaultConfigPath, sspr::bus::kManagerInterface);
+      sspr::bus::kServiceName, sspr::kDefaultConfigPath, sspr::bus::kManagerInterface, sspr::bus::kSessionInterface);
 }
 
 // Checks that need the daemon's libraries (the address rules live with the mailer, the
@@ -79,11 +79,13 @@ int main(int argc, char** argv) {
       std::fputs(sspr::config_man_page().c_str(), stdout);
       return 0;
     } else if (arg.starts_with("--bus-introspect=")) {
-      if (arg.substr(17) != sspr::bus::kManagerInterface) {
-        std::fprintf(stderr, "ssprd: unknown interface; known: %s\n", sspr::bus::kManagerInterface);
+      const std::string interface(arg.substr(17));
+      if (interface != sspr::bus::kManagerInterface && interface != sspr::bus::kSessionInterface) {
+        std::fprintf(stderr, "ssprd: unknown interface; known: %s, %s\n", sspr::bus::kManagerInterface,
+                     sspr::bus::kSessionInterface);
         return 2;
       }
-      const auto xml = sspr::daemon::introspect_manager();
+      const auto xml = sspr::daemon::introspect(interface);
       if (xml.empty()) return std::fprintf(stderr, "ssprd: introspection failed\n"), 1;
       std::fputs(xml.c_str(), stdout);
       return 0;

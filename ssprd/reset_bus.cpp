@@ -16,10 +16,10 @@ std::string sender_of(sd_bus_message* m) {
   return s ? s : "";
 }
 
-// The session id of a path under kSessionPathPrefix, or empty.
+// The session id of a path under bus::kSessionPathPrefix, or empty.
 std::string session_id(const char* path) {
   char* id = nullptr;
-  if (sd_bus_path_decode(path, kSessionPathPrefix, &id) <= 0 || id == nullptr) return {};
+  if (sd_bus_path_decode(path, bus::kSessionPathPrefix, &id) <= 0 || id == nullptr) return {};
   std::string out(id);
   free(id);
   return out;
@@ -203,7 +203,7 @@ int method_start_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) n
     if (!started) return refuse(error, ctx, started.error(), user);
     track_caller(ctx, m, sender);  // the session dies with this connection
     char* raw_path = nullptr;
-    if ((r = sd_bus_path_encode(kSessionPathPrefix, started->id.c_str(), &raw_path)) < 0) return r;
+    if ((r = sd_bus_path_encode(bus::kSessionPathPrefix, started->id.c_str(), &raw_path)) < 0) return r;
     std::unique_ptr<char, decltype(&free)> path(raw_path, free);
     sd_bus_message* raw = nullptr;
     if ((r = sd_bus_message_new_method_return(m, &raw)) < 0) return r;
@@ -272,7 +272,7 @@ const sd_bus_vtable kSessionVtable[] = {
     SD_BUS_VTABLE_END};
 
 int add_session_objects(sd_bus* bus, BusContext& context, sd_bus_slot** slot) noexcept {
-  return sd_bus_add_fallback_vtable(bus, slot, kSessionPathPrefix, kSessionInterface, kSessionVtable, find_session,
+  return sd_bus_add_fallback_vtable(bus, slot, bus::kSessionPathPrefix, bus::kSessionInterface, kSessionVtable, find_session,
                                     &context);
 }
 

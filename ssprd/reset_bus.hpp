@@ -3,13 +3,11 @@
 #pragma once
 
 #include "bus_context.hpp"
+#include "bus_names.hpp"
 
 #include <systemd/sd-bus.h>
 
 namespace sspr::daemon {
-
-inline constexpr const char* kSessionPathPrefix = "/io/sspr/reset1/session";
-inline constexpr const char* kSessionInterface = "io.sspr.reset1.Session";
 
 int method_start_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept;
 int method_change_password(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept;

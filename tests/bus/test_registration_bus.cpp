@@ -150,11 +150,11 @@ std::string totp_code(const std::string& secret, long offset_seconds = 0) {
 
 std::string newest(const dt::Sink& sink) { return dt::newest_message(sink); }
 
-// The code in the newest message of the sink (e-mail or SMS); every code seen is a canary.
+// The code in the newest message of the sink that carries one (e-mail or SMS); every code
+// seen is a canary.
 std::string code_from_sink(const dt::Sink& sink) {
-  const auto text = newest(sink);
-  if (text.empty()) return "NO MESSAGE";
-  const auto code = dt::code_in_message(text);
+  if (sink.stored().empty()) return "NO MESSAGE";
+  const auto code = dt::newest_code(sink);
   if (code != "NO CODE") canaries.push_back(code);
   return code;
 }

@@ -26,7 +26,7 @@ sspr::test::delivery::Sink* smtp = nullptr;
 std::vector<std::string> codes;
 
 std::string newest_message() { return sspr::test::delivery::newest_message(*smtp); }
-std::string code_in_newest_message() { return sspr::test::delivery::code_in_message(newest_message()); }
+std::string code_in_newest_message() { return sspr::test::delivery::newest_code(*smtp); }
 
 // Every stored message whose envelope names `address`, oldest first.
 std::vector<std::string> messages_to(const std::string& address) {
@@ -171,8 +171,7 @@ int group_setup(void**) {
                     std::to_string(sink.port()) + "\n[reset]\nshadow_directory = " + bed->dir() + "/etc\nfaillock_directory = " +
                     bed->dir() + "/faillock\nadmin_notify_addresses = security@example.com ops@example.com\n");
   // ssprd's clock can be moved ahead (libfaketime) for the session's expiry.
-  write_file(bed->dir() + "/clock-offset", "+0\n", 0644);
-  bed->use_fake_clock(bed->dir() + "/clock-offset");
+  bed->use_fake_clock();
   if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
   if (root_call("BeginContact", "sss", "alice", "email", "alice@example.com") != "ok") return -1;
   const auto confirm = code_in_newest_message();
@@ -396,9 +395,9 @@ static void test_an_unknown_user_gets_a_session_of_the_same_shape(void**) {
 static void test_a_session_expires_after_fifteen_minutes(void**) {
   Conn c;
   assert_str(c.start("alice"), "|email,recovery_codes,|1");
-  write_file(bed->dir() + "/clock-offset", "+901\n", 0644);  // 15 minutes and a second later
+  bed->move_clock(901);  // 15 minutes and a second later
   const auto late = c.verify("recovery_codes", codes[5]);
-  write_file(bed->dir() + "/clock-offset", "+0\n", 0644);
+  bed->move_clock(0);
   assert_str(late, "ERROR io.sspr.reset1.Error.NoSuchSession");
   // The session is gone for good, and the code it was given is still unspent.
   assert_str(c.verify("recovery_codes", codes[5]), "ERROR org.freedesktop.DBus.Error.UnknownObject");

@@ -227,6 +227,17 @@ std::string newest_message(const Sink& sink) {
   return best.empty() ? std::string() : read_whole_file(sink.dir() + "/" + best);
 }
 
+std::string newest_code(const Sink& sink) {
+  std::vector<std::pair<long, std::string>> numbered;
+  for (const auto& name : sink.stored()) numbered.emplace_back(std::strtol(name.c_str(), nullptr, 10), name);
+  std::sort(numbered.begin(), numbered.end());
+  for (auto it = numbered.rbegin(); it != numbered.rend(); ++it) {
+    const auto code = code_in_message(read_whole_file(sink.dir() + "/" + it->second));
+    if (code != "NO CODE") return code;
+  }
+  return "NO CODE";
+}
+
 std::string code_in_message(const std::string& text) {
   const auto is_digit = [](char c) { return c >= '0' && c <= '9'; };
   std::size_t start = text.find(" is:");

@@ -79,6 +79,11 @@ std::string newest_message(const Sink& sink);
 // "NO CODE" if there is none.
 std::string code_in_message(const std::string& text);
 
+// The code in the newest message of the sink that carries one, or "NO CODE". Notices (a method
+// added, a password changed) carry none and are sent after the reply to the call that caused
+// them, so one may land after a later code: "the newest message" is not "the code just sent".
+std::string newest_code(const Sink& sink);
+
 // Waits (on inotify, never by sleeping) until the sink holds `count` messages; false after
 // 10 s. For messages sent after the reply to the call that caused them (notices).
 bool wait_for_stored(const Sink& sink, std::size_t count);

@@ -29,7 +29,6 @@ namespace {
 TestBed* bed = nullptr;
 dt::Sink* smtp = nullptr;
 dt::Sink* http = nullptr;
-std::string clock_file;
 
 const std::string kOffer = "Forgot your password? Type \"reset\" to reset it now, or press Enter: ";
 const std::string kShadow =
@@ -41,8 +40,8 @@ const std::map<std::string, std::string> kHankAnswers = {
     {"What was your childhood nickname? ", "Hanky panky"},
     {"In what city was your first job? ", "Hamburg harbour"}};
 
-std::string mailed_code() { return dt::code_in_message(dt::newest_message(*smtp)); }
-std::string texted_code() { return dt::code_in_message(dt::newest_message(*http)); }
+std::string mailed_code() { return dt::newest_code(*smtp); }
+std::string texted_code() { return dt::newest_code(*http); }
 std::string wrong(const std::string& code) { return code == "000000" ? "111111" : "000000"; }
 
 std::string register_contact(const char* user, const char* method, const char* address) {
@@ -75,9 +74,7 @@ int group_setup(void**) {
   static std::unique_ptr<TestBed> holder = TestBed::create(error);
   if (!holder) return std::fprintf(stderr, "test bed: %s\n", error.c_str()), -1;
   bed = holder.get();
-  clock_file = bed->dir() + "/clock-offset";
-  write_file(clock_file, "+0\n", 0644);
-  bed->use_fake_clock(clock_file);
+  bed->use_fake_clock();
   mkdir((bed->dir() + "/etc").c_str(), 0755);
   write_file(bed->dir() + "/etc/shadow", kShadow, 0640);
   write_file(bed->dir() + "/passdb", "gina:gina-password:login\nhank:hank-password:login\nivan:ivan-password:login\n",
@@ -167,7 +164,7 @@ static void test_an_expired_code_then_a_new_one(void**) {
                   say("Your choice: ", "1"),
                   {"Code from the message: ",
                    [](const std::string&) {
-                     write_file(clock_file, "+360\n", 0644);
+                     bed->move_clock(360);
                      return mailed_code();
                    }},
                   say("Your choice: ", "1"),
@@ -178,7 +175,7 @@ static void test_an_expired_code_then_a_new_one(void**) {
                   say("Retype the new password: ", "Expired-Then-Pass-63"),
                   say("Press Enter to continue: ", "")};
   const int rc = login("gina", script);
-  write_file(clock_file, "+0\n", 0644);
+  bed->move_clock(0);
   assert_int_equal(rc, PAM_AUTH_ERR);
   expect_contains(script.transcript, "\nERROR: The code has expired. Please request a new one.\n"
                                      "  1) E-mail g***@e***.com\n");

@@ -127,6 +127,17 @@ void TestBed::write_pam_service(const std::string& name, const std::string& text
   write_file(service_dir() + "/" + name, content, 0644);
 }
 
+void TestBed::use_fake_clock() {
+  fake_clock_file_ = dir_ + "/clock-offset";
+  move_clock(0);
+}
+
+void TestBed::move_clock(long seconds) {
+  const std::string next = fake_clock_file_ + ".next";
+  write_file(next, (seconds < 0 ? "" : "+") + std::to_string(seconds) + "\n", 0644);
+  if (::rename(next.c_str(), fake_clock_file_.c_str()) < 0) std::abort();
+}
+
 bool TestBed::start_ssprd(std::string& error) {
   auto env = nss_wrapper_environment();
   env.push_back("DBUS_SYSTEM_BUS_ADDRESS=" + bus_address_);
@@ -137,7 +148,7 @@ bool TestBed::start_ssprd(std::string& error) {
   if (const char* u = std::getenv("UBSAN_OPTIONS")) env.push_back(std::string("UBSAN_OPTIONS=") + u);
   if (!fake_clock_file_.empty()) {
     for (auto& e : env)
-      if (e.rfind("LD_PRELOAD=", 0) == 0) e += ":" SSPR_FAKETIME_LIBRARY;
+      if (e.rfind("LD_PRELOAD=", 0) == 0) e += ":" SSPR_REAL_TIMERS_LIBRARY ":" SSPR_FAKETIME_LIBRARY;
     env.push_back("FAKETIME_TIMESTAMP_FILE=" + fake_clock_file_);
     env.push_back("FAKETIME_NO_CACHE=1");
     env.push_back("FAKETIME_DONT_FAKE_MONOTONIC=1");

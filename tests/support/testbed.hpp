@@ -50,10 +50,14 @@ class TestBed {
   // A PAM service file in service_dir(); "@MODULE@" and "@CONFIG@" are replaced.
   void write_pam_service(const std::string& name, const std::string& text);
 
-  // From the next start_ssprd() on, ssprd's clock is the real one moved by the offset in
-  // `file` (libfaketime, re-read at every call: write "+360" to move it 6 minutes ahead).
-  // The monotonic clock is left alone. The one seam the real parts cannot reach: time.
-  void use_fake_clock(const std::string& file) { fake_clock_file_ = file; }
+  // From the next start_ssprd() on, ssprd's clock is the real one moved by an offset that
+  // move_clock() sets (libfaketime reads it from a file at every call). The monotonic clock is
+  // left alone. The one seam the real parts cannot reach: time.
+  void use_fake_clock();
+  // Sets the offset (seconds ahead of the real clock; 0 puts it back). The file is replaced
+  // by a rename: ssprd's threads read it at any moment, and a half-written file would give
+  // libfaketime no offset or a wrong one (its timers then fail and sd-event stops).
+  void move_clock(long seconds);
   bool start_ssprd(std::string& error);
   int stop_ssprd();  // exit status of ssprd
   // SIGKILL, then reaps it; returns its wait status (-1 if none ran). start_ssprd() works again.
