@@ -1,7 +1,8 @@
 #include "atomic_file.hpp"
 
+#include "backend/stale_files.hpp"
+
 #include <cerrno>
-#include <dirent.h>
 #include <string_view>
 #include <fcntl.h>
 #include <sodium.h>
@@ -45,25 +46,17 @@ int write_file_atomically(int dir_fd, const std::string& name, std::string_view 
   return 0;
 }
 
-int remove_interrupted_writes(int dir_fd) noexcept {
-  const int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return -errno;
-  DIR* dir = ::fdopendir(fd);
-  if (dir == nullptr) {
-    ::close(fd);
-    return -errno;
-  }
-  int removed = 0;
-  while (const dirent* entry = ::readdir(dir)) {
+int remove_interrupted_writes(int dir_fd, std::time_t started_before) noexcept {
+  return backend::remove_stale_files(dir_fd, [dir_fd, started_before](std::string_view name) {
     // ".<name>.<16 hex digits>": only write_file_atomically() makes such names.
-    const std::string_view name(entry->d_name);
     const auto dot = name.rfind('.');
-    if (name.size() < 19 || name.front() != '.' || dot == 0 || name.size() - dot - 1 != 16) continue;
-    if (name.substr(dot + 1).find_first_not_of("0123456789abcdef") != std::string_view::npos) continue;
-    if (::unlinkat(dir_fd, entry->d_name, 0) == 0) ++removed;
-  }
-  ::closedir(dir);
-  return removed;
+    if (name.size() < 19 || name.front() != '.' || dot == 0 || name.size() - dot - 1 != 16) return false;
+    if (name.substr(dot + 1).find_first_not_of("0123456789abcdef") != std::string_view::npos) return false;
+    // A write that began since is alive: its file is younger.
+    struct stat st {};
+    const std::string file(name);
+    return ::fstatat(dir_fd, file.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_mtime < started_before;
+  });
 }
 
 }  // namespace sspr::daemon

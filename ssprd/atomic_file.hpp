@@ -2,6 +2,7 @@
 // write a temp file beside it, fsync, rename over, fsync the directory.
 #pragma once
 
+#include <ctime>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -13,7 +14,8 @@ namespace sspr::daemon {
 int write_file_atomically(int dir_fd, const std::string& name, std::string_view content, mode_t mode) noexcept;
 
 // Removes the temporary files of writes a crash interrupted (".<name>.<16 hex digits>") from
-// `dir_fd`; at startup, before anything writes there. The number removed, or a negative errno.
-int remove_interrupted_writes(int dir_fd) noexcept;
+// `dir_fd`, those last written before `started_before` (this process's start: a write begun
+// since is alive). Safe beside running writers. Returns how many were removed.
+int remove_interrupted_writes(int dir_fd, std::time_t started_before) noexcept;
 
 }  // namespace sspr::daemon

@@ -7,6 +7,7 @@
 #include "log.hpp"
 #include "manager.hpp"
 #include "manager_bus.hpp"
+#include "account_index.hpp"
 #include "audit.hpp"
 #include "crypto/secret_key.hpp"
 #include "delivery_messenger.hpp"
@@ -21,10 +22,13 @@
 #include "state_directory.hpp"
 
 #include <csignal>
+#include <ctime>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
+#include <thread>
 #include <vector>
 
 namespace sspr::daemon {
@@ -76,10 +80,9 @@ int run_daemon(const Config& config) {
   UniqueFd throttle_dir = open_private_subdirectory(state_dir.get(), "throttle", problem);
   if (!throttle_dir)
     return log_error("state directory %s: %s", config.state_directory.c_str(), problem.c_str()), 1;
-  // A crash may have left half-written temporary files: nothing else ever removes them.
-  if (const int removed = remove_interrupted_writes(records_dir.get()); removed > 0)
-    log_info("removed %d temporary file(s) an interrupted write left in %s/registrations", removed,
-             config.state_directory.c_str());
+  // Swept after READY (a million records take a while to list); see below.
+  UniqueFd records_to_sweep(::fcntl(records_dir.get(), F_DUPFD_CLOEXEC, 3));
+  const std::time_t started = std::time(nullptr);
   throttle::Throttle throttle(std::move(throttle_dir), throttle_policy(config));
 
   // Passwords: local accounts in the shadow file; with [ldap] enabled, everyone else in the directory.
@@ -97,7 +100,10 @@ int run_daemon(const Config& config) {
         ldap_settings_from(config), local_store,
         [&passwords](const std::string& user) { return passwords.is_directory_user(user); });
   const RegistrationStore& store = shared_store ? *shared_store : static_cast<const RegistrationStore&>(local_store);
-  Manager manager(config, store);
+  // Local accounts by binary search instead of glibc's scan of /etc/passwd at every lookup.
+  AccountIndex accounts(passwd_file_nss_reads_first());
+  const UserLookup by_name = [&accounts](std::string_view name) { return accounts.by_name(name); };
+  Manager manager(config, store, by_name, [&accounts](uid_t uid) { return accounts.by_uid(uid); });
   auto key = crypto::load_or_create_key(state_dir.get(), problem);
   if (!key) return log_error("secret key: %s", problem.c_str()), 1;
   auto audit = AuditLog::open(config.audit_log, problem);
@@ -125,7 +131,8 @@ int run_daemon(const Config& config) {
   // Hashing, the shadow write and directory calls take time and locks: off the event loop.
   // A second worker keeps one slow directory call from holding up every other write.
   delivery::DeliveryQueue password_worker(event.get(), config.ldap_enabled ? 2 : 1, 16);
-  ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker, messenger, passwords);
+  ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker, messenger, passwords,
+                     by_name);
   BusContext context{manager, &enrollment, &reset, nullptr, {}, {}};
   // Directory reads for a call happen on their own workers, before its handler runs.
   std::unique_ptr<delivery::DeliveryQueue> directory_worker;
@@ -163,8 +170,18 @@ int run_daemon(const Config& config) {
   log_info("ready on %s (state directory %s, registration required for: %s)", bus::kServiceName,
            config.state_directory.c_str(), to_string(config.required_for));
   sd_notify(0, "READY=1\nSTATUS=Processing requests...");
+  accounts.refresh();  // indexed in the background; NSS answers until then
+  // A crash may have left half-written temporary records: nothing else ever removes them. Off
+  // the loop, and only files older than this start (a write begun since is alive).
+  std::thread sweeper([dir = std::move(records_to_sweep), started, &config] {
+    if (!dir) return;
+    if (const int removed = remove_interrupted_writes(dir.get(), started); removed > 0)
+      log_info("removed %d temporary file(s) an interrupted write left in %s/registrations", removed,
+               config.state_directory.c_str());
+  });
 
   r = sd_event_loop(event.get());
+  sweeper.join();
   sd_notify(0, "STOPPING=1\nSTATUS=Shutting down...");
   if (r < 0) return log_errno(LOG_ERR, r, "event loop failed"), 1;
   log_info("stopped");

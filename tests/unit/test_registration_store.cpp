@@ -149,9 +149,15 @@ static void test_interrupted_writes_are_removed_at_start(void**) {
   put(dir.path + "/.bob.json.fedcba9876543210", "", 0600);
   put(dir.path + "/.alice.json.0123456789abcdeg", "", 0600);  // not a name we make: left alone
   put(dir.path + "/.notes", "", 0600);
-  assert_int_equal(remove_interrupted_writes(fd), 2);
-  assert_true(entries(dir.path) == std::vector<std::string>({".alice.json.0123456789abcdeg", ".notes", "alice.json"}));
-  assert_int_equal(remove_interrupted_writes(fd), 0);
+  put(dir.path + "/.carol.json.00000000000000ff", "{live", 0600);  // a write under way since the start
+  const auto old = std::time(nullptr) - 60;
+  const struct timespec times[2] = {{old, 0}, {old, 0}};
+  for (const char* name : {".alice.json.0123456789abcdef", ".bob.json.fedcba9876543210"})
+    utimensat(fd, name, times, 0);
+  assert_int_equal(remove_interrupted_writes(fd, std::time(nullptr) - 30), 2);
+  assert_true(entries(dir.path) == std::vector<std::string>({".alice.json.0123456789abcdeg",
+                                                             ".carol.json.00000000000000ff", ".notes", "alice.json"}));
+  assert_int_equal(remove_interrupted_writes(fd, std::time(nullptr) - 30), 0);
   close(fd);
 }
 
