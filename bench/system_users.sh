@@ -60,7 +60,7 @@ for n in 1000 100000 1000000; do
   in_ct systemctl restart ssprd || die "ssprd did not restart"
   out=$(in_ct /root/bench_users_system "$n" "$samples" "$clients" "$seconds") || die "the measurement at $n accounts failed"
   read -r med p99 rate <<<"$out"
-  rss=$(in_ct sh -c 'sed -n "s/^VmRSS: *\([0-9]*\) kB/\1/p" /proc/$(systemctl show -P MainPID ssprd)/status')
+  rss=$(in_ct sh -c 'awk "/^VmRSS:/ { print \$2 }" /proc/$(systemctl show -P MainPID ssprd)/status')
   printf '  %-9s %-9s %12s %12s %16s %12s\n' "$n" "$((n < max_records ? n : max_records))" "$med" "$p99" "$rate" \
     "$(awk -v k="$rss" 'BEGIN { printf "%.1f", k / 1024 }')"
   median[$n]=$med calls[$n]=$rate

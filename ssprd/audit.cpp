@@ -34,6 +34,7 @@ const char* to_string(AuditEvent event) noexcept {
     case AuditEvent::change_done: return "change_done";
     case AuditEvent::change_failed: return "change_failed";
     case AuditEvent::reset_unlocked: return "reset_unlocked";
+    case AuditEvent::record_removed: return "record_removed";
   }
   return "unknown";
 }
@@ -57,6 +58,7 @@ const char* message_id(AuditEvent event) noexcept {
     case AuditEvent::change_done: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a10f";
     case AuditEvent::change_failed: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a110";
     case AuditEvent::reset_unlocked: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a111";
+    case AuditEvent::record_removed: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a112";
   }
   return "00000000000000000000000000000000";
 }

@@ -31,6 +31,7 @@ enum class AuditEvent {
   change_done,
   change_failed,
   reset_unlocked,  // an administrator ended a user's reset block
+  record_removed,  // the account had been gone for a week: its registration record went too
 };
 
 const char* to_string(AuditEvent event) noexcept;

@@ -9,6 +9,7 @@
 #include "manager_bus.hpp"
 #include "account_index.hpp"
 #include "audit.hpp"
+#include "state_sweep.hpp"
 #include "crypto/secret_key.hpp"
 #include "delivery_messenger.hpp"
 #include "directory_contacts.hpp"
@@ -22,17 +23,16 @@
 #include "state_directory.hpp"
 
 #include <csignal>
-#include <ctime>
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <systemd/sd-daemon.h>
-#include <thread>
 #include <vector>
 
 namespace sspr::daemon {
 namespace {
+
+constexpr uint64_t kSweepEvery = 24ull * 3600 * 1000000;  // usec
 
 // sd-bus needs the map for the lifetime of the connection: built once, kept for the process.
 const sd_bus_error_map* sspr_error_map() {
@@ -80,9 +80,6 @@ int run_daemon(const Config& config) {
   UniqueFd throttle_dir = open_private_subdirectory(state_dir.get(), "throttle", problem);
   if (!throttle_dir)
     return log_error("state directory %s: %s", config.state_directory.c_str(), problem.c_str()), 1;
-  // Swept after READY (a million records take a while to list); see below.
-  UniqueFd records_to_sweep(::fcntl(records_dir.get(), F_DUPFD_CLOEXEC, 3));
-  const std::time_t started = std::time(nullptr);
   throttle::Throttle throttle(std::move(throttle_dir), throttle_policy(config));
 
   // Passwords: local accounts in the shadow file; with [ldap] enabled, everyone else in the directory.
@@ -134,6 +131,7 @@ int run_daemon(const Config& config) {
   ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker, messenger, passwords,
                      by_name);
   BusContext context{manager, &enrollment, &reset, nullptr, {}, {}};
+  StateSweep sweep(state_dir.get(), local_store, throttle, by_name, *audit);
   // Directory reads for a call happen on their own workers, before its handler runs.
   std::unique_ptr<delivery::DeliveryQueue> directory_worker;
   std::unique_ptr<RecordPrefetch> prefetch;
@@ -171,17 +169,25 @@ int run_daemon(const Config& config) {
            config.state_directory.c_str(), to_string(config.required_for));
   sd_notify(0, "READY=1\nSTATUS=Processing requests...");
   accounts.refresh();  // indexed in the background; NSS answers until then
-  // A crash may have left half-written temporary records: nothing else ever removes them. Off
-  // the loop, and only files older than this start (a write begun since is alive).
-  std::thread sweeper([dir = std::move(records_to_sweep), started, &config] {
-    if (!dir) return;
-    if (const int removed = remove_interrupted_writes(dir.get(), started); removed > 0)
-      log_info("removed %d temporary file(s) an interrupted write left in %s/registrations", removed,
-               config.state_directory.c_str());
-  });
-
+  // The state directory's clean-up (state_sweep.hpp): now, off the loop (a million records take
+  // a while to list), and daily.
+  sweep.start();
+  EventSourcePtr sweep_timer;
+  {
+    sd_event_source* raw_timer = nullptr;
+    auto on_time = [](sd_event_source* source, uint64_t, void* userdata) noexcept -> int {
+      static_cast<StateSweep*>(userdata)->start();
+      uint64_t now = 0;
+      if (sd_event_now(sd_event_source_get_event(source), CLOCK_MONOTONIC, &now) >= 0 &&
+          sd_event_source_set_time(source, now + kSweepEvery) >= 0)
+        sd_event_source_set_enabled(source, SD_EVENT_ONESHOT);
+      return 0;
+    };
+    if ((r = sd_event_add_time_relative(event.get(), &raw_timer, CLOCK_MONOTONIC, kSweepEvery, 0, on_time, &sweep)) < 0)
+      log_errno(LOG_WARNING, r, "cannot schedule the daily state sweep; it ran once at start");
+    sweep_timer.reset(raw_timer);
+  }
   r = sd_event_loop(event.get());
-  sweeper.join();
   sd_notify(0, "STOPPING=1\nSTATUS=Shutting down...");
   if (r < 0) return log_errno(LOG_ERR, r, "event loop failed"), 1;
   log_info("stopped");

@@ -1,9 +1,13 @@
 #include "registration_store.hpp"
 
 #include "atomic_file.hpp"
+#include "user_name.hpp"
 
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
+#include <memory>
+#include <string_view>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -46,6 +50,37 @@ LoadedRecord LocalRegistrationStore::load(const std::string& user) const {
 
 int LocalRegistrationStore::save(const std::string& user, const RegistrationRecord& record) const {
   return write_file_atomically(dir_.get(), user + ".json", serialize_record(record, user), 0600);
+}
+
+std::vector<std::string> LocalRegistrationStore::users() const {
+  std::vector<std::string> out;
+  // A descriptor of our own: fdopendir takes it over, and its offset is not dir_'s.
+  const int fd = ::openat(dir_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return out;
+  const std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd), ::closedir);
+  if (!dir) {
+    ::close(fd);
+    return out;
+  }
+  constexpr std::string_view kSuffix = ".json";
+  while (const dirent* e = ::readdir(dir.get())) {
+    const std::string_view name(e->d_name);
+    if (name.size() <= kSuffix.size() || !name.ends_with(kSuffix)) continue;
+    const auto user = name.substr(0, name.size() - kSuffix.size());
+    if (valid_user_name(user)) out.emplace_back(user);
+  }
+  return out;
+}
+
+std::size_t LocalRegistrationStore::remove_interrupted_writes(std::time_t started_before) const {
+  const int removed = sspr::daemon::remove_interrupted_writes(dir_.get(), started_before);
+  return removed > 0 ? static_cast<std::size_t>(removed) : 0;
+}
+
+int LocalRegistrationStore::remove(const std::string& user) const {
+  if (!valid_user_name(user)) return -EINVAL;
+  if (::unlinkat(dir_.get(), (user + ".json").c_str(), 0) < 0) return -errno;
+  return ::fsync(dir_.get()) < 0 ? -errno : 0;
 }
 
 }  // namespace sspr::daemon

@@ -8,7 +8,9 @@
 #include "handle.hpp"
 #include "record.hpp"
 
+#include <ctime>
 #include <string>
+#include <vector>
 
 namespace sspr::daemon {
 
@@ -36,6 +38,13 @@ class LocalRegistrationStore final : public RegistrationStore {
   explicit LocalRegistrationStore(UniqueFd records_dir) noexcept : dir_(std::move(records_dir)) {}
   LoadedRecord load(const std::string& user) const override;
   int save(const std::string& user, const RegistrationRecord& record) const override;
+  // The users that have a record here (file names "<user>.json" with a valid user name).
+  std::vector<std::string> users() const;
+  // Removes the user's record, durably. 0, or a negative errno (-ENOENT: there was none).
+  int remove(const std::string& user) const;
+  // Removes what writes a crash interrupted, last written before `started_before` (a write
+  // begun since is alive). Returns how many.
+  std::size_t remove_interrupted_writes(std::time_t started_before) const;
 
  private:
   UniqueFd dir_;

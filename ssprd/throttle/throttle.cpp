@@ -5,6 +5,11 @@
 #include <algorithm>
 #include <cstring>
 #include <ctime>
+#include <dirent.h>
+#include <fcntl.h>
+#include <memory>
+#include <unistd.h>
+#include <vector>
 
 namespace sspr::daemon::throttle {
 namespace {
@@ -214,6 +219,41 @@ Result<Done> Throttle::clear_method(const std::string& user, Method method) {
   state.method_failures[index(method)] = 0;
   if (const int r = file.save(state); r < 0) return io_failure("save", user, r);
   return Done{};
+}
+
+std::size_t Throttle::remove_expired() {
+  std::vector<std::string> names;
+  {
+    // A descriptor of our own: fdopendir takes it over, and its offset is not dir_'s.
+    const int fd = ::openat(dir_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    const std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd), ::closedir);
+    if (!dir) {
+      ::close(fd);
+      return 0;
+    }
+    while (const dirent* e = ::readdir(dir.get()))
+      if ((e->d_type == DT_REG || e->d_type == DT_UNKNOWN) && usable_file_name(e->d_name)) names.emplace_back(e->d_name);
+  }
+  const std::int64_t now = clock_();
+  std::size_t removed = 0;
+  for (const auto& name : names) {
+    auto file = LockedState::open(dir_.get(), name, false);
+    if (file.status() != LockedState::Status::ok) continue;  // gone, or unusable: an administrator's
+    StoredState state = file.state();
+    normalise(state, policy_, now);
+    prune(state, policy_, now);
+    const bool blocked = std::any_of(state.blocked_until.begin(), state.blocked_until.end(),
+                                     [](std::int64_t until) { return until != 0; });
+    const bool failures = std::any_of(state.method_failures.begin(), state.method_failures.end(),
+                                      [](std::uint32_t n) { return n != 0; });
+    if (!state.events.empty() || blocked || failures) continue;
+    if (const int r = file.remove(); r == 0)
+      ++removed;
+    else
+      log_errno(LOG_WARNING, r, "cannot remove the expired throttle state of %s", name.c_str());
+  }
+  return removed;
 }
 
 Result<Counts> Throttle::counts(const std::string& user) const {

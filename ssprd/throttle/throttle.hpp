@@ -103,6 +103,11 @@ class Throttle {
   Result<Done> clear_method(const std::string& user, Method method);
   // CorruptRecord when the state file is unusable.
   Result<Counts> counts(const std::string& user) const;
+  // Removes the state files that no longer say anything: no event inside its window, no block
+  // in force, no method failures (those last until an administrator clears them). Unusable
+  // files stay for the administrator. Safe beside every other call (each file is removed under
+  // its lock). Returns how many went.
+  std::size_t remove_expired();
 
   const Policy& policy() const noexcept { return policy_; }
 

@@ -185,6 +185,7 @@ bool usable_file_name(std::string_view user) noexcept {
 LockedState LockedState::open(int dir_fd, const std::string& user, bool create) {
   LockedState s;
   s.dir_fd_ = dir_fd;
+  s.user_ = user;
   auto fail = [&s](int negative_errno) -> LockedState {
     s.status_ = Status::failed;
     s.error_ = negative_errno;
@@ -199,22 +200,28 @@ LockedState LockedState::open(int dir_fd, const std::string& user, bool create) 
   };
   if (!usable_file_name(user)) return fail(-EINVAL);
 
-  s.fd_.reset(::openat(dir_fd, user.c_str(), kOpenFlags | (create ? O_CREAT : 0), 0600));
-  if (!s.fd_) {
-    const int error = errno;
-    if (error == ENOENT && !create) {
-      s.status_ = Status::absent;
-      return s;
-    }
-    if (open_errno_means_unsafe(error)) return unusable(open_problem(error));
-    return fail(-error);
-  }
   struct stat st {};
-  if (::fstat(s.fd_.get(), &st) < 0) return fail(-errno);
-  if (const char* reason = unsafe_reason(st)) return unusable(reason);
-  if (const int r = lock_exclusively(s.fd_.get()); r < 0) return fail(r);
-  // The size only counts once we hold the lock: a writer may have just created the file.
-  if (::fstat(s.fd_.get(), &st) < 0) return fail(-errno);
+  // An expired file is removed under its lock (remove_expired_state): whoever opened it before
+  // and waited for the lock holds a file that no longer has a name, and starts again.
+  for (int attempt = 0;; ++attempt) {
+    s.fd_.reset(::openat(dir_fd, user.c_str(), kOpenFlags | (create ? O_CREAT : 0), 0600));
+    if (!s.fd_) {
+      const int error = errno;
+      if (error == ENOENT && !create) {
+        s.status_ = Status::absent;
+        return s;
+      }
+      if (open_errno_means_unsafe(error)) return unusable(open_problem(error));
+      return fail(-error);
+    }
+    if (::fstat(s.fd_.get(), &st) < 0) return fail(-errno);
+    if (const char* reason = unsafe_reason(st)) return unusable(reason);
+    if (const int r = lock_exclusively(s.fd_.get()); r < 0) return fail(r);
+    // The size only counts once we hold the lock: a writer may have just created the file.
+    if (::fstat(s.fd_.get(), &st) < 0) return fail(-errno);
+    if (st.st_nlink > 0) break;
+    if (attempt == 8) return fail(-EAGAIN);
+  }
   if (st.st_size == 0) {
     s.new_file_ = true;
     s.status_ = Status::ok;
@@ -240,6 +247,19 @@ LockedState LockedState::open(int dir_fd, const std::string& user, bool create) 
   s.state_ = std::move(decoded[current].state);
   s.status_ = Status::ok;
   return s;
+}
+
+int LockedState::remove() {
+  if (status_ != Status::ok || !fd_) return -EBADF;
+  // Still this file's name? (Nothing else renames state files; checked all the same.)
+  struct stat by_name {}, held {};
+  if (::fstatat(dir_fd_, user_.c_str(), &by_name, AT_SYMLINK_NOFOLLOW) < 0) return -errno;
+  if (::fstat(fd_.get(), &held) < 0) return -errno;
+  if (by_name.st_dev != held.st_dev || by_name.st_ino != held.st_ino) return -ESTALE;
+  if (::unlinkat(dir_fd_, user_.c_str(), 0) < 0) return -errno;
+  status_ = Status::absent;
+  fd_.reset();  // releases the lock: a waiter sees no name and starts again
+  return 0;
 }
 
 int LockedState::save(const StoredState& state) {

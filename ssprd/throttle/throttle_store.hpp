@@ -66,12 +66,16 @@ class LockedState {
   // Durably replaces the state (status must be ok). Returns 0 or a negative errno; on failure
   // the file still holds the previous state.
   int save(const StoredState& state);
+  // Removes the file while still holding its lock (status must be ok); afterwards the object is
+  // absent. Anyone waiting for the lock then finds no file and starts from an empty state.
+  int remove();
 
  private:
   LockedState() = default;
 
   UniqueFd fd_;
   int dir_fd_ = -1;  // not owned
+  std::string user_;
   Status status_ = Status::failed;
   std::string problem_;
   int error_ = 0;

@@ -344,6 +344,34 @@ static void test_checking_an_unknown_user_creates_nothing(void** state) {
   assert_true(std::filesystem::is_empty(w.dir));
 }
 
+// Files that can no longer count are removed; blocks, events inside a window, disabled methods
+// and unusable files stay. A user whose file went starts again from nothing, never unblocked early.
+static void test_expired_state_files_are_removed(void** state) {
+  auto& w = world(state);
+  auto throttle_of = [&w](const char* user, const Event& e) { assert_true(w.throttle->record(user, e).ok()); };
+  throttle_of("old", Event::delivery());              // expires after 10 minutes
+  throttle_of("blocked", Event::identity_failure());  // five: blocked for a day
+  for (int i = 0; i < 4; ++i) throttle_of("blocked", Event::identity_failure());
+  throttle_of("recent", Event::identity_failure());  // counts for 24 h
+  for (int i = 0; i < 100; ++i) throttle_of("disabled", Event::method_failure(Method::sms));
+  std::ofstream(w.dir + "/damaged") << "not a state file";
+  w.now += kHour;
+  assert_int_equal(w.throttle->remove_expired(), 1);  // "old"
+  assert_false(std::filesystem::exists(w.dir + "/old"));
+  for (const char* kept : {"blocked", "recent", "disabled", "damaged"})
+    assert_true(std::filesystem::exists(w.dir + "/" + kept));
+  w.now += kDay;  // the block and the window are over; the disabled method stays disabled
+  assert_int_equal(w.throttle->remove_expired(), 2);
+  assert_false(std::filesystem::exists(w.dir + "/blocked"));
+  assert_false(std::filesystem::exists(w.dir + "/recent"));
+  assert_true(std::filesystem::exists(w.dir + "/disabled"));
+  assert_true(std::filesystem::exists(w.dir + "/damaged"));
+  const auto disabled = w.throttle->check("disabled");
+  assert_true(disabled.ok());
+  assert_int_equal(disabled->disabled_methods.size(), 1);
+  assert_int_equal(w.throttle->remove_expired(), 0);
+}
+
 static void test_policy_validation_and_names(void**) {
   assert_false(policy_problem(Policy{}).has_value());
   Policy p;
@@ -399,6 +427,7 @@ int main() {
                                       setup, teardown),
       cmocka_unit_test_setup_teardown(test_names_that_are_not_file_names_are_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_checking_an_unknown_user_creates_nothing, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_expired_state_files_are_removed, setup, teardown),
       cmocka_unit_test(test_policy_validation_and_names),
       cmocka_unit_test(test_describe_wait),
   };

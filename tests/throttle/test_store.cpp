@@ -6,6 +6,7 @@
 #include "throttle/throttle.hpp"
 
 #include <fcntl.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -192,6 +193,49 @@ static void test_fifty_concurrent_processes_count_exactly_fifty(void** state) {
   assert_int_equal(c->stored_events, kProcesses);
 }
 
+// A file removed as expired (Throttle::remove_expired) while another process waits for its
+// lock: the waiter counts in a new file, and its event is not lost with the old one.
+static void test_a_writer_waiting_on_a_removed_file_starts_again(void** state) {
+  auto& w = world(state);
+  assert_true(w.throttle->record(kUser, Event::delivery()).ok());
+  int go[2];
+  assert_int_equal(::pipe(go), 0);
+  // Forked before the parent takes the lock: a child holding a copy of that descriptor would
+  // keep the lock alive after the parent lets go.
+  const pid_t pid = ::fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    ::close(go[1]);
+    char c;
+    while (::read(go[0], &c, 1) < 0 && errno == EINTR) {
+    }
+    ::_exit(w.throttle->record(kUser, Event::identity_failure()).ok() ? 0 : 1);
+  }
+  ::close(go[0]);
+  UniqueFd dir(::open(w.dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  auto held = LockedState::open(dir.get(), kUser, false);
+  assert_int_equal(static_cast<int>(held.status()), static_cast<int>(LockedState::Status::ok));
+  ::close(go[1]);  // go
+  // Wait until the child is blocked on the lock (/proc/locks marks a waiter with "->").
+  bool waiting = false;
+  for (long spins = 0; !waiting && spins < 500'000; ++spins) {
+    std::ifstream locks("/proc/locks");
+    std::string line;
+    while (std::getline(locks, line))
+      if (line.find("-> FLOCK") != std::string::npos) waiting = true;
+    if (!waiting) ::sched_yield();
+  }
+  assert_true(waiting);
+  assert_int_equal(held.remove(), 0);
+  int status = 0;
+  assert_int_equal(::waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  const auto counts = w.throttle->counts(kUser);
+  assert_true(counts.ok());
+  assert_int_equal(counts->stored_events, 1);  // the new file: the child's event alone
+  assert_int_equal(counts->in_window[static_cast<std::size_t>(Window::identity_failure)], 1);
+}
+
 static void test_the_newest_events_are_kept_within_the_bound(void** state) {
   auto& w = world(state);
   w.policy.delivery = {static_cast<std::uint32_t>(kMaxEvents), 1000, 60};
@@ -357,6 +401,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_the_file_is_root_only_and_fixed_size, setup, teardown),
       cmocka_unit_test_setup_teardown(test_state_survives_a_restart, setup, teardown),
       cmocka_unit_test_setup_teardown(test_fifty_concurrent_processes_count_exactly_fifty, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_a_writer_waiting_on_a_removed_file_starts_again, setup, teardown),
       cmocka_unit_test_setup_teardown(test_the_newest_events_are_kept_within_the_bound, setup, teardown),
       cmocka_unit_test_setup_teardown(test_a_torn_write_loses_only_the_last_event, setup, teardown),
       cmocka_unit_test_setup_teardown(test_a_torn_first_write_leaves_an_empty_state, setup, teardown),
