@@ -48,6 +48,13 @@ enum class ErrorCode : std::uint8_t {
 
 enum class ErrorOrigin : std::uint8_t { sspr, bus };
 
+// What an error means for a conversation (pam_sspr's and the sspr command's flows).
+enum class Consequence : std::uint8_t {
+  retry,    // the user may try again or choose otherwise (a wrong code, a refused address)
+  refusal,  // this attempt ends: the user is told why and refused (a block, an ended session)
+  failure,  // ssprd or what it depends on failed: a service error, logged as one
+};
+
 struct ErrorInfo {
   ErrorCode code;
   ErrorOrigin origin;
@@ -56,6 +63,13 @@ struct ErrorInfo {
   int pam_code;               // what the PAM module returns by default
   bool service_unavailable;   // the daemon could not be reached at all
   std::string_view message;   // what a user (or admin reading a log) is told
+  Consequence consequence;
+  // The reply's own message is the text for the user (a block says for how long, a refused
+  // password why): shown escaped instead of `message`.
+  bool user_text;
+  // A new password was refused for a reason another password can fix (quality, history): the
+  // user may try again in the same reset or change.
+  bool another_password_may_pass;
 };
 
 // Every row, in ErrorCode order.
@@ -64,11 +78,5 @@ std::span<const ErrorInfo> error_table() noexcept;
 const ErrorInfo& error_info(ErrorCode code) noexcept;
 // nullptr when the name is not in the table.
 const ErrorInfo* error_by_bus_name(std::string_view name) noexcept;
-
-// A new password was refused for a reason another password can fix (quality, history): the
-// user may try again in the same reset or change.
-constexpr bool another_password_may_pass(ErrorCode code) noexcept {
-  return code == ErrorCode::LowPasswordQuality || code == ErrorCode::PasswordReused;
-}
 
 }  // namespace sspr

@@ -22,9 +22,7 @@ Result<Done> call_password_write(sd_bus* bus, sd_bus_message* request, std::stri
   if (r < 0) {
     const auto code = error_code_of(error, r);
     // A refused password: ssprd (or the directory behind it) says why, in words for the user.
-    if (code == ErrorCode::LowPasswordQuality || code == ErrorCode::PasswordReused ||
-        code == ErrorCode::PasswordTooYoung || code == ErrorCode::AccountLocked || code == ErrorCode::PasswordExpired)
-      reason = escape_untrusted(error.message());
+    if (error_info(code).user_text) reason = escape_untrusted(error.message());
     return code;
   }
   return Done{};
@@ -35,7 +33,7 @@ Result<Done> call_password_write(sd_bus* bus, sd_bus_message* request, std::stri
 ErrorCode ResetClient::refused(const BusError& error, int r) {
   const auto code = error_code_of(error, r);
   // Shown on a terminal: escaped like any text that crossed a process boundary.
-  block_notice_ = code == ErrorCode::RateLimited ? escape_untrusted(error.message()) : std::string();
+  refusal_text_ = error_info(code).user_text ? escape_untrusted(error.message()) : std::string();
   return code;
 }
 

@@ -39,17 +39,18 @@ class ResetClient {
   Result<Done> change_password(const std::string& user, const Secret& current, const Secret& next, std::string& reason);
   // Manager.UnlockReset (root only): ends the user's reset block.
   Result<Done> unlock(const std::string& user);
-  // After a RateLimited refusal: ssprd's words for it (how long the block lasts); else empty.
-  const std::string& block_notice() const noexcept { return block_notice_; }
+  // After a refusal whose row carries user text (a block: how long it lasts): ssprd's words for
+  // it, escaped; else empty.
+  const std::string& refusal_text() const noexcept { return refusal_text_; }
 
  private:
   ResetClient(BusPtr bus, std::uint64_t timeout_usec) : bus_(std::move(bus)), timeout_usec_(timeout_usec) {}
   BusPtr bus_;
   std::uint64_t timeout_usec_;
-  // The code of a failed call; keeps ssprd's text of a RateLimited refusal.
+  // The code of a failed call; keeps ssprd's text of a refusal that carries user text.
   ErrorCode refused(const BusError& error, int r);
   std::string session_path_;
-  std::string block_notice_;
+  std::string refusal_text_;
 };
 
 }  // namespace sspr::client

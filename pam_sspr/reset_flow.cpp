@@ -12,15 +12,21 @@ namespace {
 constexpr int kMaxRounds = 8;
 constexpr int kMaxPasswordTries = 3;
 
-bool fatal(ErrorCode code) {
-  const auto& info = error_info(code);
-  return info.service_unavailable || code == ErrorCode::Internal || code == ErrorCode::RateLimited ||
-         code == ErrorCode::NoSuchSession || code == ErrorCode::AuthtokLockBusy || code == ErrorCode::BackendUnavailable;
+// Whether the reset ends with `code`, and how: refused (the user was told why) or a failure of
+// ssprd or what it depends on (a service error, logged by the caller). Nothing for a retry.
+std::optional<ResetOutcome> ending(ErrorCode code) {
+  switch (error_info(code).consequence) {
+    case Consequence::retry: return std::nullopt;
+    case Consequence::refusal: return ResetOutcome::refused;
+    case Consequence::failure: return ResetOutcome::service_error;
+  }
+  return ResetOutcome::service_error;
 }
 
-// What the user is told of a refusal: a block says for how long (ssprd's words).
+// What the user is told of a refusal: ssprd's own words where the row says they are for the
+// user (a block says for how long), else the table's.
 std::string refusal_text(const ResetClient& client, ErrorCode code) {
-  if (code == ErrorCode::RateLimited && !client.block_notice().empty()) return client.block_notice();
+  if (error_info(code).user_text && !client.refusal_text().empty()) return client.refusal_text();
   return std::string(error_info(code).message);
 }
 
@@ -58,9 +64,9 @@ ResetOutcome choose_password(ResetClient& client, Conversation& conv) {
                  "logging in with the new password, and if that fails, with the old one.");
       return ResetOutcome::service_error;
     }
-    if (!another_password_may_pass(set.error())) {
+    if (!error_info(set.error()).another_password_may_pass) {
       conv.error(reason.empty() ? refusal_text(client, set.error()) : reason);
-      return fatal(set.error()) ? ResetOutcome::service_error : ResetOutcome::refused;
+      return ending(set.error()).value_or(ResetOutcome::refused);
     }
     conv.error(reason.empty() ? std::string(error_info(set.error()).message) : reason);
   }
@@ -73,7 +79,8 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
   auto started = client.start(user);
   if (!started) {
     conv.error(refusal_text(client, started.error()));
-    return started.error() == ErrorCode::RateLimited ? ResetOutcome::refused : ResetOutcome::service_error;
+    return error_info(started.error()).consequence == Consequence::refusal ? ResetOutcome::refused
+                                                                           : ResetOutcome::service_error;
   }
   conv.info("Resetting the password of " + user + ". Prove " + std::to_string(started->required) +
             (started->required == 1 ? " registered method." : " different registered methods."));
@@ -96,7 +103,7 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
       auto asked = client.questions();
       if (!asked) {
         conv.error(refusal_text(client, asked.error()));
-        if (fatal(asked.error())) return ResetOutcome::refused;
+        if (const auto end = ending(asked.error())) return *end;
         continue;
       }
       std::vector<Secret> answers;
@@ -109,7 +116,7 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
       if (!progress) {
         conv.error(progress.error() == ErrorCode::BadCode ? std::string("The answers are not correct.")
                                                           : refusal_text(client, progress.error()));
-        if (fatal(progress.error())) return ResetOutcome::refused;
+        if (const auto end = ending(progress.error())) return *end;
         continue;
       }
       if (progress->verified) return choose_password(client, conv);
@@ -120,7 +127,7 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
       auto sent = client.send_code(type);
       if (!sent) {
         conv.error(refusal_text(client, sent.error()));
-        if (fatal(sent.error())) return ResetOutcome::refused;
+        if (const auto end = ending(sent.error())) return *end;
         continue;
       }
       conv.info("A code was sent to " + *sent + ".");
@@ -135,7 +142,7 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
       if (!progress) conv.error(refusal_text(client, progress.error()));
     } while (!progress && sent_code && progress.error() == ErrorCode::BadCode);
     if (!progress) {
-      if (fatal(progress.error())) return ResetOutcome::refused;
+      if (const auto end = ending(progress.error())) return *end;
       continue;
     }
     if (progress->verified) return choose_password(client, conv);
@@ -163,14 +170,14 @@ ResetOutcome run_change_flow(ResetClient& client, Conversation& conv, const std:
       if (chosen != nullptr) *chosen = std::move(first);
       return ResetOutcome::changed;
     }
-    if (another_password_may_pass(changed.error())) {
+    if (error_info(changed.error()).another_password_may_pass) {
       conv.error(reason.empty() ? std::string(error_info(changed.error()).message) : reason);
       continue;
     }
     conv.error(changed.error() == ErrorCode::BadCode ? std::string("The current password is not correct.")
                : !reason.empty()                     ? reason
                                                      : std::string(error_info(changed.error()).message));
-    return fatal(changed.error()) ? ResetOutcome::service_error : ResetOutcome::refused;
+    return ending(changed.error()).value_or(ResetOutcome::refused);
   }
   return ResetOutcome::refused;
 }

@@ -21,11 +21,9 @@ std::string lower_trimmed(std::string_view s) {
 // Speaks an error from ssprd in the table's words.
 void say_error(Conversation& conv, ErrorCode code) { conv.error(error_info(code).message); }
 
-bool is_fatal(ErrorCode code) {
-  const auto& info = error_info(code);
-  return info.service_unavailable || code == ErrorCode::Internal || code == ErrorCode::CorruptRecord ||
-         code == ErrorCode::AccessDenied;
-}
+// Registration goes on after anything but a failure of ssprd (the user may choose again, skip
+// within grace, or quit).
+bool is_fatal(ErrorCode code) { return error_info(code).consequence == Consequence::failure; }
 
 enum class Step { done, retry_menu, quit, no_conversation, fatal };
 

@@ -118,25 +118,27 @@ int run_daemon(const Config& config) {
   DeliveryMessenger messenger(manager.config(), event.get());
   const Verifier verifier(key.value());
   Enrollment enrollment(manager.config(), store, verifier, *audit, messenger, throttle);
-  enrollment.set_password_check([&passwords](const std::string& user, const Secret& password) {
-    return passwords.owner_of(user).verify(user, password);
-  });
   if (config.ldap_enabled && config.ldap_prefill_contacts)
     enrollment.set_directory_contacts([&passwords, settings = ldap_settings_from(config)](const std::string& user) {
       return passwords.is_directory_user(user) ? directory_contacts(settings, user) : DirectoryContacts{};
     });
   // Hashing, the shadow write and directory calls take time and locks: off the event loop.
   // A second worker keeps one slow directory call from holding up every other write.
-  delivery::DeliveryQueue password_worker(event.get(), config.ldap_enabled ? 2 : 1, 16);
+  Worker password_worker(event.get(), "password", config.ldap_enabled ? 2 : 1, 16);
+  enrollment.set_password_check(
+      [&passwords](const std::string& user, const Secret& password) {
+        return passwords.owner_of(user).verify(user, password);
+      },
+      &password_worker);
   ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker, messenger, passwords,
                      by_name);
   BusContext context{manager, &enrollment, &reset, nullptr, {}, {}};
   StateSweep sweep(state_dir.get(), local_store, throttle, by_name, *audit);
   // Directory reads for a call happen on their own workers, before its handler runs.
-  std::unique_ptr<delivery::DeliveryQueue> directory_worker;
+  std::unique_ptr<Worker> directory_worker;
   std::unique_ptr<RecordPrefetch> prefetch;
   if (shared_store) {
-    directory_worker = std::make_unique<delivery::DeliveryQueue>(event.get(), 2, 64);
+    directory_worker = std::make_unique<Worker>(event.get(), "directory", 2, 64);
     prefetch = std::make_unique<RecordPrefetch>(*directory_worker, *shared_store);
     context.prefetch = prefetch.get();
   }

@@ -383,11 +383,32 @@ Result<Done> Enrollment::reconfirm(const UserAccount& user) {
   return Done{};
 }
 
-Result<Done> Enrollment::step_up(const Caller& caller, const UserAccount& user, std::string_view method,
-                                 const Secret& response) {
+std::optional<Result<Done>> Enrollment::step_up(const Caller& caller, const UserAccount& user, std::string_view method,
+                                                Secret response, StepUpDone done) {
   if (method != "totp" && method != "recovery_code" && method != "password") return ErrorCode::InvalidArgument;
   const auto before = throttle_.check(user.name);
   if (!before || before->blocked) return ErrorCode::RateLimited;
+  if (method == "password") {
+    if (!password_check_) return finish_step_up(caller, user.name, method, false);
+    if (!password_worker_) return finish_step_up(caller, user.name, method, password_check_(user.name, response));
+    // A second guess while one is checked would pass the throttle before the first counts.
+    if (password_checks_.count(user.name) != 0) return ErrorCode::NotPermitted;
+    auto password = std::make_shared<Secret>(std::move(response));
+    auto proven = std::make_shared<bool>(false);
+    const std::string name = user.name;
+    const bool queued = password_worker_->submit(
+        [check = password_check_, name, password, proven] {
+          *proven = check(name, *password);
+          password->clear();
+        },
+        [this, caller, name, proven, done = std::move(done)] {
+          password_checks_.erase(name);
+          done(finish_step_up(caller, name, "password", *proven));
+        });
+    if (!queued) return ErrorCode::RateLimited;
+    password_checks_.insert(name);
+    return std::nullopt;
+  }
   auto loaded = store_.load(user.name);
   if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
   if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
@@ -400,19 +421,21 @@ Result<Done> Enrollment::step_up(const Caller& caller, const UserAccount& user, 
         record.totp->last_step = *step;  // spent, also for later resets
         ok = store_.save(user.name, record) == 0;
       }
-  } else if (method == "recovery_code") {
-    if (record.has(MethodType::recovery_codes) && verifier_.consume_recovery_code(*record.recovery_codes, response))
-      ok = store_.save(user.name, record) == 0;  // single use
-  } else {
-    ok = password_check_ && password_check_(user.name, response);
+  } else if (record.has(MethodType::recovery_codes) && verifier_.consume_recovery_code(*record.recovery_codes, response)) {
+    ok = store_.save(user.name, record) == 0;  // single use
   }
-  if (!ok) {
-    const auto after = throttle_.record(user.name, throttle::Event::identity_failure());
-    audit_.record(AuditEvent::step_up_failed, user.name, {{"method", std::string(method)}});
+  return finish_step_up(caller, user.name, method, ok);
+}
+
+Result<Done> Enrollment::finish_step_up(const Caller& caller, const std::string& user, std::string_view method,
+                                        bool proven) {
+  if (!proven) {
+    const auto after = throttle_.record(user, throttle::Event::identity_failure());
+    audit_.record(AuditEvent::step_up_failed, user, {{"method", std::string(method)}});
     return after && !after->blocked ? ErrorCode::BadCode : ErrorCode::RateLimited;
   }
-  step_ups_[{caller.sender, user.name}] = clock_() + kStepUpLifetime;
-  audit_.record(AuditEvent::step_up_passed, user.name, {{"method", std::string(method)}});
+  step_ups_[{caller.sender, user}] = clock_() + kStepUpLifetime;
+  audit_.record(AuditEvent::step_up_passed, user, {{"method", std::string(method)}});
   return Done{};
 }
 

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "audit.hpp"
+#include "async/worker.hpp"
 #include "directory_contacts.hpp"
 #include "manager.hpp"
 #include "messenger.hpp"
@@ -16,6 +17,8 @@
 #include "verifier.hpp"
 
 #include <map>
+#include <optional>
+#include <set>
 #include <optional>
 #include <string>
 #include <vector>
@@ -84,11 +87,20 @@ class Enrollment {
   // Proves the caller is the user with an already registered TOTP or recovery code, or with
   // the current password (checked by `password_check`). Valid for this caller for 10 minutes.
   // Failures are identity failures for the persistent throttle (5 in 24 h block for 24 h).
-  Result<Done> step_up(const Caller& caller, const UserAccount& user, std::string_view method, const Secret& response);
+  // Codes are checked at once and the outcome returned. A password is checked on the worker
+  // (crypt is slow on purpose; a directory may be slower): then this returns nothing and the
+  // outcome comes to `done` on the loop. One password check per user at a time.
+  using StepUpDone = std::function<void(Result<Done>)>;
+  std::optional<Result<Done>> step_up(const Caller& caller, const UserAccount& user, std::string_view method,
+                                      Secret response, StepUpDone done);
   void forget_caller(const std::string& sender);
 
+  // Runs on `worker`'s threads (null: on the calling thread, for tests); must be thread-safe.
   using PasswordCheck = std::function<bool(const std::string& user, const Secret& password)>;
-  void set_password_check(PasswordCheck check) { password_check_ = std::move(check); }
+  void set_password_check(PasswordCheck check, Worker* worker) {
+    password_check_ = std::move(check);
+    password_worker_ = worker;
+  }
 
   // The e-mail address and mobile number an administrator keeps for the user elsewhere (the
   // directory's mail and mobile, [ldap] prefill_contacts), where valid. Offered at
@@ -113,6 +125,7 @@ class Enrollment {
   };
 
   Result<LoadedRecord> load_for_change(const Caller& caller, const UserAccount& user) const;
+  Result<Done> finish_step_up(const Caller& caller, const std::string& user, std::string_view method, bool proven);
   Result<Done> commit(const UserAccount& user, RegistrationRecord& record, MethodType changed, bool removed,
                       const std::vector<std::pair<MethodType, std::string>>& notify_before);
   bool offered(MethodType type) const;
@@ -125,6 +138,8 @@ class Enrollment {
   throttle::Throttle& throttle_;  // persistent: code sends and failed proofs count across restarts
   Clock clock_;
   PasswordCheck password_check_;
+  Worker* password_worker_ = nullptr;
+  std::set<std::string> password_checks_;  // users whose password is being checked
   DirectoryContactsLookup directory_contacts_;
   std::map<std::string, PendingTotp> pending_totp_;
   std::map<std::pair<std::string, MethodType>, PendingContact> pending_contacts_;

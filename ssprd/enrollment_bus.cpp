@@ -246,9 +246,19 @@ int method_step_up(sd_bus_message* m, void* userdata, sd_bus_error* error) noexc
     if (r < 0) return r;
     if (too_long(method, kMaxShortArgument) || too_long(response, kMaxSecretArgument))
       return set_bus_error(error, ErrorCode::InvalidArgument);
-    const auto result = ctx.enrollment->step_up(c, u, method, Secret(response));
-    if (result) track_caller(ctx, m, c.sender);
-    return reply_done(m, error, result);
+    // A password is checked on the worker: the reply comes from there.
+    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
+    BusContext* context = &ctx;
+    const auto now = ctx.enrollment->step_up(c, u, method, Secret(response), [call, context, sender = c.sender](Result<Done> result) {
+      if (result) track_caller(*context, call.get(), sender);
+      sd_bus_error reply_error = SD_BUS_ERROR_NULL;
+      const int rr = reply_done(call.get(), &reply_error, result);
+      if (rr < 0) sd_bus_reply_method_errno(call.get(), rr, &reply_error);
+      sd_bus_error_free(&reply_error);
+    });
+    if (!now) return 1;  // answered when the password has been checked
+    if (*now) track_caller(ctx, m, c.sender);
+    return reply_done(m, error, *now);
   });
 }
 

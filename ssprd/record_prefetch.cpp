@@ -8,11 +8,10 @@ bool RecordPrefetch::fetch(const std::string& user, std::function<void()> then) 
   auto fetched = std::make_shared<LoadedRecord>();
   const LdapRegistrationStore* store = &store_;
   return worker_.submit(
-      [store, user, fetched]() -> delivery::DeliveryResult {
+      [store, user, fetched] {
         *fetched = store->fetch(user);  // the blocking directory read
-        return {true, {}};
       },
-      [this, user, fetched, then = std::move(then)](delivery::DeliveryResult) {
+      [this, user, fetched, then = std::move(then)] {
         store_.keep_fresh(user, std::move(*fetched));
         then();
       });

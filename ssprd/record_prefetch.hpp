@@ -9,7 +9,7 @@
 
 #include "bus_context.hpp"
 #include "bus_util.hpp"
-#include "delivery/queue.hpp"
+#include "async/worker.hpp"
 #include "ldap_registration_store.hpp"
 #include "user_name.hpp"
 
@@ -22,7 +22,7 @@ namespace sspr::daemon {
 
 class RecordPrefetch {
  public:
-  RecordPrefetch(delivery::DeliveryQueue& worker, LdapRegistrationStore& store) : worker_(worker), store_(store) {}
+  RecordPrefetch(Worker& worker, LdapRegistrationStore& store) : worker_(worker), store_(store) {}
   // True when `user`'s record lives in the directory and no fresh copy is at hand.
   bool needed(const std::string& user) const { return store_.stores_in_directory(user) && !store_.has_fresh(user); }
   // Fetches on the worker, keeps the copy, then runs `then` on the loop. False if the worker
@@ -30,7 +30,7 @@ class RecordPrefetch {
   bool fetch(const std::string& user, std::function<void()> then);
 
  private:
-  delivery::DeliveryQueue& worker_;
+  Worker& worker_;
   LdapRegistrationStore& store_;
 };
 

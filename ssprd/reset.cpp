@@ -43,7 +43,7 @@ bool in_any_group(const UserAccount& account, const std::vector<std::string>& gr
 }  // namespace
 
 ResetService::ResetService(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
-                           throttle::Throttle& throttle, delivery::DeliveryQueue& worker, Messenger& messenger,
+                           throttle::Throttle& throttle, Worker& worker, Messenger& messenger,
                            const PasswordBackends& passwords, UserLookup by_name, Clock clock)
     : config_(config),
       store_(store),
@@ -233,19 +233,20 @@ Result<Done> ResetService::verify_answers(const std::string& id, const std::stri
   entry->asked.clear();  // right or wrong, the next attempt gets a new subset
   // Argon2id is slow on purpose: it runs on the worker, never on the event loop.
   auto given = std::make_shared<std::vector<Secret>>(std::move(answers));
-  auto job = [given, hashes]() -> delivery::DeliveryResult {
+  auto right = std::make_shared<bool>(false);
+  auto job = [given, hashes, right] {
     bool ok = !hashes.empty() && hashes.size() == given->size();
     for (std::size_t i = 0; ok && i < hashes.size(); ++i) {
       const auto normalized = crypto::normalize_answer((*given)[i].reveal());
       ok = normalized && crypto::verify_answer(hashes[i], *normalized);
     }
     given->clear();
-    return {ok, {}};
+    *right = ok;
   };
-  const bool queued = worker_.submit(job, [this, id, owner, done = std::move(done)](delivery::DeliveryResult checked) {
+  const bool queued = worker_.submit(job, [this, id, owner, right, done = std::move(done)] {
     Entry* still = find(id, owner);
     if (still == nullptr) return done(ErrorCode::NoSuchSession);  // the caller left meanwhile
-    done(finish_proof(*still, MethodType::questions, checked.ok, ErrorCode::BadCode));
+    done(finish_proof(*still, MethodType::questions, *right, ErrorCode::BadCode));
   });
   if (!queued) return ErrorCode::RateLimited;
   return Done{};
@@ -281,7 +282,7 @@ Result<Done> ResetService::set_password(const std::string& id, const std::string
     } else {
       // A directory that refuses this password (too short, in its history) lets the user pick
       // another; any other failure ends the session.
-      if (still) another_password_may_pass(written.error()) ? still->write_refused() : still->finish(false);
+      if (still) error_info(written.error()).another_password_may_pass ? still->write_refused() : still->finish(false);
       audit_.record(AuditEvent::reset_failed, user, {{"reason", std::string(error_info(written.error()).bus_name)}});
     }
     done(std::move(written), std::move(user_text));
@@ -402,20 +403,26 @@ bool ResetService::write_password(const std::string& user, Secret new_password, 
                                   std::optional<Secret> current) {
   auto password = std::make_shared<Secret>(std::move(new_password));
   auto must_match = current ? std::make_shared<Secret>(std::move(*current)) : nullptr;
-  const PasswordBackend* backend = &passwords_.owner_of(user);
-  auto outcome = std::make_shared<PasswordOutcome>();
-  auto job = [password, must_match, user, backend, outcome]() -> delivery::DeliveryResult {
-    *outcome = must_match ? backend->change(user, *must_match, *password) : backend->reset(user, *password);
+  // Which backend holds the user is read from the shadow file: on the worker too.
+  struct Written {
+    PasswordOutcome outcome{ErrorCode::Internal, {}};  // until the job says otherwise
+    const char* backend = "?";
+  };
+  auto written = std::make_shared<Written>();
+  const PasswordBackends* passwords = &passwords_;
+  auto job = [password, must_match, user, passwords, written] {
+    const PasswordBackend& backend = passwords->owner_of(user);
+    written->backend = backend.name();
+    written->outcome = must_match ? backend.change(user, *must_match, *password) : backend.reset(user, *password);
     password->clear();
     if (must_match) must_match->clear();
-    return {static_cast<bool>(outcome->result), {}};
   };
-  return worker_.submit(job, [user, backend, outcome, done = std::move(done)](delivery::DeliveryResult finished) {
-    if (!finished.ok && outcome->result) outcome->result = ErrorCode::Internal;  // the job itself failed
-    if (!outcome->result && outcome->result.error() != ErrorCode::BadCode)
-      log_error("writing the password of %s (%s) failed: %s", user.c_str(), backend->name(),
-                error_info(outcome->result.error()).bus_name.data());
-    done(std::move(outcome->result), std::move(outcome->user_text));
+  return worker_.submit(job, [user, written, done = std::move(done)] {
+    auto& outcome = written->outcome;
+    if (!outcome.result && outcome.result.error() != ErrorCode::BadCode)
+      log_error("writing the password of %s (%s) failed: %s", user.c_str(), written->backend,
+                error_info(outcome.result.error()).bus_name.data());
+    done(std::move(outcome.result), std::move(outcome.user_text));
   });
 }
 

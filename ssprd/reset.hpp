@@ -4,10 +4,10 @@
 #pragma once
 
 #include "accounts.hpp"
+#include "async/worker.hpp"
 #include "audit.hpp"
 #include "decoy_throttle.hpp"
 #include "config.hpp"
-#include "delivery/queue.hpp"
 #include "manager.hpp"
 #include "messenger.hpp"
 #include "password_backend.hpp"
@@ -49,7 +49,7 @@ using WriteDone = std::function<void(Result<Done>, std::string user_text)>;
 class ResetService {
  public:
   ResetService(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
-               throttle::Throttle& throttle, delivery::DeliveryQueue& worker, Messenger& messenger,
+               throttle::Throttle& throttle, Worker& worker, Messenger& messenger,
                const PasswordBackends& passwords, UserLookup by_name = lookup_user_by_name,
                Clock clock = system_clock_now);
 
@@ -119,7 +119,7 @@ class ResetService {
   const Verifier& verifier_;
   AuditLog& audit_;
   throttle::Throttle& throttle_;
-  delivery::DeliveryQueue& worker_;
+  Worker& worker_;
   Messenger& messenger_;
   const PasswordBackends& passwords_;
   UserLookup by_name_;

@@ -74,7 +74,7 @@ int refuse_in_session(sd_bus_error* error, BusContext& ctx, sd_bus_message* m, E
 
 // A refused new password says exactly why, so the user can choose another.
 int refuse_password(sd_bus_error* error, ErrorCode code, const std::string& reason) {
-  if (code == ErrorCode::LowPasswordQuality && !reason.empty())
+  if (error_info(code).user_text && !reason.empty())
     return sd_bus_error_set(error, error_info(code).bus_name.data(), reason.c_str());
   return set_bus_error(error, code);
 }

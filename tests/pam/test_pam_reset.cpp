@@ -51,6 +51,9 @@ int group_setup(void**) {
                                       std::string(SSPR_PAM_DENY) + "\npassword [success=done ignore=ignore default=die] "
                                       "@MODULE@ config=@CONFIG@\npassword required " + std::string(SSPR_PAM_DENY) + "\n");
   bed->write_pam_service("other", "auth required " + std::string(SSPR_PAM_DENY) + "\n");
+  // pam_sspr's own return code decides: a refusal and a failure of ssprd must differ.
+  bed->write_pam_service("reset-only", "auth [success=done default=ignore] " SSPR_PAM_MATRIX " passdb=" + bed->dir() +
+                                           "/passdb\nauth required @MODULE@ config=@CONFIG@\n");
   if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
   codes = regenerate_recovery_codes("alice");
   if (codes.size() != 10) return -1;
@@ -149,6 +152,27 @@ static void test_change_in_the_password_phase(void**) {
   assert_true(read_file(bed->dir() + "/etc/shadow") != before);
 }
 
+// ssprd fails in the middle of the proofs: a service error (PAM_AUTHINFO_UNAVAIL, and pam_sspr
+// logs it), not a refusal as if the user had failed a proof.
+static void test_ssprd_failing_during_the_proofs_is_a_service_error(void**) {
+  const auto before = read_file(bed->dir() + "/etc/shadow");
+  Script script;
+  script.steps = {say("Password: ", "wrong"),
+                  say(kOffer, "reset"),
+                  say("Your choice: ", "1"),
+                  {"Recovery code: ",
+                   [](const std::string&) {
+                     bed->kill_ssprd();
+                     return codes.at(5);
+                   }},
+                  say("Press Enter to continue: ", "")};
+  assert_int_equal(run_scripted(PAMTEST_AUTHENTICATE, "reset-only", "alice", script), PAM_AUTHINFO_UNAVAIL);
+  expect_contains(script.transcript, "Recovery code: " + codes.at(5) + "\nERROR: The password reset service is not available.\n"
+                                     "Press Enter to continue: \n");
+  assert_int_equal(script.next, script.steps.size());
+  assert_str(read_file(bed->dir() + "/etc/shadow"), before);
+}
+
 static void test_ssprd_down_fails_closed(void**) {
   assert_int_equal(bed->stop_ssprd(), 0);
   const auto before = read_file(bed->dir() + "/etc/shadow");
@@ -171,6 +195,7 @@ int main() {
       cmocka_unit_test_setup(test_reset_at_the_login_prompt, ensure_ssprd),
       cmocka_unit_test_setup(test_members_of_admin_groups_prove_two_methods, ensure_ssprd),
       cmocka_unit_test_setup(test_change_in_the_password_phase, ensure_ssprd),
+      cmocka_unit_test_setup(test_ssprd_failing_during_the_proofs_is_a_service_error, ensure_ssprd),
       cmocka_unit_test_setup(test_ssprd_down_fails_closed, ensure_ssprd),
   };
   return cmocka_run_group_tests(tests, group_setup, nullptr);

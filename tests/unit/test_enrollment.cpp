@@ -142,9 +142,9 @@ static void test_step_up_guesses_are_limited_persistently(void** state) {
   expect_error(w.enrollment->regenerate_recovery_codes(w.self, w.user), ErrorCode::StepUpRequired);
   // Failed proofs are identity failures: the fifth in 24 hours blocks for 24 hours.
   for (int i = 0; i < 4; ++i)
-    expect_error(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA")), ErrorCode::BadCode);
-  expect_error(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA")), ErrorCode::RateLimited);
-  expect_error(w.enrollment->step_up(w.self, w.user, "password", Secret("anything")), ErrorCode::RateLimited);
+    expect_error(*w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"), nullptr), ErrorCode::BadCode);
+  expect_error(*w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"), nullptr), ErrorCode::RateLimited);
+  expect_error(*w.enrollment->step_up(w.self, w.user, "password", Secret("anything"), nullptr), ErrorCode::RateLimited);
   // A restarted daemon (a new Throttle over the same directory) still knows.
   std::string problem;
   auto dir = open_state_directory(w.dir + "/state", problem);
@@ -152,8 +152,8 @@ static void test_step_up_guesses_are_limited_persistently(void** state) {
                                [&w] { return w.now; });
   assert_true(restarted.check("alice")->blocked);
   w.now += 24 * 3600;
-  expect_error(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA")), ErrorCode::BadCode);
-  expect_error(w.enrollment->step_up(w.self, w.user, "sorcery", Secret("x")), ErrorCode::InvalidArgument);
+  expect_error(*w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"), nullptr), ErrorCode::BadCode);
+  expect_error(*w.enrollment->step_up(w.self, w.user, "sorcery", Secret("x"), nullptr), ErrorCode::InvalidArgument);
 }
 
 static void test_sending_codes_is_limited(void** state) {

@@ -59,12 +59,44 @@ static void test_known_rows(void**) {
   }
 }
 
+// What an error means for a conversation is in the table, and consistent with the rest of it.
+static void test_meanings(void**) {
+  for (const auto& row : error_table()) {
+    // Being unreachable is always a failure; a password another may replace is always a retry
+    // and always says why; a failure's text is the table's own, never a reply's.
+    if (row.service_unavailable) assert_int_equal(static_cast<int>(row.consequence), static_cast<int>(Consequence::failure));
+    if (row.another_password_may_pass) {
+      assert_int_equal(static_cast<int>(row.consequence), static_cast<int>(Consequence::retry));
+      assert_true(row.user_text);
+    }
+    if (row.consequence == Consequence::failure) assert_false(row.user_text);
+  }
+  // A block ends the reset with ssprd's words for how long; a wrong code does not end it; an
+  // ended session refuses; ssprd's own failure, a damaged record and an unreachable directory
+  // are service errors (logged as such), not refusals.
+  assert_int_equal(static_cast<int>(error_info(ErrorCode::RateLimited).consequence), static_cast<int>(Consequence::refusal));
+  assert_true(error_info(ErrorCode::RateLimited).user_text);
+  assert_int_equal(static_cast<int>(error_info(ErrorCode::BadCode).consequence), static_cast<int>(Consequence::retry));
+  assert_int_equal(static_cast<int>(error_info(ErrorCode::TooManyAttempts).consequence),
+                   static_cast<int>(Consequence::retry));
+  assert_int_equal(static_cast<int>(error_info(ErrorCode::NoSuchSession).consequence),
+                   static_cast<int>(Consequence::refusal));
+  for (const auto code : {ErrorCode::Internal, ErrorCode::CorruptRecord, ErrorCode::BackendUnavailable,
+                          ErrorCode::AuthtokLockBusy, ErrorCode::AccessDenied})
+    assert_int_equal(static_cast<int>(error_info(code).consequence), static_cast<int>(Consequence::failure));
+  std::set<ErrorCode> may_pass;
+  for (const auto& row : error_table())
+    if (row.another_password_may_pass) may_pass.insert(row.code);
+  assert_true(may_pass == std::set<ErrorCode>({ErrorCode::LowPasswordQuality, ErrorCode::PasswordReused}));
+}
+
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_every_code_has_a_complete_row),
       cmocka_unit_test(test_names_and_own_errnos_are_unique),
       cmocka_unit_test(test_lookups_round_trip),
       cmocka_unit_test(test_known_rows),
+      cmocka_unit_test(test_meanings),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
