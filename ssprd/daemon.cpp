@@ -125,11 +125,10 @@ int run_daemon(const Config& config) {
   // Hashing, the shadow write and directory calls take time and locks: off the event loop.
   // A second worker keeps one slow directory call from holding up every other write.
   Worker password_worker(event.get(), "password", config.ldap_enabled ? 2 : 1, 16);
-  enrollment.set_password_check(
-      [&passwords](const std::string& user, const Secret& password) {
-        return passwords.owner_of(user).verify(user, password);
-      },
-      &password_worker);
+  enrollment.set_worker(&password_worker);
+  enrollment.set_password_check([&passwords](const std::string& user, const Secret& password) {
+    return passwords.owner_of(user).verify(user, password);
+  });
   ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker, messenger, passwords,
                      by_name);
   BusContext context{manager, &enrollment, &reset, nullptr, {}, {}};

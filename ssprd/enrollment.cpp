@@ -209,9 +209,17 @@ Result<Done> Enrollment::confirm_totp(const Caller& caller, const UserAccount& u
   return commit(user, record, MethodType::totp, false, before);
 }
 
-std::pair<std::string, std::string> Enrollment::directory_contacts_masked(const UserAccount& user) const {
-  if (!directory_contacts_) return {};
-  const auto known = directory_contacts_(user.name);
+void Enrollment::find_directory_contacts(const UserAccount& user, ContactsFound done) const {
+  if (!directory_contacts_) return done(DirectoryContacts{});
+  if (!worker_) return done(directory_contacts_(user.name));
+  // A directory may be slow or hung: asked on the worker.
+  auto found = std::make_shared<DirectoryContacts>();
+  if (!worker_->submit([lookup = directory_contacts_, name = user.name, found] { *found = lookup(name); },
+                       [found, done] { done(std::move(*found)); }))
+    done(DirectoryContacts{});  // the worker is full: as if the directory kept nothing
+}
+
+std::pair<std::string, std::string> Enrollment::masked_contacts(const DirectoryContacts& known) const {
   const auto shown = [&](MethodType channel) {
     return offered(channel) && known.of(channel) ? masked(channel, *known.of(channel)) : std::string();
   };
@@ -222,10 +230,23 @@ Result<Done> Enrollment::begin_contact(const Caller& caller, const UserAccount& 
                                        std::string_view address, std::function<void(Result<ContactOffer>)> on_sent) {
   if (channel != MethodType::email && channel != MethodType::sms) return ErrorCode::InvalidArgument;
   if (!offered(channel)) return ErrorCode::MethodNotOffered;
-  // An empty address means "the one the directory has for me".
-  std::optional<std::string> from_directory;
-  if (address.empty() && directory_contacts_ && (from_directory = directory_contacts_(user.name).of(channel)))
-    address = *from_directory;
+  // An empty address means "the one the directory has for me": looked up first (on the worker),
+  // then the rest as for a typed address.
+  if (address.empty() && directory_contacts_) {
+    auto sent = std::make_shared<std::function<void(Result<ContactOffer>)>>(std::move(on_sent));
+    find_directory_contacts(user, [this, caller, user, channel, sent](DirectoryContacts known) {
+      const auto from_directory = known.of(channel);
+      const auto started = send_contact_code(caller, user, channel, from_directory ? *from_directory : std::string(), *sent);
+      if (!started) (*sent)(started.error());
+    });
+    return Done{};
+  }
+  return send_contact_code(caller, user, channel, address, std::move(on_sent));
+}
+
+Result<Done> Enrollment::send_contact_code(const Caller& caller, const UserAccount& user, MethodType channel,
+                                           std::string_view address,
+                                           std::function<void(Result<ContactOffer>)> on_sent) {
   const bool valid = channel == MethodType::email ? delivery::valid_email_address(address)
                                                   : delivery::valid_e164_number(address);
   if (!valid) return ErrorCode::InvalidAddress;
@@ -299,31 +320,50 @@ Result<Done> Enrollment::confirm_contact(const Caller& caller, const UserAccount
   return commit(user, record, channel, false, before);
 }
 
-Result<Done> Enrollment::set_questions(const Caller& caller, const UserAccount& user,
-                                       const std::vector<std::pair<std::string, Secret>>& answers) {
+std::optional<Result<Done>> Enrollment::set_questions(const Caller& caller, const UserAccount& user,
+                                                     std::vector<std::pair<std::string, Secret>> answers,
+                                                     Finished done) {
   if (!offered(MethodType::questions)) return ErrorCode::MethodNotOffered;
   if (answers.size() != config_.questions_count) return ErrorCode::InvalidAnswers;
   const auto pool = question_pool();
   std::set<std::string> questions_seen;
-  std::vector<Secret> normalized_answers;
-  QuestionsMethod method;
+  auto normalized_answers = std::make_shared<std::vector<Secret>>();
   for (const auto& [question, answer] : answers) {
     if (std::find(pool.begin(), pool.end(), question) == pool.end()) return ErrorCode::InvalidAnswers;
     if (!questions_seen.insert(question).second) return ErrorCode::InvalidAnswers;
     auto normalized = crypto::normalize_answer(answer.reveal());
     if (!normalized) return ErrorCode::InvalidAnswers;
-    for (const auto& other : normalized_answers)
+    for (const auto& other : *normalized_answers)
       if (other.equals(*normalized)) return ErrorCode::InvalidAnswers;
-    normalized_answers.push_back(std::move(*normalized));
+    normalized_answers->push_back(std::move(*normalized));
   }
-  auto loaded = load_for_change(caller, user);
-  if (!loaded) return loaded.error();
-  for (std::size_t i = 0; i < answers.size(); ++i)
-    method.items.push_back({answers[i].first, crypto::hash_answer(normalized_answers[i])});
-  auto& record = loaded.value().record;
-  const auto before = contacts_of(record);
-  record.questions = std::move(method);
-  return commit(user, record, MethodType::questions, false, before);
+  // Refused before any hashing when the caller may not change the info now.
+  if (auto allowed = load_for_change(caller, user); !allowed) return allowed.error();
+  std::vector<std::string> questions;
+  for (const auto& qa : answers) questions.push_back(qa.first);
+  // Argon2id is slow on purpose: on the worker; the record is read again and written after.
+  auto hashes = std::make_shared<std::vector<std::string>>();
+  auto hash = [normalized_answers, hashes] {
+    for (const auto& answer : *normalized_answers) hashes->push_back(crypto::hash_answer(answer));
+    normalized_answers->clear();
+  };
+  auto store = [this, caller, user, questions, hashes]() -> Result<Done> {
+    if (hashes->size() != questions.size()) return ErrorCode::Internal;
+    auto loaded = load_for_change(caller, user);
+    if (!loaded) return loaded.error();
+    QuestionsMethod method;
+    for (std::size_t i = 0; i < questions.size(); ++i) method.items.push_back({questions[i], (*hashes)[i]});
+    auto& record = loaded.value().record;
+    const auto before = contacts_of(record);
+    record.questions = std::move(method);
+    return commit(user, record, MethodType::questions, false, before);
+  };
+  if (!worker_) {
+    hash();
+    return store();
+  }
+  if (!worker_->submit(hash, [store, done = std::move(done)] { done(store()); })) return ErrorCode::RateLimited;
+  return std::nullopt;
 }
 
 Result<std::vector<Secret>> Enrollment::regenerate_recovery_codes(const Caller& caller, const UserAccount& user) {
@@ -390,13 +430,13 @@ std::optional<Result<Done>> Enrollment::step_up(const Caller& caller, const User
   if (!before || before->blocked) return ErrorCode::RateLimited;
   if (method == "password") {
     if (!password_check_) return finish_step_up(caller, user.name, method, false);
-    if (!password_worker_) return finish_step_up(caller, user.name, method, password_check_(user.name, response));
+    if (!worker_) return finish_step_up(caller, user.name, method, password_check_(user.name, response));
     // A second guess while one is checked would pass the throttle before the first counts.
     if (password_checks_.count(user.name) != 0) return ErrorCode::NotPermitted;
     auto password = std::make_shared<Secret>(std::move(response));
     auto proven = std::make_shared<bool>(false);
     const std::string name = user.name;
-    const bool queued = password_worker_->submit(
+    const bool queued = worker_->submit(
         [check = password_check_, name, password, proven] {
           *proven = check(name, *password);
           password->clear();

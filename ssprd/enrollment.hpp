@@ -76,8 +76,12 @@ class Enrollment {
                              std::function<void(Result<ContactOffer>)> on_sent);
   Result<Done> confirm_contact(const Caller& caller, const UserAccount& user, MethodType channel, const Secret& code);
 
-  Result<Done> set_questions(const Caller& caller, const UserAccount& user,
-                             const std::vector<std::pair<std::string, Secret>>& answers);
+  // Validated at once (an error is returned). The answers are hashed on the worker (Argon2id
+  // is slow on purpose) and the record written after, on the loop: then this returns nothing
+  // and the outcome comes to `done`.
+  using Finished = std::function<void(Result<Done>)>;
+  std::optional<Result<Done>> set_questions(const Caller& caller, const UserAccount& user,
+                                            std::vector<std::pair<std::string, Secret>> answers, Finished done);
   Result<std::vector<Secret>> regenerate_recovery_codes(const Caller& caller, const UserAccount& user);
   Result<Done> remove_method(const Caller& caller, const UserAccount& user, MethodType type);
 
@@ -95,20 +99,23 @@ class Enrollment {
                                       Secret response, StepUpDone done);
   void forget_caller(const std::string& sender);
 
-  // Runs on `worker`'s threads (null: on the calling thread, for tests); must be thread-safe.
+  // Where slow work runs: the password check of a step-up, the hashing of security answers
+  // (null: on the calling thread, as in unit tests).
+  void set_worker(Worker* worker) { worker_ = worker; }
+  // Runs on the worker's threads; must be thread-safe.
   using PasswordCheck = std::function<bool(const std::string& user, const Secret& password)>;
-  void set_password_check(PasswordCheck check, Worker* worker) {
-    password_check_ = std::move(check);
-    password_worker_ = worker;
-  }
+  void set_password_check(PasswordCheck check) { password_check_ = std::move(check); }
 
   // The e-mail address and mobile number an administrator keeps for the user elsewhere (the
   // directory's mail and mobile, [ldap] prefill_contacts), where valid. Offered at
   // registration; like any address they count only once confirmed with a code sent there.
   using DirectoryContactsLookup = std::function<DirectoryContacts(const std::string& user)>;
   void set_directory_contacts(DirectoryContactsLookup lookup) { directory_contacts_ = std::move(lookup); }
+  // Looked up on the worker (a directory may be slow or hung); `done` runs on the loop.
+  using ContactsFound = std::function<void(DirectoryContacts)>;
+  void find_directory_contacts(const UserAccount& user, ContactsFound done) const;
   // Masked ("" when there is none, or the channel is not offered): what registration may offer.
-  std::pair<std::string, std::string> directory_contacts_masked(const UserAccount& user) const;
+  std::pair<std::string, std::string> masked_contacts(const DirectoryContacts& known) const;
 
  private:
   struct PendingTotp {
@@ -125,6 +132,8 @@ class Enrollment {
   };
 
   Result<LoadedRecord> load_for_change(const Caller& caller, const UserAccount& user) const;
+  Result<Done> send_contact_code(const Caller& caller, const UserAccount& user, MethodType channel,
+                                 std::string_view address, std::function<void(Result<ContactOffer>)> on_sent);
   Result<Done> finish_step_up(const Caller& caller, const std::string& user, std::string_view method, bool proven);
   Result<Done> commit(const UserAccount& user, RegistrationRecord& record, MethodType changed, bool removed,
                       const std::vector<std::pair<MethodType, std::string>>& notify_before);
@@ -138,7 +147,7 @@ class Enrollment {
   throttle::Throttle& throttle_;  // persistent: code sends and failed proofs count across restarts
   Clock clock_;
   PasswordCheck password_check_;
-  Worker* password_worker_ = nullptr;
+  Worker* worker_ = nullptr;
   std::set<std::string> password_checks_;  // users whose password is being checked
   DirectoryContactsLookup directory_contacts_;
   std::map<std::string, PendingTotp> pending_totp_;

@@ -44,6 +44,19 @@ int reply_done(sd_bus_message* m, sd_bus_error* error, const Result<Done>& resul
   return sd_bus_reply_method_return(m, "");
 }
 
+// The reply to `m` once the outcome comes back from the worker; `on_success` runs first then.
+std::function<void(Result<Done>)> reply_later(sd_bus_message* m,
+                                              std::function<void(sd_bus_message*)> on_success = nullptr) {
+  std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
+  return [call, on_success = std::move(on_success)](Result<Done> result) {
+    if (result && on_success) on_success(call.get());
+    sd_bus_error reply_error = SD_BUS_ERROR_NULL;
+    const int r = reply_done(call.get(), &reply_error, result);
+    if (r < 0) sd_bus_reply_method_errno(call.get(), r, &reply_error);
+    sd_bus_error_free(&reply_error);
+  };
+}
+
 }  // namespace
 
 // A step-up, and a reset session, die with the connection that earned them.
@@ -96,8 +109,14 @@ int method_get_registration(sd_bus_message* m, void* userdata, sd_bus_error* err
 
 int method_get_directory_contacts(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("GetDirectoryContacts", m, userdata, error, [&](BusContext& ctx, const Caller&, const UserAccount& u) {
-    const auto [email, phone] = ctx.enrollment->directory_contacts_masked(u);
-    return sd_bus_reply_method_return(m, "ss", email.c_str(), phone.c_str());
+    // Asked on the worker: the reply comes from there.
+    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
+    const Enrollment* enrollment = ctx.enrollment;
+    enrollment->find_directory_contacts(u, [call, enrollment](DirectoryContacts known) {
+      const auto [email, phone] = enrollment->masked_contacts(known);
+      sd_bus_reply_method_return(call.get(), "ss", email.c_str(), phone.c_str());
+    });
+    return 1;
   });
 }
 
@@ -190,7 +209,9 @@ int method_set_security_questions(sd_bus_message* m, void* userdata, sd_bus_erro
     }
     if (r < 0) return r;
     if ((r = sd_bus_message_exit_container(m)) < 0) return r;
-    return reply_done(m, error, ctx.enrollment->set_questions(c, u, answers));
+    // The answers are hashed on the worker: the reply comes from there.
+    const auto now = ctx.enrollment->set_questions(c, u, std::move(answers), reply_later(m));
+    return now ? reply_done(m, error, *now) : 1;
   });
 }
 
@@ -247,15 +268,10 @@ int method_step_up(sd_bus_message* m, void* userdata, sd_bus_error* error) noexc
     if (too_long(method, kMaxShortArgument) || too_long(response, kMaxSecretArgument))
       return set_bus_error(error, ErrorCode::InvalidArgument);
     // A password is checked on the worker: the reply comes from there.
-    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
     BusContext* context = &ctx;
-    const auto now = ctx.enrollment->step_up(c, u, method, Secret(response), [call, context, sender = c.sender](Result<Done> result) {
-      if (result) track_caller(*context, call.get(), sender);
-      sd_bus_error reply_error = SD_BUS_ERROR_NULL;
-      const int rr = reply_done(call.get(), &reply_error, result);
-      if (rr < 0) sd_bus_reply_method_errno(call.get(), rr, &reply_error);
-      sd_bus_error_free(&reply_error);
-    });
+    const auto now = ctx.enrollment->step_up(
+        c, u, method, Secret(response),
+        reply_later(m, [context, sender = c.sender](sd_bus_message* call) { track_caller(*context, call, sender); }));
     if (!now) return 1;  // answered when the password has been checked
     if (*now) track_caller(ctx, m, c.sender);
     return reply_done(m, error, *now);
