@@ -1,8 +1,9 @@
 #!/bin/bash
 # pam_sspr.so exports the six pam_sm_* entry points and nothing else, links only libpam,
-# libsystemd and the C/C++ runtime, loads with RTLD_NOW, and has full RELRO.
+# libsystemd and the C/C++ runtime, loads with RTLD_NOW, and has full RELRO. The sspr command
+# shares the client library with it and links no libpam.
 set -euo pipefail
-module=$1 sanitize=${2:-OFF}
+module=$1 sanitize=${2:-OFF} command=${3:-}
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 exports=$(nm -D --defined-only "$module" | awk '{print $3}' | sort)
@@ -27,3 +28,8 @@ case "$sanitize" in ON|on|1|TRUE|true) echo "(dlopen check runs in the pam tests
 *) python3 -c "import ctypes,os,sys; ctypes.CDLL(sys.argv[1], mode=os.RTLD_NOW); print('dlopen RTLD_NOW ok')" "$module";;
 esac
 echo "pam_sspr.so exports only pam_sm_* and links: $(echo $needed)"
+if [ -n "$command" ]; then
+  command_needs=$(readelf -d "$command" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
+  ! grep -q '^libpam' <<<"$command_needs" || fail "sspr links libpam"
+  echo "sspr links: $(echo $command_needs)"
+fi
