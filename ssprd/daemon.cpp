@@ -16,7 +16,7 @@
 #include "enrollment.hpp"
 #include "ldap_registration_store.hpp"
 #include "ldap_settings_from_config.hpp"
-#include "password_backend.hpp"
+#include "backend/password_backend.hpp"
 #include "record_prefetch.hpp"
 #include "reset.hpp"
 #include "reset_bus.hpp"

@@ -1,4 +1,4 @@
-#include "password_check.hpp"
+#include "backend/password_check.hpp"
 
 #include <crypt.h>
 #include <fstream>

@@ -10,7 +10,7 @@
 #include "config.hpp"
 #include "manager.hpp"
 #include "messenger.hpp"
-#include "password_backend.hpp"
+#include "backend/password_backend.hpp"
 #include "registration_store.hpp"
 #include "reset_session.hpp"
 #include "result.hpp"

@@ -1,4 +1,4 @@
-#include "password_backend.hpp"
+#include "backend/password_backend.hpp"
 
 #include "backend/host_hash_policy.hpp"
 #include "backend/password_hash.hpp"
@@ -7,7 +7,7 @@
 #include "ldap/directory.hpp"
 #include "ldap_settings_from_config.hpp"
 #include "log.hpp"
-#include "password_check.hpp"
+#include "backend/password_check.hpp"
 
 namespace sspr::daemon {
 namespace {
