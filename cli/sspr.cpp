@@ -77,7 +77,7 @@ bool step_up(RegistrationClient& client, Conversation& conv, const Registration&
         method = "totp";
         prompt = "Code shown by the app: ";
       } else if (c == "3" && has_codes) {
-        method = "recovery_code";
+        method = "recovery_codes";
         prompt = "Recovery code: ";
       } else if (c != "1") {
         conv.error("Please choose one of the listed options.");

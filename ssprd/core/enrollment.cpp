@@ -62,7 +62,8 @@ Enrollment::Enrollment(const Config& config, const RegistrationStore& store, con
       audit_(audit),
       messenger_(messenger),
       throttle_(throttle),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      proofs_(store, verifier, throttle, audit, clock_) {}
 
 bool Enrollment::offered(MethodType type) const {
   switch (type) {
@@ -425,7 +426,10 @@ Result<Done> Enrollment::reconfirm(const UserAccount& user) {
 
 std::optional<Result<Done>> Enrollment::step_up(const Caller& caller, const UserAccount& user, std::string_view method,
                                                 Secret response, StepUpDone done) {
-  if (method != "totp" && method != "recovery_code" && method != "password") return ErrorCode::InvalidArgument;
+  if (method == "recovery_code") method = to_string(MethodType::recovery_codes);  // the older spelling
+  const auto type = method_type_from_string(method);
+  const bool code = type == MethodType::totp || type == MethodType::recovery_codes;
+  if (!code && method != "password") return ErrorCode::InvalidArgument;
   const auto before = throttle_.check(user.name);
   if (!before || before->blocked) return ErrorCode::RateLimited;
   if (method == "password") {
@@ -452,31 +456,14 @@ std::optional<Result<Done>> Enrollment::step_up(const Caller& caller, const User
   auto loaded = store_.load(user.name);
   if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
   if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
-  auto& record = loaded.record;
-  // A method the user does not have is simply a failed proof (and counts as one).
-  bool ok = false;
-  if (method == "totp") {
-    if (record.totp)
-      if (const auto step = verifier_.totp_step(*record.totp, response, clock_())) {
-        record.totp->last_step = *step;  // spent, also for later resets
-        ok = store_.save(user.name, record) == 0;
-      }
-  } else if (record.has(MethodType::recovery_codes) && verifier_.consume_recovery_code(*record.recovery_codes, response)) {
-    ok = store_.save(user.name, record) == 0;  // single use
-  }
-  return finish_step_up(caller, user.name, method, ok);
+  return finish_step_up(caller, user.name, method, proofs_.check_code(user.name, loaded.record, *type, response));
 }
 
 Result<Done> Enrollment::finish_step_up(const Caller& caller, const std::string& user, std::string_view method,
                                         bool proven) {
-  if (!proven) {
-    const auto after = throttle_.record(user, throttle::Event::identity_failure());
-    audit_.record(AuditEvent::step_up_failed, user, {{"method", std::string(method)}});
-    return after && !after->blocked ? ErrorCode::BadCode : ErrorCode::RateLimited;
-  }
-  step_ups_[{caller.sender, user}] = clock_() + kStepUpLifetime;
-  audit_.record(AuditEvent::step_up_passed, user, {{"method", std::string(method)}});
-  return Done{};
+  auto counted = proofs_.count(Proofs::Purpose::step_up, user, method, proven);
+  if (counted) step_ups_[{caller.sender, user}] = clock_() + kStepUpLifetime;
+  return counted;
 }
 
 void Enrollment::forget_caller(const std::string& sender) {

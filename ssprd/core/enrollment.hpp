@@ -7,6 +7,7 @@
 #include "audit.hpp"
 #include "async/worker.hpp"
 #include "directory_contacts.hpp"
+#include "proofs.hpp"
 #include "manager.hpp"
 #include "messenger.hpp"
 #include "record.hpp"
@@ -146,6 +147,7 @@ class Enrollment {
   Messenger& messenger_;
   throttle::Throttle& throttle_;  // persistent: code sends and failed proofs count across restarts
   Clock clock_;
+  Proofs proofs_;
   PasswordCheck password_check_;
   Worker* worker_ = nullptr;
   std::set<std::string> password_checks_;  // users whose password is being checked

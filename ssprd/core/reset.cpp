@@ -29,10 +29,6 @@ std::string random_id() {
   return hex;
 }
 
-std::optional<throttle::Method> throttle_method(MethodType t) {
-  return throttle::method_from_string(to_string(t));
-}
-
 bool in_any_group(const UserAccount& account, const std::vector<std::string>& groups) {
   if (groups.empty()) return false;
   return std::any_of(account.groups().begin(), account.groups().end(), [&](const std::string& g) {
@@ -56,7 +52,8 @@ ResetService::ResetService(const Config& config, const RegistrationStore& store,
       by_name_(std::move(by_name)),
       clock_(std::move(clock)),
       decoys_(config.throttle_failed_proofs, std::int64_t{config.throttle_failed_proofs_window_minutes} * 60,
-              std::int64_t{config.throttle_block_minutes} * 60) {}
+              std::int64_t{config.throttle_block_minutes} * 60),
+      proofs_(store, verifier, throttle, audit, clock_) {}
 
 Result<StartedReset> ResetService::start(const std::string& owner, std::string_view user) {
   if (!valid_user_name(user)) return ErrorCode::InvalidUserName;
@@ -155,15 +152,7 @@ Result<VerifyOutcome> ResetService::verify(const std::string& id, const std::str
   if (*type == MethodType::email || *type == MethodType::sms) {
     ok = check_sent_code(*entry, *type, response, refusal);
   } else if (loaded.state == RecordState::present) {
-    auto& record = loaded.record;
-    if (*type == MethodType::totp && record.totp) {
-      if (const auto step = verifier_.totp_step(*record.totp, response, now)) {
-        record.totp->last_step = *step;  // this code is spent
-        ok = store_.save(user, record) == 0;
-      }
-    } else if (*type == MethodType::recovery_codes && record.recovery_codes) {
-      ok = verifier_.consume_recovery_code(*record.recovery_codes, response) && store_.save(user, record) == 0;
-    }
+    ok = proofs_.check_code(user, loaded.record, *type, response);
   }
   return finish_proof(*entry, *type, ok, refusal);
 }
@@ -171,17 +160,9 @@ Result<VerifyOutcome> ResetService::verify(const std::string& id, const std::str
 // Counts a proof for the throttle and the audit, and moves the session on.
 Result<VerifyOutcome> ResetService::finish_proof(Entry& entry, MethodType type, bool ok, ErrorCode refusal) {
   auto& session = entry.session;
-  const auto& user = session.user();
-  const auto tm = throttle_method(type);
-  if (!ok) {
-    auto after = throttle_.record(user, throttle::Event::identity_failure());
-    if (tm) (void)throttle_.record(user, throttle::Event::method_failure(*tm));
-    audit_.record(AuditEvent::reset_step_failed, user, {{"method", to_string(type)}});
-    return after && !after->blocked ? refusal : ErrorCode::RateLimited;
-  }
-  if (tm) (void)throttle_.record(user, throttle::Event::method_succeeded(*tm));
+  if (auto counted = proofs_.count(Proofs::Purpose::reset, session.user(), to_string(type), ok, refusal); !counted)
+    return counted.error();
   session.method_proven(type);
-  audit_.record(AuditEvent::reset_step_passed, user, {{"method", to_string(type)}});
   const auto proven = static_cast<unsigned>(session.proven().size());
   return VerifyOutcome{session.state() == SessionState::verified,
                        session.required() > proven ? session.required() - proven : 0};

@@ -7,6 +7,7 @@
 #include "async/worker.hpp"
 #include "audit.hpp"
 #include "decoy_throttle.hpp"
+#include "proofs.hpp"
 #include "config.hpp"
 #include "manager.hpp"
 #include "messenger.hpp"
@@ -126,6 +127,7 @@ class ResetService {
   Clock clock_;
   std::map<std::string, std::unique_ptr<Entry>> sessions_;
   DecoyThrottle decoys_;
+  Proofs proofs_;
 };
 
 }  // namespace sspr::daemon

@@ -2,17 +2,24 @@
 
 #include <cerrno>
 #include <grp.h>
+#include <mutex>
 #include <pwd.h>
 #include <unistd.h>
 
 namespace sspr::daemon {
 namespace {
 
+// NSS is called from the loop and from the state sweep's thread. glibc's own modules are
+// thread-safe, but not every module is (nss_wrapper, which the tests use, is not): one call at
+// a time.
+std::mutex nss_mutex;
+
 constexpr int kMaxGroups = 4096;
 
 std::vector<std::string> group_names_of(const char* user, gid_t primary) {
   std::vector<gid_t> gids(64);
   int count = static_cast<int>(gids.size());
+  std::lock_guard lock(nss_mutex);
   while (::getgrouplist(user, primary, gids.data(), &count) < 0) {
     if (count > kMaxGroups) {
       count = kMaxGroups;
@@ -39,6 +46,7 @@ std::vector<std::string> group_names_of(const char* user, gid_t primary) {
 
 template <class Lookup>
 std::optional<UserAccount> lookup(Lookup&& call) {
+  std::lock_guard lock(nss_mutex);
   std::vector<char> buffer(16384);
   struct passwd pw {};
   struct passwd* found = nullptr;

@@ -215,6 +215,10 @@ LockedState LockedState::open(int dir_fd, const std::string& user, bool create) 
       return fail(-error);
     }
     if (::fstat(s.fd_.get(), &st) < 0) return fail(-errno);
+    if (st.st_nlink == 0) {  // removed between the open and now: no name, so not a hard link either
+      if (attempt == 8) return fail(-EAGAIN);
+      continue;
+    }
     if (const char* reason = unsafe_reason(st)) return unusable(reason);
     if (const int r = lock_exclusively(s.fd_.get()); r < 0) return fail(r);
     // The size only counts once we hold the lock: a writer may have just created the file.

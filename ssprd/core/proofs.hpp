@@ -1,0 +1,51 @@
+// One implementation per proof, used by step-up and by reset alike: an app code or a recovery
+// code is checked against what the user registered and spent when right (an app code's time
+// step can never pass again, a recovery code is gone), and every proof's outcome is counted by
+// the persistent throttle and audited in one place. A rule added to a proof (a replay check, a
+// throttle, an audit field) is written here once.
+#pragma once
+
+#include "audit.hpp"
+#include "record.hpp"
+#include "registration_store.hpp"
+#include "result.hpp"
+#include "throttle/throttle.hpp"
+#include "verifier.hpp"
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+namespace sspr::daemon {
+
+class Proofs {
+ public:
+  using Clock = std::function<std::int64_t()>;
+  // What a proof is for: its audit events.
+  enum class Purpose { step_up, reset };
+
+  Proofs(const RegistrationStore& store, const Verifier& verifier, throttle::Throttle& throttle, AuditLog& audit,
+         Clock clock)
+      : store_(store), verifier_(verifier), throttle_(throttle), audit_(audit), clock_(std::move(clock)) {}
+
+  // An app code (totp) or a recovery code against `record` (the user's, as loaded): true when
+  // it proves, the code then spent and the record saved (a proof that cannot be spent does not
+  // count). A method the user does not have is simply a failed proof.
+  bool check_code(const std::string& user, RegistrationRecord& record, MethodType type, const Secret& response) const;
+
+  // Counts the outcome of a proof of `method` ("totp", "email", "password", ...): a failure is
+  // an identity failure and, for a registered method, a method failure; a success clears the
+  // method's failures. Audited for `purpose`. A failure returns `refusal`, or RateLimited when
+  // it is the one that blocks.
+  Result<Done> count(Purpose purpose, const std::string& user, std::string_view method, bool proven,
+                     ErrorCode refusal = ErrorCode::BadCode);
+
+ private:
+  const RegistrationStore& store_;
+  const Verifier& verifier_;
+  throttle::Throttle& throttle_;
+  AuditLog& audit_;
+  Clock clock_;
+};
+
+}  // namespace sspr::daemon
