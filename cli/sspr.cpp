@@ -44,14 +44,6 @@ int fail(ErrorCode code) {
   return 1;
 }
 
-std::string format_time(std::uint64_t usec) {
-  const std::time_t t = static_cast<std::time_t>(usec / 1000000u);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
-  return buf;
-}
 
 // Before changing existing info, prove it is you (ssprd remembers it for this connection).
 bool step_up(RegistrationClient& client, Conversation& conv, const Registration& current) {
@@ -111,7 +103,7 @@ int cmd_status(RegistrationClient& client) {
   if (status->reconfirm_due)
     std::printf("Reconfirmation: due now (you will be asked at your next login)\n");
   else if (reg->reconfirm_by_usec != 0)
-    std::printf("Reconfirm by:   %s\n", format_time(reg->reconfirm_by_usec).c_str());
+    std::printf("Reconfirm by:   %s\n", local_time(reg->reconfirm_by_usec, TimeFormat::minute).c_str());
   if (status->action_needed() && status->can_skip)
     std::printf("Grace:          %s\n", grace_sentence(status->skips_left, status->skip_deadline_usec).c_str());
   std::printf("Methods:%s\n", reg->methods.empty() ? "        none" : "");
@@ -119,8 +111,8 @@ int cmd_status(RegistrationClient& client) {
   for (const auto& m : reg->methods) {
     std::string line = "  " + method_display_name(m.type);
     if (!m.masked_destination.empty()) line += " " + m.masked_destination;
-    line += ", registered " + format_time(m.added_usec);
-    if (m.usable_from_usec > now_usec) line += "; usable for a reset from " + format_time(m.usable_from_usec);
+    line += ", registered " + local_time(m.added_usec, TimeFormat::minute);
+    if (m.usable_from_usec > now_usec) line += "; usable for a reset from " + local_time(m.usable_from_usec, TimeFormat::minute);
     std::printf("%s\n", line.c_str());
   }
   return 0;

@@ -7,6 +7,7 @@
 #include "handle.hpp"
 #include "result.hpp"
 #include "secret.hpp"
+#include "totp_offer.hpp"
 
 #include <cstdint>
 #include <string>
@@ -38,13 +39,6 @@ struct Status {
   std::uint32_t skips_left = 0;
   std::uint64_t skip_deadline_usec = 0;
   bool action_needed() const noexcept { return must_register && (!registered || reconfirm_due); }
-};
-
-// All three carry the secret: shown once, never logged, wiped when dropped.
-struct TotpOffer {
-  Secret secret_base32;
-  Secret otpauth_uri;
-  Secret qr_text;
 };
 
 struct ContactOffer {

@@ -84,9 +84,13 @@ Result<ResetProgress> ResetClient::verify(const std::string& method, const Secre
   if (sd_bus_message_sensitive(request.get()) < 0 ||
       sd_bus_message_append(request.get(), "ss", method.c_str(), response.c_str()) < 0)
     return ErrorCode::Internal;
+  return call_for_progress(request.get());
+}
+
+Result<ResetProgress> ResetClient::call_for_progress(sd_bus_message* request) {
   BusError error;
-  raw = nullptr;
-  const int r = sd_bus_call(bus_.get(), request.get(), timeout_usec_, error.get(), &raw);
+  sd_bus_message* raw = nullptr;
+  const int r = sd_bus_call(bus_.get(), request, timeout_usec_, error.get(), &raw);
   MessagePtr reply(raw);
   if (r < 0) return refused(error, r);
   int verified = 0;
@@ -122,16 +126,7 @@ Result<ResetProgress> ResetClient::verify_answers(const std::vector<Secret>& ans
   for (const auto& a : answers)
     if (sd_bus_message_append(request.get(), "s", a.c_str()) < 0) return ErrorCode::Internal;
   if (sd_bus_message_close_container(request.get()) < 0) return ErrorCode::Internal;
-  BusError error;
-  raw = nullptr;
-  const int r = sd_bus_call(bus_.get(), request.get(), timeout_usec_, error.get(), &raw);
-  MessagePtr reply(raw);
-  if (r < 0) return refused(error, r);
-  int verified = 0;
-  ResetProgress progress;
-  if (sd_bus_message_read(reply.get(), "bu", &verified, &progress.remaining) < 0) return ErrorCode::Internal;
-  progress.verified = verified;
-  return progress;
+  return call_for_progress(request.get());
 }
 
 Result<Done> ResetClient::set_password(const Secret& password, std::string& reason) {

@@ -47,6 +47,8 @@ class ResetClient {
   ResetClient(BusPtr bus, std::uint64_t timeout_usec) : bus_(std::move(bus)), timeout_usec_(timeout_usec) {}
   BusPtr bus_;
   std::uint64_t timeout_usec_;
+  // Sends a proof (Verify, VerifyAnswers) and reads how far the session is.
+  Result<ResetProgress> call_for_progress(sd_bus_message* request);
   // The code of a failed call; keeps ssprd's text of a refusal that carries user text.
   ErrorCode refused(const BusError& error, int r);
   std::string session_path_;

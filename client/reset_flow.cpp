@@ -2,6 +2,7 @@
 
 #include "errors.hpp"
 
+#include <functional>
 #include <optional>
 #include "text.hpp"
 #include "wizard.hpp"
@@ -46,31 +47,47 @@ Asked ask_new_password(Conversation& conv, Secret& out) {
   return Asked::ok;
 }
 
-ResetOutcome choose_password(ResetClient& client, Conversation& conv) {
+// Asks for a new password (typed twice) until `write` takes one, or a refusal another
+// password cannot fix ends it; `refusal` is what the user is told of that one.
+using Write = std::function<Result<Done>(const Secret& password, std::string& reason)>;
+using RefusalText = std::function<std::string(ErrorCode, const std::string& reason)>;
+ResetOutcome new_password(Conversation& conv, const Write& write, const RefusalText& refusal, Secret* chosen) {
   for (int attempt = 0; attempt < kMaxPasswordTries; ++attempt) {
     Secret first;
     const auto asked = ask_new_password(conv, first);
     if (asked == Asked::gone) return ResetOutcome::no_conversation;
     if (asked == Asked::mismatch) continue;
     std::string reason;
-    auto set = client.set_password(first, reason);
-    if (set) {
+    const auto written = write(first, reason);
+    if (written) {
       conv.info("Your password has been changed.");
+      if (chosen != nullptr) *chosen = std::move(first);
       return ResetOutcome::changed;
     }
-    if (set.error() == ErrorCode::NoReply || set.error() == ErrorCode::Disconnected) {
+    const ErrorCode code = written.error();
+    if (code == ErrorCode::NoReply || code == ErrorCode::Disconnected) {
       // ssprd went away after taking the password: it may or may not have been written.
       conv.error("The password service stopped while setting your password. It may have been changed: try "
                  "logging in with the new password, and if that fails, with the old one.");
       return ResetOutcome::service_error;
     }
-    if (!error_info(set.error()).another_password_may_pass) {
-      conv.error(reason.empty() ? refusal_text(client, set.error()) : reason);
-      return ending(set.error()).value_or(ResetOutcome::refused);
+    if (error_info(code).another_password_may_pass) {
+      conv.error(reason.empty() ? std::string(error_info(code).message) : reason);
+      continue;
     }
-    conv.error(reason.empty() ? std::string(error_info(set.error()).message) : reason);
+    conv.error(refusal(code, reason));
+    return ending(code).value_or(ResetOutcome::refused);
   }
   return ResetOutcome::refused;
+}
+
+ResetOutcome choose_password(ResetClient& client, Conversation& conv) {
+  return new_password(
+      conv, [&client](const Secret& password, std::string& reason) { return client.set_password(password, reason); },
+      [&client](ErrorCode code, const std::string& reason) {
+        return reason.empty() ? refusal_text(client, code) : reason;
+      },
+      nullptr);
 }
 
 }  // namespace
@@ -158,28 +175,16 @@ ResetOutcome run_change_flow(ResetClient& client, Conversation& conv, const std:
     if (!typed_current) return ResetOutcome::no_conversation;
     current = &*typed_current;
   }
-  for (int attempt = 0; attempt < kMaxPasswordTries; ++attempt) {
-    Secret first;
-    const auto asked = ask_new_password(conv, first);
-    if (asked == Asked::gone) return ResetOutcome::no_conversation;
-    if (asked == Asked::mismatch) continue;
-    std::string reason;
-    auto changed = client.change_password(user, *current, first, reason);
-    if (changed) {
-      conv.info("Your password has been changed.");
-      if (chosen != nullptr) *chosen = std::move(first);
-      return ResetOutcome::changed;
-    }
-    if (error_info(changed.error()).another_password_may_pass) {
-      conv.error(reason.empty() ? std::string(error_info(changed.error()).message) : reason);
-      continue;
-    }
-    conv.error(changed.error() == ErrorCode::BadCode ? std::string("The current password is not correct.")
-               : !reason.empty()                     ? reason
-                                                     : std::string(error_info(changed.error()).message));
-    return ending(changed.error()).value_or(ResetOutcome::refused);
-  }
-  return ResetOutcome::refused;
+  return new_password(
+      conv,
+      [&](const Secret& password, std::string& reason) {
+        return client.change_password(user, *current, password, reason);
+      },
+      [](ErrorCode code, const std::string& reason) {
+        if (code == ErrorCode::BadCode) return std::string("The current password is not correct.");
+        return reason.empty() ? std::string(error_info(code).message) : reason;
+      },
+      chosen);
 }
 
 }  // namespace sspr::client

@@ -136,14 +136,6 @@ Step enrol_recovery_codes(RegistrationClient& client, Conversation& conv, const 
   return Step::done;
 }
 
-std::string date_of(std::uint64_t usec) {
-  const std::time_t t = static_cast<std::time_t>(usec / 1000000u);
-  std::tm tm{};
-  localtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
 
 }  // namespace
 
@@ -159,7 +151,7 @@ std::string method_display_name(const std::string& type) {
 std::string grace_sentence(std::uint32_t skips_left, std::uint64_t deadline_usec) {
   if (skips_left == 0) return {};
   std::string s = "You can skip this " + std::to_string(skips_left) + (skips_left == 1 ? " more time" : " more times");
-  if (deadline_usec != 0) s += ", until " + date_of(deadline_usec);
+  if (deadline_usec != 0) s += ", until " + local_time(deadline_usec, TimeFormat::date);
   return s + ".";
 }
 

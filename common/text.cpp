@@ -1,6 +1,7 @@
 #include "text.hpp"
 
 #include <cctype>
+#include <ctime>
 #include <limits>
 
 namespace sspr {
@@ -66,6 +67,16 @@ std::string escape_untrusted(std::string_view s, std::size_t max_input) {
   }
   if (truncated) out += "...";
   return out;
+}
+
+std::string local_time(std::uint64_t usec, TimeFormat format) {
+  const std::time_t t = static_cast<std::time_t>(usec / 1000000u);
+  std::tm tm{};
+  localtime_r(&t, &tm);
+  char buf[64];
+  const std::size_t n = format == TimeFormat::date ? std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm)
+                                                   : std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M", &tm);
+  return std::string(buf, n);
 }
 
 }  // namespace sspr

@@ -24,4 +24,9 @@ std::optional<bool> parse_bool(std::string_view s) noexcept;
 // non-UTF-8-looking high bytes become \xNN, backslash becomes \\. Output is bounded.
 std::string escape_untrusted(std::string_view s, std::size_t max_input = 256);
 
+// A time the bus carries (microseconds since the epoch) in the local time zone: "2026-12-02",
+// or with the minute "2026-12-02 17:39".
+enum class TimeFormat { date, minute };
+std::string local_time(std::uint64_t usec, TimeFormat format);
+
 }  // namespace sspr

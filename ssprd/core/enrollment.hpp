@@ -4,17 +4,18 @@
 // every change. No sd-bus in here (enrollment_bus.cpp is the glue).
 #pragma once
 
-#include "audit.hpp"
 #include "async/worker.hpp"
+#include "audit.hpp"
 #include "directory_contacts.hpp"
-#include "proofs.hpp"
 #include "manager.hpp"
 #include "messenger.hpp"
+#include "proofs.hpp"
 #include "record.hpp"
 #include "registration_store.hpp"
 #include "result.hpp"
 #include "secret.hpp"
 #include "throttle/throttle.hpp"
+#include "totp_offer.hpp"
 #include "verifier.hpp"
 
 #include <map>
@@ -31,13 +32,6 @@ namespace sspr::daemon {
 struct Caller {
   uid_t uid = 0;
   std::string sender;  // unique bus name; step-up is bound to it
-};
-
-// All three carry the secret: they go back once, to the enrolling user, and are wiped.
-struct TotpOffer {
-  Secret secret_base32;
-  Secret otpauth_uri;
-  Secret qr_text;
 };
 
 struct ContactOffer {

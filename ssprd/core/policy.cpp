@@ -42,4 +42,12 @@ RegistrationRequirement evaluate_registration_requirement(const Config& config, 
   return {false, "unknown policy"};
 }
 
+bool is_administrator(const Config& config, const UserAccount& account) {
+  const auto& admin_groups = config.admin_groups;
+  if (admin_groups.empty()) return false;  // no group lookup at all then
+  return std::any_of(account.groups().begin(), account.groups().end(), [&](const std::string& g) {
+    return std::find(admin_groups.begin(), admin_groups.end(), g) != admin_groups.end();
+  });
+}
+
 }  // namespace sspr::daemon

@@ -1,4 +1,5 @@
-// Who must register: a pure function of the configuration, the account and its record.
+// Who must register, and who counts as an administrator: pure functions of the configuration
+// and the account.
 #pragma once
 
 #include "accounts.hpp"
@@ -14,5 +15,9 @@ struct RegistrationRequirement {
 };
 
 RegistrationRequirement evaluate_registration_requirement(const Config& config, const UserAccount& account);
+
+// A member of one of [reset] admin_groups (Entra's administrator policy: two methods to reset,
+// never security questions, and every reset announced to the admin addresses).
+bool is_administrator(const Config& config, const UserAccount& account);
 
 }  // namespace sspr::daemon

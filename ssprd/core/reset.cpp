@@ -1,5 +1,6 @@
 #include "reset.hpp"
 
+#include "backend/faillock.hpp"
 #include "crypto/answers.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/random.hpp"
@@ -7,6 +8,7 @@
 #include "errors.hpp"
 #include "log.hpp"
 #include "password_quality.hpp"
+#include "policy.hpp"
 #include "user_name.hpp"
 
 #include <algorithm>
@@ -29,13 +31,6 @@ std::string random_id() {
   return hex;
 }
 
-bool in_any_group(const UserAccount& account, const std::vector<std::string>& groups) {
-  if (groups.empty()) return false;
-  return std::any_of(account.groups().begin(), account.groups().end(), [&](const std::string& g) {
-    return std::find(groups.begin(), groups.end(), g) != groups.end();
-  });
-}
-
 }  // namespace
 
 ResetService::ResetService(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
@@ -53,7 +48,8 @@ ResetService::ResetService(const Config& config, const RegistrationStore& store,
       clock_(std::move(clock)),
       decoys_(config.throttle_failed_proofs, std::int64_t{config.throttle_failed_proofs_window_minutes} * 60,
               std::int64_t{config.throttle_block_minutes} * 60),
-      proofs_(store, verifier, throttle, audit, clock_) {}
+      proofs_(store, verifier, throttle, audit, clock_),
+      notices_(config, store, messenger, by_name_) {}
 
 Result<StartedReset> ResetService::start(const std::string& owner, std::string_view user) {
   if (!valid_user_name(user)) return ErrorCode::InvalidUserName;
@@ -72,7 +68,7 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
       return ErrorCode::RateLimited;
     }
     // Members of admin groups always prove two methods (Entra's administrator policy).
-    if (in_any_group(*account, config_.admin_groups)) required = 2;
+    if (is_administrator(config_, *account)) required = 2;
     loaded = store_.load(account->name);
     // Reset fails closed when the record cannot be read (the directory is down).
     if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
@@ -80,7 +76,7 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
       for (auto t : loaded.record.methods()) {
         // Admins never reset with security questions (Entra's administrator policy); a method
         // still in its cooling-off period does not count.
-        if (t == MethodType::questions && in_any_group(*account, config_.admin_groups)) continue;
+        if (t == MethodType::questions && is_administrator(config_, *account)) continue;
         if (loaded.record.times(t).usable_from > now) continue;
         usable.push_back(t);
       }
@@ -256,10 +252,10 @@ Result<Done> ResetService::set_password(const std::string& id, const std::string
     if (written) {
       if (still) still->finish(true);
       (void)throttle_.record(user, throttle::Event::reset_succeeded());
-      clear_faillock_tally(user);
+      backend::clear_faillock_tally(config_.faillock_directory, user);
       audit_.record(AuditEvent::reset_done, user);
-      notify(user, "password reset");
-      notify_admins(user, "password reset");
+      notices_.to_user(user, "password reset");
+      notices_.to_admins(user, "password reset");
     } else {
       // A directory that refuses this password (too short, in its history) lets the user pick
       // another; any other failure ends the session.
@@ -354,32 +350,6 @@ Result<Done> ResetService::send_code(const std::string& id, const std::string& o
 
 // The password was reset, so earlier failed logins say nothing any more: pam_faillock's tally
 // for the user goes (a user locked out by failed guesses can log in with the new password).
-void ResetService::clear_faillock_tally(const std::string& user) {
-  if (config_.faillock_directory.empty()) return;
-  const int dir = ::open(config_.faillock_directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
-  if (dir < 0) return;  // no tally directory: nothing to clear
-  if (::unlinkat(dir, user.c_str(), 0) < 0 && errno != ENOENT)
-    log_warning("cannot clear the pam_faillock tally of %s: %s", user.c_str(), std::strerror(errno));
-  ::close(dir);
-}
-
-// Every registered channel hears about a reset ("if this wasn't you..").
-void ResetService::notify(const std::string& user, const std::string& event) {
-  const auto loaded = store_.load(user);
-  if (loaded.state != RecordState::present) return;
-  if (loaded.record.email) messenger_.send_notice(MethodType::email, loaded.record.email->address, user, event);
-  if (loaded.record.sms) messenger_.send_notice(MethodType::sms, loaded.record.sms->address, user, event);
-}
-
-// An administrator's reset is what an attacker would aim for: the configured addresses hear
-// about every one of them (Entra notifies all admins the same way).
-void ResetService::notify_admins(const std::string& user, const std::string& event) {
-  if (config_.admin_notify_addresses.empty()) return;
-  const auto account = by_name_(user);
-  if (!account || !in_any_group(*account, config_.admin_groups)) return;
-  for (const auto& address : config_.admin_notify_addresses) messenger_.send_admin_notice(address, user, event);
-}
-
 bool ResetService::write_password(const std::string& user, Secret new_password, WriteDone done,
                                   std::optional<Secret> current) {
   auto password = std::make_shared<Secret>(std::move(new_password));
@@ -424,7 +394,7 @@ Result<Done> ResetService::change_password(const UserAccount& user, const Secret
       [this, name, done = std::move(done)](Result<Done> written, std::string user_text) {
         if (written) {
           audit_.record(AuditEvent::change_done, name);
-          notify(name, "password changed");
+          notices_.to_user(name, "password changed");
         } else if (written.error() == ErrorCode::BadCode) {
           (void)throttle_.record(name, throttle::Event::identity_failure());
           audit_.record(AuditEvent::change_failed, name, {{"reason", "wrong current password"}});

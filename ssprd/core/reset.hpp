@@ -11,6 +11,7 @@
 #include "config.hpp"
 #include "manager.hpp"
 #include "messenger.hpp"
+#include "notices.hpp"
 #include "backend/password_backend.hpp"
 #include "registration_store.hpp"
 #include "reset_session.hpp"
@@ -110,9 +111,6 @@ class ResetService {
   // With `current`, the job first checks it against the shadow file (BadCode if wrong).
   bool write_password(const std::string& user, Secret password, WriteDone done,
                       std::optional<Secret> current = std::nullopt);
-  void notify(const std::string& user, const std::string& event);
-  void notify_admins(const std::string& user, const std::string& event);
-  void clear_faillock_tally(const std::string& user);
   Entry* find(const std::string& id, const std::string& owner);
 
   const Config& config_;
@@ -128,6 +126,7 @@ class ResetService {
   std::map<std::string, std::unique_ptr<Entry>> sessions_;
   DecoyThrottle decoys_;
   Proofs proofs_;
+  Notices notices_;
 };
 
 }  // namespace sspr::daemon

@@ -25,7 +25,6 @@ TestBed* bed = nullptr;
 sspr::test::delivery::Sink* smtp = nullptr;
 std::vector<std::string> codes;
 
-std::string newest_message() { return sspr::test::delivery::newest_message(*smtp); }
 std::string code_in_newest_message() { return sspr::test::delivery::newest_code(*smtp); }
 
 // Every stored message whose envelope names `address`, oldest first.
@@ -220,8 +219,7 @@ static void test_set_password_happens_once(void**) {
   assert_int_equal(access((bed->dir() + "/faillock/alice").c_str(), F_OK), -1);
   assert_int_equal(access((bed->dir() + "/faillock/bob").c_str(), F_OK), 0);
   // alice's registered address hears about it (sent after the reply: wait, without sleeping).
-  assert_true(sspr::test::delivery::wait_for_stored(*smtp, mails + 1));
-  expect_contains(newest_message(), "password reset");
+  assert_false(sspr::test::delivery::wait_for_message(*smtp, mails, {"RCPT TO: alice@", "password reset"}).empty());
   const auto after = read_file(shadow_path());
   assert_true(after.find("alice:$y$j9T$old$hash:") == std::string::npos);
   assert_true(after.find("alice:$") != std::string::npos);
@@ -238,15 +236,14 @@ static void test_reset_with_an_emailed_code_and_the_notice_after(void**) {
   assert_str(c.call(c.path(), "SendCode", "s", "sms"), "ERROR io.sspr.reset1.Error.NotEnrolled");
   const auto before = smtp->stored().size();
   assert_str(c.call(c.path(), "SendCode", "s", "email"), "ok");
-  assert_int_equal(smtp->stored().size(), before + 1);
+  assert_true(smtp->stored().size() >= before + 1);  // sent before the reply (notices may add more)
   const auto code = code_in_newest_message();
   assert_str(c.verify("email", code == "000000" ? "111111" : "000000"), "ERROR io.sspr.reset1.Error.BadCode");
   assert_str(c.verify("email", code), "verified 0");
   assert_str(c.set_password("Emailed-Reset-Pass-5"), "ok");
   // The notice goes out after the reply: wait for the sink's file (inotify, no sleeping).
-  assert_true(sspr::test::delivery::wait_for_stored(*smtp, before + 2));
-  expect_contains(newest_message(), "password reset");
-  expect_contains(newest_message(), "RCPT TO: alice@example.com");
+  assert_false(
+      sspr::test::delivery::wait_for_message(*smtp, before + 1, {"RCPT TO: alice@example.com", "password reset"}).empty());
 }
 
 static std::string set_questions(const char* user, const std::vector<std::pair<std::string, std::string>>& qa) {
@@ -305,7 +302,8 @@ static void test_an_admin_reset_tells_the_admin_addresses(void**) {
   assert_str(c.verify("recovery_codes", frank_codes[0]), "verified 0");
   assert_str(c.set_password("Admin-Reset-Pass-77"), "ok");
   // frank's own notice and one to each admin address, after the reply.
-  assert_true(sspr::test::delivery::wait_for_stored(*smtp, before + 3));
+  for (const char* admin : {"security@example.com", "ops@example.com", "frank@example.com"})
+    assert_false(sspr::test::delivery::wait_for_message(*smtp, before, {std::string("RCPT TO: ") + admin, "password reset"}).empty());
   for (const char* admin : {"security@example.com", "ops@example.com"}) {
     const auto mails = messages_to(admin);
     assert_int_equal(mails.size(), 1);  // alice's resets earlier in this run told no admin
@@ -379,8 +377,7 @@ static void test_change_password_as_the_user(void**) {
   const auto mails = smtp->stored().size();
   assert_str(change("", "Emailed-Reset-Pass-5", "Changed-Again-Pass-8"), "ok");
   assert_true(read_file(shadow_path()) != before);
-  assert_true(sspr::test::delivery::wait_for_stored(*smtp, mails + 1));
-  expect_contains(newest_message(), "password changed");
+  assert_false(sspr::test::delivery::wait_for_message(*smtp, mails, {"RCPT TO: alice@", "password changed"}).empty());
 }
 
 static void test_an_unknown_user_gets_a_session_of_the_same_shape(void**) {

@@ -214,6 +214,30 @@ bool wait_for_stored(const Sink& sink, std::size_t count) {
   return ok;
 }
 
+std::string wait_for_message(const Sink& sink, std::size_t after, const std::vector<std::string>& needles) {
+  const int fd = inotify_init1(IN_CLOEXEC);
+  inotify_add_watch(fd, sink.dir().c_str(), IN_MOVED_TO | IN_CLOSE_WRITE);
+  std::string found;
+  for (;;) {
+    for (const auto& name : sink.stored()) {
+      if (static_cast<std::size_t>(std::strtol(name.c_str(), nullptr, 10)) <= after) continue;
+      auto text = read_whole_file(sink.dir() + "/" + name);
+      if (std::all_of(needles.begin(), needles.end(),
+                      [&text](const std::string& n) { return text.find(n) != std::string::npos; })) {
+        found = std::move(text);
+        break;
+      }
+    }
+    if (!found.empty()) break;
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 10000) <= 0) break;
+    char buf[4096];
+    if (read(fd, buf, sizeof buf) < 0) break;
+  }
+  close(fd);
+  return found;
+}
+
 std::string newest_message(const Sink& sink) {
   std::string best;
   long best_n = -1;

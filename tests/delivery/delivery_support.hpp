@@ -88,4 +88,10 @@ std::string newest_code(const Sink& sink);
 // 10 s. For messages sent after the reply to the call that caused them (notices).
 bool wait_for_stored(const Sink& sink, std::size_t count);
 
+// Waits (inotify, never by sleeping) for a message numbered above `after` (the count before the
+// call that causes it) that contains every one of `needles`, and returns it; "" after 10 s.
+// Notices are sent after the reply to the call that caused them, in no fixed order, so a
+// count or "the newest message" can be another call's notice.
+std::string wait_for_message(const Sink& sink, std::size_t after, const std::vector<std::string>& needles);
+
 }  // namespace sspr::test::delivery

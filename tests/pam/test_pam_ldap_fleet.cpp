@@ -204,7 +204,7 @@ static void test_the_directory_address_is_offered_and_confirmed(void**) {
   assert_int_equal(run_scripted(PAMTEST_ACCOUNT, "login", "mark", script), PAM_SUCCESS);
   expect_contains(script.transcript, "A code was sent to m***@e***.test.\nCode from the message: " + code +
                                          "\nE-mail address registered.\n");
-  expect_contains(dt::newest_message(*smtp), "RCPT TO: mark@example.test\n");
+  expect_contains(dt::wait_for_message(*smtp, 0, {"RCPT TO: mark@example.test\n", code}), "RCPT TO: mark@example.test\n");
   const auto stored = slapd->read_as(std::string(SlapdInstance::kServiceDn), std::string(SlapdInstance::kServicePassword),
                                      SlapdInstance::user_dn("mark"), "ssprEnrollment");
   assert_int_equal(stored.size(), 1);
