@@ -42,9 +42,9 @@ int query_caller_uid(sd_bus_message* message, uid_t* uid) noexcept {
   return r < 0 ? r : 0;
 }
 
-int caller_uid(const CallerUids& known, sd_bus_message* message, uid_t* uid) noexcept {
+int caller_uid(CallerUids& known, sd_bus_message* message, uid_t* uid) noexcept {
+  const char* sender = sd_bus_message_get_sender(message);
   try {
-    const char* sender = sd_bus_message_get_sender(message);
     if (sender != nullptr)
       if (const auto found = known.find(sender)) {
         *uid = *found;
@@ -53,7 +53,12 @@ int caller_uid(const CallerUids& known, sd_bus_message* message, uid_t* uid) noe
   } catch (...) {
     // fall through to asking the bus
   }
-  return query_caller_uid(message, uid);
+  const int r = query_caller_uid(message, uid);
+  if (r == 0 && sender != nullptr) try {
+      known.remember(sender, *uid);  // the next call on this connection asks nobody
+    } catch (...) {
+    }
+  return r;
 }
 
 namespace {

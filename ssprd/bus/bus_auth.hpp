@@ -34,8 +34,9 @@ class CallerUids {
 // through PID reuse) are refused. Returns 0 and sets *uid, or a negative errno.
 int query_caller_uid(sd_bus_message* message, uid_t* uid) noexcept;
 
-// The same, from `known` when the sender was asked about before.
-int caller_uid(const CallerUids& known, sd_bus_message* message, uid_t* uid) noexcept;
+// The same, from `known` when the sender was asked about before; otherwise asked (synchronously)
+// and remembered there.
+int caller_uid(CallerUids& known, sd_bus_message* message, uid_t* uid) noexcept;
 
 // Asks the bus daemon for the uid of `message`'s sender without waiting on the loop
 // (GetConnectionUnixUser, answered by the daemon alone); remembers it in `known`, then runs
