@@ -1,13 +1,11 @@
 #include "backend/stale_files.hpp"
 
+#include "directory_listing.hpp"
 #include "log.hpp"
 #include "text.hpp"
 
 #include <cerrno>
 #include <csignal>
-#include <dirent.h>
-#include <fcntl.h>
-#include <memory>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -16,17 +14,8 @@ namespace sspr::daemon::backend {
 
 int remove_stale_files(int dir_fd, const std::function<bool(std::string_view name)>& is_stale) noexcept {
   try {
-    // A descriptor of our own: fdopendir takes it over, and its offset is not dir_fd's.
-    const int fd = ::openat(dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    const std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd), ::closedir);
-    if (!dir) {
-      ::close(fd);
-      return 0;
-    }
-    std::vector<std::string> names;
-    while (const dirent* e = ::readdir(dir.get()))
-      if ((e->d_type == DT_REG || e->d_type == DT_UNKNOWN) && is_stale(e->d_name)) names.emplace_back(e->d_name);
+    std::vector<std::string> names = regular_files_in(dir_fd);
+    std::erase_if(names, [&is_stale](const std::string& name) { return !is_stale(name); });
     int removed = 0;
     for (const auto& name : names) {
       if (::unlinkat(dir_fd, name.c_str(), 0) == 0) {

@@ -12,10 +12,6 @@
 #include "user_name.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
 #include <sodium.h>
 
 namespace sspr::daemon {

@@ -15,6 +15,7 @@
 namespace sspr::daemon {
 
 struct AccountIndex::Table {
+  using Identity = FileIdentity;
   struct Row {
     std::uint32_t name = 0;  // offset into names
     uid_t uid = 0;
@@ -65,35 +66,15 @@ std::string passwd_file_nss_reads_first(const std::string& nsswitch_conf) {
 
 namespace {
 
-template <class Identity>
-bool identity_of_fd(int fd, Identity& out) {
-  struct stat st {};
-  if (::fstat(fd, &st) < 0) return false;
-  out.dev = st.st_dev;
-  out.ino = st.st_ino;
-  out.size = st.st_size;
-  out.mtime = st.st_mtim;
-  return true;
-}
-
-template <class Identity>
-bool identity_of_path(const std::string& path, Identity& out) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) < 0) return false;
-  out.dev = st.st_dev;
-  out.ino = st.st_ino;
-  out.size = st.st_size;
-  out.mtime = st.st_mtim;
-  return true;
-}
-
 // Reads `path` with glibc's own passwd parser (the one nss_files uses). Null if the file
 // cannot be read whole: NSS then answers.
 std::shared_ptr<Table> read_table(const std::string& path) {
   std::unique_ptr<FILE, FileCloser> file(std::fopen(path.c_str(), "re"));
   if (!file) return nullptr;
   auto table = std::make_shared<Table>();
-  if (!identity_of_fd(fileno(file.get()), table->identity)) return nullptr;
+  struct stat st {};
+  if (::fstat(fileno(file.get()), &st) < 0) return nullptr;
+  table->identity = Table::Identity::of(st);
   std::vector<char> buffer(16384);
   struct passwd pw {};
   struct passwd* entry = nullptr;
@@ -131,14 +112,7 @@ std::shared_ptr<Table> read_table(const std::string& path) {
 
 AccountIndex::AccountIndex(std::string passwd_file) : passwd_file_(std::move(passwd_file)) {}
 
-AccountIndex::~AccountIndex() {
-  std::thread builder;
-  {
-    std::lock_guard lock(mutex_);
-    builder = std::move(builder_);
-  }
-  if (builder.joinable()) builder.join();
-}
+AccountIndex::~AccountIndex() { wait_for_build(); }
 
 bool AccountIndex::build_now() {
   if (passwd_file_.empty()) return false;
@@ -173,8 +147,9 @@ void AccountIndex::start_rebuild_locked(const FileIdentity& seen) {
 
 std::shared_ptr<const Table> AccountIndex::current_table() {
   if (passwd_file_.empty()) return nullptr;
-  FileIdentity now;
-  if (!identity_of_path(passwd_file_, now)) return nullptr;
+  struct stat st {};
+  if (::stat(passwd_file_.c_str(), &st) < 0) return nullptr;
+  const auto now = FileIdentity::of(st);
   std::lock_guard lock(mutex_);
   if (table_ && table_->identity == now) return table_;
   // Absent or stale: build again, unless a build is under way or already tried this very file

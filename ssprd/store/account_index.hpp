@@ -58,11 +58,14 @@ class AccountIndex {
   struct Table;
 
  private:
+  // Which file, as it was: useradd renames a new one over it (another inode), an edit in place
+  // changes the size or the time.
   struct FileIdentity {
     dev_t dev = 0;
     ino_t ino = 0;
     off_t size = -1;
     struct timespec mtime {};
+    static FileIdentity of(const struct stat& st) noexcept { return {st.st_dev, st.st_ino, st.st_size, st.st_mtim}; }
     bool operator==(const FileIdentity& o) const noexcept {
       return dev == o.dev && ino == o.ino && size == o.size && mtime.tv_sec == o.mtime.tv_sec &&
              mtime.tv_nsec == o.mtime.tv_nsec;

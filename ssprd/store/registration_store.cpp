@@ -1,12 +1,11 @@
 #include "registration_store.hpp"
 
 #include "atomic_file.hpp"
+#include "directory_listing.hpp"
 #include "user_name.hpp"
 
 #include <cerrno>
 #include <cstring>
-#include <dirent.h>
-#include <memory>
 #include <string_view>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -54,17 +53,9 @@ int LocalRegistrationStore::save(const std::string& user, const RegistrationReco
 
 std::vector<std::string> LocalRegistrationStore::users() const {
   std::vector<std::string> out;
-  // A descriptor of our own: fdopendir takes it over, and its offset is not dir_'s.
-  const int fd = ::openat(dir_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return out;
-  const std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd), ::closedir);
-  if (!dir) {
-    ::close(fd);
-    return out;
-  }
   constexpr std::string_view kSuffix = ".json";
-  while (const dirent* e = ::readdir(dir.get())) {
-    const std::string_view name(e->d_name);
+  for (const auto& file : regular_files_in(dir_.get())) {
+    const std::string_view name(file);
     if (name.size() <= kSuffix.size() || !name.ends_with(kSuffix)) continue;
     const auto user = name.substr(0, name.size() - kSuffix.size());
     if (valid_user_name(user)) out.emplace_back(user);

@@ -1,14 +1,11 @@
 #include "throttle/throttle.hpp"
 
+#include "directory_listing.hpp"
 #include "log.hpp"
 
 #include <algorithm>
 #include <cstring>
 #include <ctime>
-#include <dirent.h>
-#include <fcntl.h>
-#include <memory>
-#include <unistd.h>
 #include <vector>
 
 namespace sspr::daemon::throttle {
@@ -222,19 +219,8 @@ Result<Done> Throttle::clear_method(const std::string& user, Method method) {
 }
 
 std::size_t Throttle::remove_expired() {
-  std::vector<std::string> names;
-  {
-    // A descriptor of our own: fdopendir takes it over, and its offset is not dir_'s.
-    const int fd = ::openat(dir_.get(), ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    const std::unique_ptr<DIR, int (*)(DIR*)> dir(::fdopendir(fd), ::closedir);
-    if (!dir) {
-      ::close(fd);
-      return 0;
-    }
-    while (const dirent* e = ::readdir(dir.get()))
-      if ((e->d_type == DT_REG || e->d_type == DT_UNKNOWN) && usable_file_name(e->d_name)) names.emplace_back(e->d_name);
-  }
+  std::vector<std::string> names = regular_files_in(dir_.get());
+  std::erase_if(names, [](const std::string& name) { return !usable_file_name(name); });
   const std::int64_t now = clock_();
   std::size_t removed = 0;
   for (const auto& name : names) {
