@@ -67,6 +67,7 @@ struct PendingQuestion {
   CallerUids& known;
   std::string sender;
   std::function<void(int)> then;
+  sd_bus_slot* slot = nullptr;
 };
 
 int on_unix_user(sd_bus_message* reply, void* userdata, sd_bus_error*) noexcept {
@@ -85,6 +86,8 @@ int on_unix_user(sd_bus_message* reply, void* userdata, sd_bus_error*) noexcept 
   } catch (const std::exception& e) {
     log_error("establishing a caller's uid failed: %s", e.what());
   }
+  // Last: sd-bus holds the slot until this returns, then frees it and with it the question.
+  question->known.let_go(question->slot);
   return 0;
 }
 
@@ -102,12 +105,14 @@ int ask_caller_uid(CallerUids& known, sd_bus_message* message, std::function<voi
                                      "/org/freedesktop/DBus", "org.freedesktop.DBus", "GetConnectionUnixUser",
                                      on_unix_user, question.get(), "s", sender);
     if (r < 0) return r;
-    // The slot floats (the bus owns it) and frees the question when it goes: after the reply,
-    // or unanswered when ssprd stops.
+    SlotPtr slot(raw);
+    // The slot frees the question when it goes: after the reply, or unanswered when the table
+    // that holds it goes at shutdown (a slot owned by the bus would keep the bus alive through
+    // the call the question holds).
     sd_bus_slot_set_destroy_callback(raw, free_question);
+    question->slot = raw;
     question.release();
-    sd_bus_slot_set_floating(raw, 1);
-    sd_bus_slot_unref(raw);
+    known.hold(std::move(slot));
     return 0;
   } catch (...) {
     return -ENOMEM;

@@ -1,12 +1,15 @@
 // Who is calling: taken only from the bus's own record of the sender's connection.
 #pragma once
 
+#include "handle.hpp"
+
 #include <sys/types.h>
 #include <systemd/sd-bus.h>
 
 #include <cstddef>
 #include <deque>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -24,9 +27,15 @@ class CallerUids {
   void remember(const std::string& sender, uid_t uid);
   void forget(const std::string& sender);
 
+  // The questions under way (ask_caller_uid). Each holds the call that waits for it, and so the
+  // bus: held here, not by the bus, they are let go when this table goes at shutdown.
+  void hold(SlotPtr question) { questions_.emplace(question.get(), std::move(question)); }
+  void let_go(sd_bus_slot* question) { questions_.erase(question); }
+
  private:
   std::unordered_map<std::string, uid_t> uids_;
   std::deque<std::string> order_;  // oldest first
+  std::map<sd_bus_slot*, SlotPtr> questions_;
 };
 
 // The sender's effective uid as the bus daemon saw it when the sender connected, asked
