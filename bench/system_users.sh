@@ -15,7 +15,7 @@ max_records=100000 samples=1000 clients=50 seconds=3
 machine_for_logins users sspr
 in_ct useradd -m -s /bin/bash ann
 printf '3\nyes\n' | in_ct runuser -u ann -- sspr register >/dev/null 2>&1
-in_ct runuser -u ann -- sspr status | grep -q '^Registered: *yes' || die "ann could not register"
+grep -q '^Registered: *yes' <<<"$(in_ct runuser -u ann -- sspr status)" || die "ann could not register"
 put /root/bench_users_system 0755 <"$bench_binary"
 records=$ROOT/var/lib/sspr/registrations
 [ -f "$records/ann.json" ] || die "no record for ann"

@@ -77,7 +77,7 @@ machine_boot() {
   LEADER=
   local i
   for i in $(seq 1 200); do  # nspawn forks the container's init at once; bounded wait for it
-    LEADER=$(pgrep -P "$NSPAWN" | head -n 1)
+    LEADER=$(pgrep -P "$NSPAWN" | sed -n 1p)
     case $(readlink "/proc/${LEADER:-0}/exe" 2>/dev/null) in */systemd) break ;; esac
     LEADER=
     kill -0 "$NSPAWN" 2>/dev/null || break

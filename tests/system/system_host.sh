@@ -28,7 +28,8 @@ check "ssprd is stopped" "inactive" "$(in_ct systemctl is-active ssprd)"
 out=$(in_ct su - anna -c 'echo logged-in' </dev/null 2>&1); rc=$?
 check "the first login (su - anna) goes through" "0|logged-in" "$rc|$out"
 check "the login started ssprd" "active" "$(in_ct systemctl is-active ssprd)"
-in_ct journalctl -q --no-pager -u dbus -o cat | grep -q "Activating via systemd: service name='io.sspr.reset1' unit='ssprd.service'"
+dbus_journal=$(in_ct journalctl -q --no-pager -u dbus -o cat)  # whole: grep -q on a pipe risks SIGPIPE
+grep -qF -- "Activating via systemd: service name='io.sspr.reset1' unit='ssprd.service'" <<<"$dbus_journal"
 check "dbus-daemon activated it through systemd" "0" "$?"
 
 # The unit's sandbox, as the running process has it.
@@ -76,7 +77,7 @@ check "the change wrote yescrypt" '$y$' "$(in_ct grep '^anna:' /etc/shadow | cut
 # /etc/shadow by renaming new files over them, which a bind mount of the old file would hide.
 in_ct useradd -m -s /bin/bash lena
 check "a user added while ssprd runs can ask about herself" "User:           lena" \
-  "$(in_ct runuser -u lena -- sspr status 2>&1 | head -n 1)"
+  "$(in_ct runuser -u lena -- sspr status 2>&1 | sed -n 1p)"
 codes_lena=$(printf '3\nyes\n' | in_ct runuser -u lena -- sspr register 2>&1 | grep -cE '^  [0-9A-Z]{5}-[0-9A-Z]{5}$')
 check "... and register" "10" "$codes_lena"
 
@@ -88,7 +89,8 @@ _COMM=ssprd
 _SYSTEMD_UNIT=ssprd.service" "$reset_done"
 check "journalctl MESSAGE_ID=…10f finds the change" "SSPR_EVENT=change_done" \
   "$(in_ct journalctl -q --no-pager -o export MESSAGE_ID=5c1b7c7a3f2e4d0b9a61e2f0c3d4a10f | grep -a '^SSPR_EVENT=')"
-in_ct journalctl -q --no-pager -o cat | grep -q -e 'Brand-New-Pass-4711' -e "$(sed -n 1p <<<"$codes")"
+journal=$(in_ct journalctl -q --no-pager -o cat)
+grep -qF -e 'Brand-New-Pass-4711' -e "$(sed -n 1p <<<"$codes")" <<<"$journal"
 check "no password or code in the journal" "1" "$?"
 check "the audit trail is root-only" "600 root" "$(in_ct stat -c '%a %U' /var/log/sspr/audit.jsonl)"
 

@@ -37,7 +37,11 @@ logins() {
 }
 # stepped_aside CASE WHY: pam_sspr's own line in the journal says why (sshd logs it).
 stepped_aside() {
-  in_ct journalctl -q --no-pager -o cat --since "@$SINCE" | grep -q "pam_sspr(sshd:account): cannot reach ssprd ($2); registration is not enforced for kay"
+  # Read whole, then searched: grep -q on a pipe would stop early and journalctl die of SIGPIPE
+  # (141 under pipefail) whenever the line is found before the journal's end.
+  local journal
+  journal=$(in_ct journalctl -q --no-pager -o cat --since "@$SINCE")
+  grep -qF -- "pam_sspr(sshd:account): cannot reach ssprd ($2); registration is not enforced for kay" <<<"$journal"
   check "$1: pam_sspr says why in the journal ($2)" "0" "$?"
 }
 reset_fails_closed() {

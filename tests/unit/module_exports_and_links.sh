@@ -19,9 +19,11 @@ while read -r lib; do
   [[ "$lib" =~ $allowed ]] || fail "pam_sspr.so links $lib"
 done <<<"$needed"
 
-readelf -d "$module" | grep -q 'BIND_NOW' || readelf -d "$module" | grep -q 'FLAGS.*NOW' || fail "no BIND_NOW"
-readelf -l "$module" | grep -q GNU_RELRO || fail "no RELRO"
-readelf -l "$module" | grep -A1 GNU_STACK | grep -q 'RW ' || fail "executable stack"
+# Read whole first: grep -q on a pipe can stop early, and readelf's SIGPIPE fails the pipefail.
+dynamic=$(readelf -d "$module"); program_headers=$(readelf -l "$module")
+grep -q -e 'BIND_NOW' -e 'FLAGS.*NOW' <<<"$dynamic" || fail "no BIND_NOW"
+grep -q GNU_RELRO <<<"$program_headers" || fail "no RELRO"
+[[ $(grep -A1 GNU_STACK <<<"$program_headers") == *"RW "* ]] || fail "executable stack"
 
 # dlopen(RTLD_NOW) resolves every symbol (python's ctypes uses RTLD_NOW when asked).
 case "$sanitize" in ON|on|1|TRUE|true) echo "(dlopen check runs in the pam tests under ASan)";;
