@@ -128,9 +128,14 @@ int run_daemon(const Config& config) {
   enrollment.set_password_check([&passwords](const std::string& user, const Secret& password) {
     return passwords.owner_of(user).verify(user, password);
   });
-  ResetService reset(manager.config(), store, verifier, *audit, throttle, password_worker, messenger, passwords,
-                     by_name);
-  BusContext context{manager, &enrollment, &reset, nullptr, {}, {}};
+  // Password reset and change, each its own part; what they share is made once here.
+  PasswordWriter writer(password_worker, passwords);
+  Notices notices(manager.config(), store, messenger, by_name);
+  ResetBlocks blocks(manager.config(), throttle, *audit, by_name, system_clock_now);
+  ResetService reset(manager.config(),
+                     {store, verifier, *audit, throttle, password_worker, messenger, writer, notices, blocks}, by_name);
+  PasswordChange change(manager.config(), throttle, *audit, notices, writer);
+  BusContext context{manager, &enrollment, &reset, &change, &blocks, nullptr, {}, {}};
   StateSweep sweep(state_dir.get(), local_store, throttle, by_name, *audit);
   // Directory reads for a call happen on their own workers, before its handler runs.
   std::unique_ptr<Worker> directory_worker;

@@ -5,7 +5,9 @@
 #include "enrollment.hpp"
 #include "handle.hpp"
 #include "manager.hpp"
+#include "password_change.hpp"
 #include "reset.hpp"
+#include "reset_blocks.hpp"
 
 #include <map>
 #include <string>
@@ -18,6 +20,8 @@ struct BusContext {
   Manager& manager;
   Enrollment* enrollment = nullptr;  // null only for --bus-introspect
   ResetService* reset = nullptr;     // null only for --bus-introspect
+  PasswordChange* change = nullptr;  // null only for --bus-introspect
+  ResetBlocks* blocks = nullptr;     // null only for --bus-introspect
   RecordPrefetch* prefetch = nullptr;  // set when records live in a directory
   // Callers holding a step-up or a reset session, watched so both die with their connection.
   std::map<std::string, TrackPtr> tracked_callers;

@@ -34,11 +34,12 @@ int guard_bus_call(const char* what, sd_bus_error* error, Body&& body) noexcept 
   }
 }
 
-// Runs `handler` for `m` after sd-bus's dispatch returned (its own reply, or its error as the
-// reply: sd-bus does that only for handlers it calls itself).
-inline void run_deferred(sd_bus_message_handler_t handler, sd_bus_message* m, void* userdata) noexcept {
+// Runs `body(error)`, a handler of `m`, after sd-bus's dispatch returned: its own reply, or
+// its error as the reply (sd-bus does that only for handlers it calls itself).
+template <class Body>
+void run_deferred(sd_bus_message* m, Body&& body) noexcept {
   sd_bus_error error = SD_BUS_ERROR_NULL;
-  const int r = handler(m, userdata, &error);
+  const int r = guard_bus_call("deferred call", &error, [&] { return body(&error); });
   if (r < 0) {
     if (sd_bus_error_is_set(&error))
       sd_bus_reply_method_error(m, &error);
@@ -46,6 +47,10 @@ inline void run_deferred(sd_bus_message_handler_t handler, sd_bus_message* m, vo
       sd_bus_reply_method_errno(m, r, nullptr);
   }
   sd_bus_error_free(&error);
+}
+
+inline void run_deferred(sd_bus_message_handler_t handler, sd_bus_message* m, void* userdata) noexcept {
+  run_deferred(m, [&](sd_bus_error* error) { return handler(m, userdata, error); });
 }
 
 }  // namespace sspr::daemon

@@ -3,8 +3,8 @@
 // handler run, and its reads are answered from the fetched copy. Meanwhile the loop serves
 // everyone else, so a hung directory delays only the calls about its own users.
 //
-// Wrap a vtable handler as prefetching<handler, user_of_call> (first string argument) or
-// prefetching<handler, user_of_session> (the reset session's user).
+// Wrap a Manager handler as prefetching<handler, user_of_call> (the user is its first string
+// argument); the Session methods do it for the session's user (reset_bus.cpp).
 #pragma once
 
 #include "bus_context.hpp"
@@ -34,8 +34,7 @@ class RecordPrefetch {
   LdapRegistrationStore& store_;
 };
 
-// The user a call is about: its first string argument (rewound afterwards), or "". (The
-// session calls use user_of_session() in reset_bus.cpp.)
+// The user a call is about: its first string argument (rewound afterwards), or "".
 std::string user_of_call(sd_bus_message* m, BusContext& ctx);
 
 template <sd_bus_message_handler_t Handler, std::string (*UserOf)(sd_bus_message*, BusContext&)>

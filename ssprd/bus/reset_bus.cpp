@@ -25,16 +25,20 @@ std::string session_id(const char* path) {
   return out;
 }
 
-// A session is visible only to the connection that started it: to anybody else the object
-// does not exist (org.freedesktop.DBus.Error.UnknownObject), so ids cannot be probed either.
+// The session object is resolved here, once per call: a session is visible only to the
+// connection that started it. To anybody else it does not exist
+// (org.freedesktop.DBus.Error.UnknownObject), so ids cannot be probed either. The handlers get
+// it as their userdata.
 int find_session(sd_bus* bus, const char* path, const char*, void* userdata, void** found, sd_bus_error*) noexcept {
   try {
     auto& ctx = *static_cast<BusContext*>(userdata);
     sd_bus_message* current = sd_bus_get_current_message(bus);
     if (current == nullptr || ctx.reset == nullptr) return 0;
     const auto id = session_id(path);
-    if (id.empty() || !ctx.reset->exists(id, sender_of(current))) return 0;
-    *found = &ctx;
+    if (id.empty()) return 0;
+    const auto session = ctx.reset->find(id, sender_of(current));
+    if (session == nullptr) return 0;
+    *found = session.get();  // the service's map keeps it while this call is dispatched
     return 1;
   } catch (...) {
     return 0;
@@ -56,20 +60,12 @@ WriteDone reply_when_written(sd_bus_message* m) {
   };
 }
 
-// A refusal; a blocked user is told for how long (block_notice), everything else the table's text.
+// A refusal; a blocked user is told for how long (ResetBlocks::notice), everything else the
+// table's text.
 int refuse(sd_bus_error* error, const BusContext& ctx, ErrorCode code, const std::string& user) {
-  if (code == ErrorCode::RateLimited && !user.empty())
-    return sd_bus_error_set(error, error_info(code).bus_name.data(), ctx.reset->block_notice(user).c_str());
+  if (code == ErrorCode::RateLimited && !user.empty() && ctx.blocks != nullptr)
+    return sd_bus_error_set(error, error_info(code).bus_name.data(), ctx.blocks->notice(user).c_str());
   return set_bus_error(error, code);
-}
-// The user of the reset session `m` is addressed to ("" if it is not the caller's).
-std::string user_of_session(sd_bus_message* m, BusContext& ctx) {
-  return ctx.reset == nullptr ? std::string()
-                              : ctx.reset->session_user(session_id(sd_bus_message_get_path(m)), sender_of(m));
-}
-
-int refuse_in_session(sd_bus_error* error, BusContext& ctx, sd_bus_message* m, ErrorCode code) {
-  return refuse(error, ctx, code, user_of_session(m, ctx));
 }
 
 // A refused new password says exactly why, so the user can choose another.
@@ -79,114 +75,119 @@ int refuse_password(sd_bus_error* error, ErrorCode code, const std::string& reas
   return set_bus_error(error, code);
 }
 
-int method_verify(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
-  return guard_bus_call("Verify", error, [&]() -> int {
-    auto& ctx = *static_cast<BusContext*>(userdata);
-    const char *method = nullptr, *response = nullptr;
-    int r = sd_bus_message_read(m, "ss", &method, &response);
-    if (r < 0) return r;
-    if (std::string_view(method).size() > kMaxArgument || std::string_view(response).size() > kMaxArgument)
-      return set_bus_error(error, ErrorCode::InvalidArgument);
-    const auto outcome =
-        ctx.reset->verify(session_id(sd_bus_message_get_path(m)), sender_of(m), method, Secret(response));
-    if (!outcome) return refuse_in_session(error, ctx, m, outcome.error());
-    return sd_bus_reply_method_return(m, "bu", outcome->verified, outcome->remaining);
-  });
+// A Session method: gets the call, the context and the session find_session resolved.
+using SessionHandler = int (*)(sd_bus_message*, BusContext&, ResetSession&, sd_bus_error*);
+
+// The context is the userdata the session vtable was registered with: the current slot's.
+BusContext& context_of(sd_bus_message* m) {
+  return *static_cast<BusContext*>(sd_bus_slot_get_userdata(sd_bus_get_current_slot(sd_bus_message_get_bus(m))));
 }
 
-int method_set_password(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
-  return guard_bus_call("SetPassword", error, [&]() -> int {
-    auto& ctx = *static_cast<BusContext*>(userdata);
-    const char* password = nullptr;
-    int r = sd_bus_message_read(m, "s", &password);
-    if (r < 0) return r;
-    if (std::string_view(password).size() > kMaxArgument) return set_bus_error(error, ErrorCode::LowPasswordQuality);
-    std::string reason;
-    const auto started = ctx.reset->set_password(
-        session_id(sd_bus_message_get_path(m)), sender_of(m), Secret(password), reason, reply_when_written(m));
-    return started ? 1 : refuse_password(error, started.error(), reason);  // 1: replied when written
-  });
-}
-
-int method_send_code(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
-  return guard_bus_call("SendCode", error, [&]() -> int {
-    auto& ctx = *static_cast<BusContext*>(userdata);
-    const char* method = nullptr;
-    int r = sd_bus_message_read(m, "s", &method);
-    if (r < 0) return r;
-    if (std::string_view(method).size() > kMaxArgument) return set_bus_error(error, ErrorCode::InvalidArgument);
-    // The reply waits for the delivery; keep the call alive until then.
-    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
-    const auto started = ctx.reset->send_code(session_id(sd_bus_message_get_path(m)), sender_of(m), method,
-                                              [call](Result<std::string> sent) {
-                                                if (sent) {
-                                                  sd_bus_reply_method_return(call.get(), "s", sent->c_str());
-                                                } else {
-                                                  const auto& info = error_info(sent.error());
-                                                  sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s",
-                                                                             info.message.data());
-                                                }
-                                              });
-    if (!started) return refuse_in_session(error, ctx, m, started.error());
-    return 1;
-  });
-}
-
-int method_get_questions(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
-  return guard_bus_call("GetQuestions", error, [&]() -> int {
-    auto& ctx = *static_cast<BusContext*>(userdata);
-    const auto asked = ctx.reset->questions(session_id(sd_bus_message_get_path(m)), sender_of(m));
-    if (!asked) return refuse_in_session(error, ctx, m, asked.error());
-    sd_bus_message* raw = nullptr;
-    int r = sd_bus_message_new_method_return(m, &raw);
-    if (r < 0) return r;
-    MessagePtr reply(raw);
-    if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
-    for (const auto& q : asked.value())
-      if ((r = sd_bus_message_append(reply.get(), "s", q.c_str())) < 0) return r;
-    if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
-    return sd_bus_send(nullptr, reply.get(), nullptr);
-  });
-}
-
-int method_verify_answers(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
-  return guard_bus_call("VerifyAnswers", error, [&]() -> int {
-    auto& ctx = *static_cast<BusContext*>(userdata);
-    int r = sd_bus_message_enter_container(m, 'a', "s");
-    if (r < 0) return r;
-    std::vector<Secret> answers;
-    const char* answer = nullptr;
-    while ((r = sd_bus_message_read(m, "s", &answer)) > 0) {
-      if (answers.size() >= 5 || std::string_view(answer).size() > kMaxArgument)
-        return set_bus_error(error, ErrorCode::InvalidArgument);
-      answers.emplace_back(answer);
+// Runs a Session method for the resolved session, holding it for as long as the call lasts.
+// For a method that reads the user's record (`kReadsRecord`), a directory user's record is
+// fetched on a worker first (record_prefetch.hpp), the session still held: a caller who left
+// meanwhile finds it ended.
+template <SessionHandler Handler, bool kReadsRecord = true>
+int session_method(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
+  return guard_bus_call("session", error, [&]() -> int {
+    auto& ctx = context_of(m);
+    auto session = static_cast<ResetSession*>(userdata)->shared_from_this();
+    if (kReadsRecord && ctx.prefetch != nullptr && ctx.prefetch->needed(session->user())) {
+      std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
+      auto* context = &ctx;
+      if (ctx.prefetch->fetch(session->user(), [call, context, session] {
+            run_deferred(call.get(), [&](sd_bus_error* e) { return Handler(call.get(), *context, *session, e); });
+          }))
+        return 1;  // answered when the record is here
     }
-    if (r < 0) return r;
-    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
-    const std::string user = user_of_session(m, ctx);
-    const auto started = ctx.reset->verify_answers(
-        session_id(sd_bus_message_get_path(m)), sender_of(m), std::move(answers),
-        [call, user, &ctx](Result<VerifyOutcome> outcome) {
-          if (outcome) {
-            sd_bus_reply_method_return(call.get(), "bu", outcome->verified, outcome->remaining);
-            return;
-          }
-          BusError e;
-          refuse(e.get(), ctx, outcome.error(), user);
-          sd_bus_reply_method_error(call.get(), e.get());
-        });
-    if (!started) return refuse_in_session(error, ctx, m, started.error());
-    return 1;  // replied when checked
+    return Handler(m, ctx, *session, error);
   });
 }
 
-int method_cancel(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
-  return guard_bus_call("Cancel", error, [&]() -> int {
-    auto& ctx = *static_cast<BusContext*>(userdata);
-    const auto done = ctx.reset->cancel(session_id(sd_bus_message_get_path(m)), sender_of(m));
-    if (!done) return set_bus_error(error, done.error());
-    return sd_bus_reply_method_return(m, "");
+int method_verify(sd_bus_message* m, BusContext& ctx, ResetSession& session, sd_bus_error* error) {
+  const char *method = nullptr, *response = nullptr;
+  int r = sd_bus_message_read(m, "ss", &method, &response);
+  if (r < 0) return r;
+  if (std::string_view(method).size() > kMaxArgument || std::string_view(response).size() > kMaxArgument)
+    return set_bus_error(error, ErrorCode::InvalidArgument);
+  const auto outcome = ctx.reset->verify(session, method, Secret(response));
+  if (!outcome) return refuse(error, ctx, outcome.error(), session.user());
+  return sd_bus_reply_method_return(m, "bu", outcome->verified, outcome->remaining);
+}
+
+int method_set_password(sd_bus_message* m, BusContext& ctx, ResetSession& session, sd_bus_error* error) {
+  const char* password = nullptr;
+  int r = sd_bus_message_read(m, "s", &password);
+  if (r < 0) return r;
+  if (std::string_view(password).size() > kMaxArgument) return set_bus_error(error, ErrorCode::LowPasswordQuality);
+  std::string reason;
+  const auto started = ctx.reset->set_password(session, Secret(password), reason, reply_when_written(m));
+  return started ? 1 : refuse_password(error, started.error(), reason);  // 1: replied when written
+}
+
+int method_send_code(sd_bus_message* m, BusContext& ctx, ResetSession& session, sd_bus_error* error) {
+  const char* method = nullptr;
+  int r = sd_bus_message_read(m, "s", &method);
+  if (r < 0) return r;
+  if (std::string_view(method).size() > kMaxArgument) return set_bus_error(error, ErrorCode::InvalidArgument);
+  // The reply waits for the delivery; keep the call alive until then.
+  std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
+  const auto started = ctx.reset->send_code(session, method, [call](Result<std::string> sent) {
+    if (sent) {
+      sd_bus_reply_method_return(call.get(), "s", sent->c_str());
+    } else {
+      const auto& info = error_info(sent.error());
+      sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s", info.message.data());
+    }
   });
+  if (!started) return refuse(error, ctx, started.error(), session.user());
+  return 1;
+}
+
+int method_get_questions(sd_bus_message* m, BusContext& ctx, ResetSession& session, sd_bus_error* error) {
+  const auto asked = ctx.reset->questions(session);
+  if (!asked) return refuse(error, ctx, asked.error(), session.user());
+  sd_bus_message* raw = nullptr;
+  int r = sd_bus_message_new_method_return(m, &raw);
+  if (r < 0) return r;
+  MessagePtr reply(raw);
+  if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
+  for (const auto& q : asked.value())
+    if ((r = sd_bus_message_append(reply.get(), "s", q.c_str())) < 0) return r;
+  if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+  return sd_bus_send(nullptr, reply.get(), nullptr);
+}
+
+int method_verify_answers(sd_bus_message* m, BusContext& ctx, ResetSession& session, sd_bus_error* error) {
+  int r = sd_bus_message_enter_container(m, 'a', "s");
+  if (r < 0) return r;
+  std::vector<Secret> answers;
+  const char* answer = nullptr;
+  while ((r = sd_bus_message_read(m, "s", &answer)) > 0) {
+    if (answers.size() >= 5 || std::string_view(answer).size() > kMaxArgument)
+      return set_bus_error(error, ErrorCode::InvalidArgument);
+    answers.emplace_back(answer);
+  }
+  if (r < 0) return r;
+  std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
+  const auto started = ctx.reset->verify_answers(
+      session, std::move(answers), [call, user = session.user(), &ctx](Result<VerifyOutcome> outcome) {
+        if (outcome) {
+          sd_bus_reply_method_return(call.get(), "bu", outcome->verified, outcome->remaining);
+          return;
+        }
+        BusError e;
+        refuse(e.get(), ctx, outcome.error(), user);
+        sd_bus_reply_method_error(call.get(), e.get());
+      });
+  if (!started) return refuse(error, ctx, started.error(), session.user());
+  return 1;  // replied when checked
+}
+
+int method_cancel(sd_bus_message* m, BusContext& ctx, ResetSession& session, sd_bus_error* error) {
+  const auto done = ctx.reset->cancel(session);
+  if (!done) return set_bus_error(error, done.error());
+  return sd_bus_reply_method_return(m, "");
 }
 
 }  // namespace
@@ -233,8 +234,7 @@ int method_change_password(sd_bus_message* m, void* userdata, sd_bus_error* erro
     auto target = ctx.manager.resolve_target(caller, user);  // root, or the user itself
     if (!target) return set_bus_error(error, target.error());
     std::string reason;
-    const auto started =
-        ctx.reset->change_password(target.value(), Secret(current), Secret(next), reason, reply_when_written(m));
+    const auto started = ctx.change->change(target.value(), Secret(current), Secret(next), reason, reply_when_written(m));
     return started ? 1 : refuse_password(error, started.error(), reason);
   });
 }
@@ -249,7 +249,7 @@ int method_unlock_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) 
     // Root only (the vtable says so too): a block is lifted by an administrator's decision.
     uid_t caller = 0;
     if (caller_uid(ctx.caller_uids, m, &caller) < 0 || caller != 0) return set_bus_error(error, ErrorCode::AccessDenied);
-    const auto done = ctx.reset->unlock(user, "uid 0");
+    const auto done = ctx.blocks->unlock(user, "uid 0");
     if (!done) return set_bus_error(error, done.error());
     return sd_bus_reply_method_return(m, "");
   });
@@ -258,17 +258,18 @@ int method_unlock_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) 
 const sd_bus_vtable kSessionVtable[] = {
     SD_BUS_VTABLE_START(0),
     SD_BUS_METHOD_WITH_ARGS("SendCode", SD_BUS_ARGS("s", method), SD_BUS_RESULT("s", masked_destination),
-                            (prefetching<method_send_code, user_of_session>), SD_BUS_VTABLE_UNPRIVILEGED),
+                            session_method<method_send_code>, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("Verify", SD_BUS_ARGS("s", method, "s", response),
-                            SD_BUS_RESULT("b", verified, "u", remaining), (prefetching<method_verify, user_of_session>),
+                            SD_BUS_RESULT("b", verified, "u", remaining), session_method<method_verify>,
                             SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
     SD_BUS_METHOD_WITH_ARGS("GetQuestions", SD_BUS_NO_ARGS, SD_BUS_RESULT("as", questions),
-                            (prefetching<method_get_questions, user_of_session>), SD_BUS_VTABLE_UNPRIVILEGED),
+                            session_method<method_get_questions>, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("VerifyAnswers", SD_BUS_ARGS("as", answers), SD_BUS_RESULT("b", verified, "u", remaining),
-                            (prefetching<method_verify_answers, user_of_session>), SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
-    SD_BUS_METHOD_WITH_ARGS("SetPassword", SD_BUS_ARGS("s", new_password), SD_BUS_NO_RESULT, method_set_password,
-                            SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
-    SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, method_cancel, SD_BUS_VTABLE_UNPRIVILEGED),
+                            session_method<method_verify_answers>, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    SD_BUS_METHOD_WITH_ARGS("SetPassword", SD_BUS_ARGS("s", new_password), SD_BUS_NO_RESULT,
+                            (session_method<method_set_password, false>), SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, (session_method<method_cancel, false>),
+                            SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_VTABLE_END};
 
 int add_session_objects(sd_bus* bus, BusContext& context, sd_bus_slot** slot) noexcept {

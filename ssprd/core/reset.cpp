@@ -6,7 +6,6 @@
 #include "crypto/random.hpp"
 #include "delivery/addresses.hpp"
 #include "errors.hpp"
-#include "log.hpp"
 #include "password_quality.hpp"
 #include "policy.hpp"
 #include "user_name.hpp"
@@ -27,30 +26,38 @@ std::string random_id() {
   return hex;
 }
 
+// The registered destination of a code method, if the record has one.
+const ContactMethod* contact_of(const LoadedRecord& loaded, MethodType type) {
+  if (loaded.state != RecordState::present) return nullptr;
+  const auto& contact = type == MethodType::email ? loaded.record.email : loaded.record.sms;
+  return contact ? &*contact : nullptr;
+}
+
+std::string masked(MethodType type, const std::string& address) {
+  return type == MethodType::email ? delivery::mask_email(address) : delivery::mask_phone(address);
+}
+
 }  // namespace
 
-ResetService::ResetService(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
-                           throttle::Throttle& throttle, Worker& worker, Messenger& messenger,
-                           const PasswordBackends& passwords, UserLookup by_name, Clock clock)
+ResetService::ResetService(const Config& config, Parts parts, UserLookup by_name, Clock clock)
     : config_(config),
-      store_(store),
-      verifier_(verifier),
-      audit_(audit),
-      throttle_(throttle),
-      worker_(worker),
-      messenger_(messenger),
-      passwords_(passwords),
+      parts_(parts),
       by_name_(std::move(by_name)),
       clock_(std::move(clock)),
-      decoys_(config.throttle_failed_proofs, std::int64_t{config.throttle_failed_proofs_window_minutes} * 60,
-              std::int64_t{config.throttle_block_minutes} * 60),
-      proofs_(store, verifier, throttle, audit, clock_),
-      notices_(config, store, messenger, by_name_) {}
+      proofs_(parts.store, parts.verifier, parts.throttle, parts.audit, clock_) {}
+
+Result<Done> ResetService::count_try(const std::string& user, throttle::Event event) {
+  const auto counted = parts_.throttle.record(user, event);
+  if (counted && !counted->blocked) return Done{};
+  parts_.audit.record(AuditEvent::reset_blocked, user, {{"reason", counted ? counted->reason : "throttle"}});
+  return ErrorCode::RateLimited;
+}
 
 Result<StartedReset> ResetService::start(const std::string& owner, std::string_view user) {
   if (!valid_user_name(user)) return ErrorCode::InvalidUserName;
-  if (sessions_.size() >= kMaxSessions) return ErrorCode::RateLimited;
   const std::int64_t now = clock_();
+  std::erase_if(sessions_, [now](const auto& kv) { return kv.second->expires() <= now; });
+  if (sessions_.size() >= kMaxSessions) return ErrorCode::RateLimited;
   const auto account = by_name_(user);
   const std::string name(user);
 
@@ -58,14 +65,14 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
   std::vector<MethodType> usable;
   LoadedRecord loaded;
   if (account) {
-    const auto verdict = throttle_.check(account->name);
+    const auto verdict = parts_.throttle.check(account->name);
     if (!verdict || verdict->blocked) {
-      audit_.record(AuditEvent::reset_blocked, account->name, {{"reason", verdict ? verdict->reason : "throttle"}});
+      parts_.audit.record(AuditEvent::reset_blocked, account->name, {{"reason", verdict ? verdict->reason : "throttle"}});
       return ErrorCode::RateLimited;
     }
     // Members of admin groups always prove two methods (Entra's administrator policy).
     if (is_administrator(config_, *account)) required = 2;
-    loaded = store_.load(account->name);
+    loaded = parts_.store.load(account->name);
     // Reset fails closed when the record cannot be read (the directory is down).
     if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
     if (loaded.state == RecordState::present)
@@ -79,131 +86,108 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
   }
 
   const bool real = account && !usable.empty();
-  if (!real && decoys_.blocked_until(name, now) != 0) return ErrorCode::RateLimited;
+  if (!real && parts_.blocks.decoy_blocked(name, now)) return ErrorCode::RateLimited;
 
   StartedReset started;
   started.id = random_id();
   started.required = required;
   if (real) {
     for (auto t : usable) {
-      std::string masked;
-      if (t == MethodType::email && loaded.record.email) masked = delivery::mask_email(loaded.record.email->address);
-      if (t == MethodType::sms && loaded.record.sms) masked = delivery::mask_phone(loaded.record.sms->address);
-      started.methods.push_back({t, masked});
+      const ContactMethod* contact = t == MethodType::email || t == MethodType::sms ? contact_of(loaded, t) : nullptr;
+      started.methods.push_back({t, contact ? masked(t, contact->address) : std::string()});
     }
-  }
-  else
+  } else {
     started.methods.push_back({MethodType::totp, {}});  // a decoy: the same shape as a real one
-  auto entry = std::make_unique<Entry>(
-      Entry{owner, real, ResetSession(name, real ? usable : std::vector<MethodType>{}, required, now), {}, {}});
-  sessions_.emplace(started.id, std::move(entry));
-  audit_.record(AuditEvent::reset_started, name, {{"methods_required", std::to_string(required)}});
+  }
+  sessions_.emplace(started.id, std::make_shared<ResetSession>(name, usable, required, now, owner, real));
+  parts_.audit.record(AuditEvent::reset_started, name, {{"methods_required", std::to_string(required)}});
   return started;
 }
 
-ResetService::Entry* ResetService::find(const std::string& id, const std::string& owner) {
+std::shared_ptr<ResetSession> ResetService::find(const std::string& id, const std::string& owner) const {
   const auto it = sessions_.find(id);
-  if (it == sessions_.end() || it->second->owner != owner) return nullptr;
-  return it->second.get();
+  if (it == sessions_.end() || it->second->owner() != owner) return nullptr;
+  return it->second;
 }
 
-bool ResetService::exists(const std::string& id, const std::string& owner) const {
-  const auto it = sessions_.find(id);
-  return it != sessions_.end() && it->second->owner == owner;
-}
-
-Result<VerifyOutcome> ResetService::verify(const std::string& id, const std::string& owner, std::string_view method,
-                                           const Secret& response) {
-  Entry* entry = find(id, owner);
-  if (entry == nullptr) return ErrorCode::NoSuchSession;
-  auto& session = entry->session;
+Result<VerifyOutcome> ResetService::verify(ResetSession& session, std::string_view method, const Secret& response) {
   const std::int64_t now = clock_();
   const auto type = method_type_from_string(method);
   if (!type || *type == MethodType::questions) return ErrorCode::InvalidArgument;  // questions: VerifyAnswers
   if (auto admitted = session.admit(SessionCall::verify, now); !admitted) {
-    if (admitted.error() == ErrorCode::NoSuchSession) sessions_.erase(id);
+    if (admitted.error() == ErrorCode::NoSuchSession) drop(session);  // expired: gone from the bus too
     return admitted.error();
   }
   // A decoy answers like a real session whose code was wrong, and blocks after as many.
-  if (!entry->real) {
+  if (!session.real()) {
     if (*type != MethodType::totp) return ErrorCode::NotEnrolled;
-    return decoys_.record_failure(session.user(), now) != 0 ? ErrorCode::RateLimited : ErrorCode::BadCode;
+    return parts_.blocks.decoy_failed(session.user(), now) ? ErrorCode::RateLimited : ErrorCode::BadCode;
   }
   if (auto admitted = session.admit_method(SessionCall::verify, *type, now); !admitted) return admitted.error();
 
   const auto& user = session.user();
-  const auto counted = throttle_.record(user, throttle::Event::validation());
-  if (!counted || counted->blocked) {
-    audit_.record(AuditEvent::reset_blocked, user, {{"reason", counted ? counted->reason : "throttle"}});
-    return ErrorCode::RateLimited;
-  }
-  auto loaded = store_.load(user);
+  if (auto counted = count_try(user, throttle::Event::validation()); !counted) return counted.error();
+  auto loaded = parts_.store.load(user);
   if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;  // not a failed proof
-  bool ok = false;
-  ErrorCode refusal = ErrorCode::BadCode;
+  Result<Done> proven = ErrorCode::BadCode;
   if (*type == MethodType::email || *type == MethodType::sms) {
-    ok = check_sent_code(*entry, *type, response, refusal);
-  } else if (loaded.state == RecordState::present) {
-    ok = proofs_.check_code(user, loaded.record, *type, response);
+    proven = session.spend_code(*type, now, config_.code_max_tries, [&](std::string_view digest) {
+      return parts_.verifier.sent_code_matches(std::string(digest), response);
+    });
+  } else if (loaded.state == RecordState::present && proofs_.check_code(user, loaded.record, *type, response)) {
+    proven = Done{};
   }
-  return finish_proof(*entry, *type, ok, refusal);
+  return finish_proof(session, *type, proven);
 }
 
 // Counts a proof for the throttle and the audit, and moves the session on.
-Result<VerifyOutcome> ResetService::finish_proof(Entry& entry, MethodType type, bool ok, ErrorCode refusal) {
-  auto& session = entry.session;
-  if (auto counted = proofs_.count(Proofs::Purpose::reset, session.user(), to_string(type), ok, refusal); !counted)
+Result<VerifyOutcome> ResetService::finish_proof(ResetSession& session, MethodType type, Result<Done> proven) {
+  const ErrorCode refusal = proven ? ErrorCode::BadCode : proven.error();
+  if (auto counted = proofs_.count(Proofs::Purpose::reset, session.user(), to_string(type), proven.ok(), refusal);
+      !counted)
     return counted.error();
   session.method_proven(type);
-  const auto proven = static_cast<unsigned>(session.proven().size());
-  return VerifyOutcome{session.state() == SessionState::verified,
-                       session.required() > proven ? session.required() - proven : 0};
+  return VerifyOutcome{session.state() == SessionState::verified, session.remaining()};
 }
 
-Result<std::vector<std::string>> ResetService::questions(const std::string& id, const std::string& owner) {
-  Entry* entry = find(id, owner);
-  if (entry == nullptr) return ErrorCode::NoSuchSession;
+Result<std::vector<std::string>> ResetService::questions(ResetSession& session) {
   const std::int64_t now = clock_();
-  if (auto admitted = entry->session.admit(SessionCall::verify, now); !admitted) return admitted.error();
-  if (!entry->real) return ErrorCode::NotEnrolled;
-  if (auto admitted = entry->session.admit_method(SessionCall::verify, MethodType::questions, now); !admitted)
+  if (auto admitted = session.admit(SessionCall::get_questions, now); !admitted) return admitted.error();
+  if (!session.real()) return ErrorCode::NotEnrolled;
+  if (auto admitted = session.admit_method(SessionCall::get_questions, MethodType::questions, now); !admitted)
     return admitted.error();
-  const auto loaded = store_.load(entry->session.user());
+  const auto loaded = parts_.store.load(session.user());
   if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
   if (loaded.state != RecordState::present || !loaded.record.questions) return ErrorCode::NotEnrolled;
   const auto& items = loaded.record.questions->items;
-  if (entry->asked.empty()) {
+  if (session.asked().empty()) {
     // A random subset, drawn without replacement (Fisher-Yates with the OS RNG).
     std::vector<std::size_t> order(items.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     for (std::size_t i = order.size(); i > 1; --i)
       std::swap(order[i - 1], order[randombytes_uniform(static_cast<std::uint32_t>(i))]);
     order.resize(std::min<std::size_t>(config_.reset_questions_asked, order.size()));
-    entry->asked = order;
+    session.ask(std::move(order));
   }
   std::vector<std::string> out;
-  for (auto i : entry->asked) out.push_back(items.at(i).question);
+  for (auto i : session.asked()) out.push_back(items.at(i).question);
   return out;
 }
 
-Result<Done> ResetService::verify_answers(const std::string& id, const std::string& owner,
-                                          std::vector<Secret> answers,
+Result<Done> ResetService::verify_answers(ResetSession& session, std::vector<Secret> answers,
                                           std::function<void(Result<VerifyOutcome>)> done) {
-  Entry* entry = find(id, owner);
-  if (entry == nullptr) return ErrorCode::NoSuchSession;
   const std::int64_t now = clock_();
-  if (auto admitted = entry->session.admit_method(SessionCall::verify, MethodType::questions, now); !admitted)
+  if (auto admitted = session.admit_method(SessionCall::verify_answers, MethodType::questions, now); !admitted)
     return admitted.error();
-  if (entry->asked.empty()) return ErrorCode::NotPermitted;  // ask for the questions first (or one is in flight)
-  const std::string user = entry->session.user();
-  const auto counted = throttle_.record(user, throttle::Event::validation());
-  if (!counted || counted->blocked) return ErrorCode::RateLimited;
-  const auto loaded = store_.load(user);
+  if (session.asked().empty()) return ErrorCode::NotPermitted;  // ask for the questions first (or one is in flight)
+  const std::string user = session.user();
+  if (auto counted = count_try(user, throttle::Event::validation()); !counted) return counted.error();
+  const auto loaded = parts_.store.load(user);
   if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
+  const auto asked = session.take_asked();
   std::vector<std::string> hashes;
-  if (loaded.state == RecordState::present && loaded.record.questions && answers.size() == entry->asked.size())
-    for (auto i : entry->asked) hashes.push_back(loaded.record.questions->items.at(i).answer_hash);
-  entry->asked.clear();  // right or wrong, the next attempt gets a new subset
+  if (loaded.state == RecordState::present && loaded.record.questions && answers.size() == asked.size())
+    for (auto i : asked) hashes.push_back(loaded.record.questions->items.at(i).answer_hash);
   // Argon2id is slow on purpose: it runs on the worker, never on the event loop.
   auto given = std::make_shared<std::vector<Secret>>(std::move(answers));
   auto right = std::make_shared<bool>(false);
@@ -216,20 +200,18 @@ Result<Done> ResetService::verify_answers(const std::string& id, const std::stri
     given->clear();
     *right = ok;
   };
-  const bool queued = worker_.submit(job, [this, id, owner, right, done = std::move(done)] {
-    Entry* still = find(id, owner);
-    if (still == nullptr) return done(ErrorCode::NoSuchSession);  // the caller left meanwhile
-    done(finish_proof(*still, MethodType::questions, *right, ErrorCode::BadCode));
-  });
+  const bool queued = parts_.worker.submit(
+      job, [this, held = session.weak_from_this(), right, done = std::move(done)] {
+        const auto still = held.lock();
+        if (still == nullptr) return done(ErrorCode::NoSuchSession);  // the caller left meanwhile
+        done(finish_proof(*still, MethodType::questions, *right ? Result<Done>(Done{}) : ErrorCode::BadCode));
+      });
   if (!queued) return ErrorCode::RateLimited;
   return Done{};
 }
 
-Result<Done> ResetService::set_password(const std::string& id, const std::string& owner, Secret new_password,
-                                        std::string& reason, WriteDone done) {
-  Entry* entry = find(id, owner);
-  if (entry == nullptr) return ErrorCode::NoSuchSession;
-  auto& session = entry->session;
+Result<Done> ResetService::set_password(ResetSession& session, Secret new_password, std::string& reason,
+                                        WriteDone done) {
   if (auto admitted = session.admit(SessionCall::set_password, clock_()); !admitted) return admitted.error();
   const std::string user = session.user();
 
@@ -241,25 +223,30 @@ Result<Done> ResetService::set_password(const std::string& id, const std::string
   }
   // While it is written, nothing else happens in the session; SetPassword succeeds once.
   session.begin_write();
-  const bool queued = write_password(user, std::move(new_password), [this, id, user, done = std::move(done)](
-                                                                        Result<Done> written, std::string user_text) {
-    auto it = sessions_.find(id);
-    ResetSession* still = it != sessions_.end() ? &it->second->session : nullptr;
-    if (written) {
-      if (still) still->finish(true);
-      (void)throttle_.record(user, throttle::Event::reset_succeeded());
-      backend::clear_faillock_tally(config_.faillock_directory, user);
-      audit_.record(AuditEvent::reset_done, user);
-      notices_.to_user(user, "password reset");
-      notices_.to_admins(user, "password reset");
-    } else {
-      // A directory that refuses this password (too short, in its history) lets the user pick
-      // another; any other failure ends the session.
-      if (still) error_info(written.error()).another_password_may_pass ? still->write_refused() : still->finish(false);
-      audit_.record(AuditEvent::reset_failed, user, {{"reason", std::string(error_info(written.error()).bus_name)}});
-    }
-    done(std::move(written), std::move(user_text));
-  });
+  const bool queued = parts_.writer.write(
+      user, std::move(new_password),
+      [this, user, held = session.weak_from_this(), done = std::move(done)](Result<Done> written,
+                                                                             std::string user_text) {
+        const auto still = held.lock();
+        if (written) {
+          if (still) still->finish(true);
+          (void)parts_.throttle.record(user, throttle::Event::reset_succeeded());
+          // The password was reset, so earlier failed logins say nothing any more: a user
+          // locked out by pam_faillock's tally logs in with the new password.
+          backend::clear_faillock_tally(config_.faillock_directory, user);
+          parts_.audit.record(AuditEvent::reset_done, user);
+          parts_.notices.to_user(user, "password reset");
+          parts_.notices.to_admins(user, "password reset");
+        } else {
+          // A directory that refuses this password (too short, in its history) lets the user
+          // pick another; any other failure ends the session.
+          if (still)
+            error_info(written.error()).another_password_may_pass ? still->write_refused() : still->finish(false);
+          parts_.audit.record(AuditEvent::reset_failed, user,
+                              {{"reason", std::string(error_info(written.error()).bus_name)}});
+        }
+        done(std::move(written), std::move(user_text));
+      });
   if (!queued) {
     session.write_refused();
     return ErrorCode::RateLimited;
@@ -267,182 +254,55 @@ Result<Done> ResetService::set_password(const std::string& id, const std::string
   return Done{};
 }
 
-bool ResetService::check_sent_code(Entry& entry, MethodType type, const Secret& response, ErrorCode& refusal) {
-  const auto it = entry.codes.find(type);
-  if (it == entry.codes.end() || !it->second.sent) {
-    refusal = ErrorCode::NotPermitted;  // no code was sent for this method
-    return false;
-  }
-  if (it->second.expires <= clock_()) {
-    entry.codes.erase(it);
-    refusal = ErrorCode::ChallengeExpired;
-    return false;
-  }
-  if (verifier_.sent_code_matches(it->second.digest, response)) {
-    entry.codes.erase(it);  // single use
-    return true;
-  }
-  if (++it->second.tries >= config_.code_max_tries) {
-    entry.codes.erase(it);
-    refusal = ErrorCode::TooManyAttempts;
-  } else {
-    refusal = ErrorCode::BadCode;
-  }
-  return false;
-}
-
-Result<Done> ResetService::send_code(const std::string& id, const std::string& owner, std::string_view method,
+Result<Done> ResetService::send_code(ResetSession& session, std::string_view method,
                                      std::function<void(Result<std::string>)> done) {
-  Entry* entry = find(id, owner);
-  if (entry == nullptr) return ErrorCode::NoSuchSession;
   const auto type = method_type_from_string(method);
   if (!type || (*type != MethodType::email && *type != MethodType::sms)) return ErrorCode::InvalidArgument;
   const std::int64_t now = clock_();
-  if (auto admitted = entry->session.admit(SessionCall::send_code, now); !admitted) return admitted.error();
-  if (!entry->real) return ErrorCode::NotEnrolled;
-  if (auto admitted = entry->session.admit_method(SessionCall::send_code, *type, now); !admitted) return admitted.error();
-  const auto& user = entry->session.user();
-  const auto loaded = store_.load(user);
-  const ContactMethod* contact = *type == MethodType::email ? (loaded.record.email ? &*loaded.record.email : nullptr)
-                                                            : (loaded.record.sms ? &*loaded.record.sms : nullptr);
-  if (loaded.state != RecordState::present || contact == nullptr) return ErrorCode::NotEnrolled;
-  const auto counted = throttle_.record(user, throttle::Event::delivery());
-  if (!counted || counted->blocked) {
-    audit_.record(AuditEvent::reset_blocked, user, {{"reason", counted ? counted->reason : "throttle"}});
-    return ErrorCode::RateLimited;
-  }
+  if (auto admitted = session.admit(SessionCall::send_code, now); !admitted) return admitted.error();
+  if (!session.real()) return ErrorCode::NotEnrolled;
+  if (auto admitted = session.admit_method(SessionCall::send_code, *type, now); !admitted) return admitted.error();
+  const auto& user = session.user();
+  const auto loaded = parts_.store.load(user);
+  const ContactMethod* contact = contact_of(loaded, *type);
+  if (contact == nullptr) return ErrorCode::NotEnrolled;
+  if (auto counted = count_try(user, throttle::Event::delivery()); !counted) return counted.error();
   Secret code = crypto::random_digits(config_.code_length);
-  SentCode sent;
-  sent.digest = verifier_.sent_code_digest(code);
-  sent.expires = now + static_cast<std::int64_t>(config_.code_lifetime_minutes) * 60;
-  entry->codes[*type] = sent;  // a new code voids the previous one
-  const std::string masked = *type == MethodType::email ? delivery::mask_email(contact->address)
-                                                        : delivery::mask_phone(contact->address);
-  const std::string digest = sent.digest;
-  const bool queued = messenger_.send_code(
+  const std::string digest = parts_.verifier.sent_code_digest(code);
+  session.code_issued(*type, digest, now + static_cast<std::int64_t>(config_.code_lifetime_minutes) * 60);
+  const bool queued = parts_.messenger.send_code(
       *type, contact->address, user, code, config_.code_lifetime_minutes,
-      [this, id, type = *type, digest, masked, done = std::move(done)](bool ok) {
-        const auto it = sessions_.find(id);
-        if (it != sessions_.end()) {
-          auto c = it->second->codes.find(type);
-          if (c != it->second->codes.end() && c->second.digest == digest) {
-            if (ok)
-              c->second.sent = true;
-            else
-              it->second->codes.erase(c);
-          }
-        }
+      [held = session.weak_from_this(), type = *type, digest, shown = masked(*type, contact->address),
+       done = std::move(done)](bool ok) {
+        if (const auto still = held.lock()) still->code_delivered(type, digest, ok);
         if (ok)
-          done(masked);
+          done(shown);
         else
           done(ErrorCode::DeliveryFailed);
       });
   if (!queued) {
-    entry->codes.erase(*type);
+    session.code_withdrawn(*type);
     return ErrorCode::DeliveryFailed;
   }
   return Done{};
 }
 
-// The password was reset, so earlier failed logins say nothing any more: pam_faillock's tally
-// for the user goes (a user locked out by failed guesses can log in with the new password).
-bool ResetService::write_password(const std::string& user, Secret new_password, WriteDone done,
-                                  std::optional<Secret> current) {
-  auto password = std::make_shared<Secret>(std::move(new_password));
-  auto must_match = current ? std::make_shared<Secret>(std::move(*current)) : nullptr;
-  // Which backend holds the user is read from the shadow file: on the worker too.
-  struct Written {
-    PasswordOutcome outcome{ErrorCode::Internal, {}};  // until the job says otherwise
-    const char* backend = "?";
-  };
-  auto written = std::make_shared<Written>();
-  const PasswordBackends* passwords = &passwords_;
-  auto job = [password, must_match, user, passwords, written] {
-    const PasswordBackend& backend = passwords->owner_of(user);
-    written->backend = backend.name();
-    written->outcome = must_match ? backend.change(user, *must_match, *password) : backend.reset(user, *password);
-    password->clear();
-    if (must_match) must_match->clear();
-  };
-  return worker_.submit(job, [user, written, done = std::move(done)] {
-    auto& outcome = written->outcome;
-    if (!outcome.result && outcome.result.error() != ErrorCode::BadCode)
-      log_error("writing the password of %s (%s) failed: %s", user.c_str(), written->backend,
-                error_info(outcome.result.error()).bus_name.data());
-    done(std::move(outcome.result), std::move(outcome.user_text));
-  });
-}
-
-Result<Done> ResetService::change_password(const UserAccount& user, const Secret& current, Secret new_password,
-                                           std::string& reason, WriteDone done) {
-  const auto verdict = throttle_.check(user.name);
-  if (!verdict || verdict->blocked) return ErrorCode::RateLimited;
-  const auto quality = check_password_quality(new_password, user.name, &current,
-                                              {config_.pwquality_config, config_.banned_words_file});
-  if (!quality.ok) {
-    reason = quality.reason;
-    return ErrorCode::LowPasswordQuality;
-  }
-  // The current password is checked on the worker (crypt is slow on purpose), then written.
-  const std::string name = user.name;
-  const bool queued = write_password(
-      name, std::move(new_password),
-      [this, name, done = std::move(done)](Result<Done> written, std::string user_text) {
-        if (written) {
-          audit_.record(AuditEvent::change_done, name);
-          notices_.to_user(name, "password changed");
-        } else if (written.error() == ErrorCode::BadCode) {
-          (void)throttle_.record(name, throttle::Event::identity_failure());
-          audit_.record(AuditEvent::change_failed, name, {{"reason", "wrong current password"}});
-        } else {
-          audit_.record(AuditEvent::change_failed, name, {{"reason", std::string(error_info(written.error()).bus_name)}});
-        }
-        done(std::move(written), std::move(user_text));
-      },
-      Secret(current.reveal()));
-  if (!queued) return ErrorCode::RateLimited;
+Result<Done> ResetService::cancel(ResetSession& session) {
+  if (auto admitted = session.admit(SessionCall::cancel, clock_()); !admitted) return admitted.error();
+  session.cancel();
   return Done{};
 }
 
-Result<Done> ResetService::cancel(const std::string& id, const std::string& owner) {
-  Entry* entry = find(id, owner);
-  if (entry == nullptr) return ErrorCode::NoSuchSession;
-  if (auto admitted = entry->session.admit(SessionCall::cancel, clock_()); !admitted) return admitted.error();
-  entry->session.cancel();
-  return Done{};
-}
-
-std::string ResetService::block_notice(const std::string& user) const {
-  const std::int64_t now = clock_();
-  std::int64_t until = decoys_.blocked_until(user, now);
-  if (until == 0 && by_name_(user)) {
-    const auto verdict = throttle_.check(user);
-    if (verdict && verdict->blocked) until = verdict->until;
-  }
-  if (until == 0) return std::string(error_info(ErrorCode::RateLimited).message);
-  if (until == throttle::kUntilCleared)
-    return "Password reset is blocked for this account until an administrator unlocks it.";
-  return "Password reset is blocked for this account for another " + throttle::describe_wait(until - now) +
-         ". Please try again then, or ask an administrator.";
-}
-
-std::string ResetService::session_user(const std::string& id, const std::string& owner) const {
-  const auto it = sessions_.find(id);
-  return it != sessions_.end() && it->second->owner == owner ? it->second->session.user() : std::string();
-}
-
-Result<Done> ResetService::unlock(const std::string& user, const std::string& by) {
-  if (!valid_user_name(user)) return ErrorCode::InvalidUserName;
-  decoys_.clear(user);
-  if (by_name_(user)) {
-    if (auto cleared = throttle_.clear(user); !cleared) return cleared.error();
-  }
-  audit_.record(AuditEvent::reset_unlocked, user, {{"by", by}});
-  return Done{};
+void ResetService::drop(const ResetSession& session) {
+  std::erase_if(sessions_, [&](const auto& kv) { return kv.second.get() == &session; });
 }
 
 void ResetService::forget_owner(const std::string& owner) {
-  std::erase_if(sessions_, [&](const auto& kv) { return kv.second->owner == owner; });
+  std::erase_if(sessions_, [&](const auto& kv) {
+    if (kv.second->owner() != owner) return false;
+    kv.second->cancel();  // whoever still holds it (a check under way) can do nothing with it
+    return true;
+  });
 }
 
 }  // namespace sspr::daemon

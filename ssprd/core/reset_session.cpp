@@ -4,10 +4,21 @@
 
 namespace sspr::daemon {
 
-ResetSession::ResetSession(std::string user, std::vector<MethodType> usable, unsigned required, std::int64_t now)
-    : user_(std::move(user)), usable_(std::move(usable)), required_(required), expires_(now + kSessionLifetime) {
+ResetSession::ResetSession(std::string user, std::vector<MethodType> usable, unsigned required, std::int64_t now,
+                           std::string owner, bool real)
+    : user_(std::move(user)),
+      owner_(std::move(owner)),
+      real_(real),
+      usable_(real ? std::move(usable) : std::vector<MethodType>{}),
+      required_(required),
+      expires_(now + kSessionLifetime) {
   // A session that can never be satisfied stays in `proving` until it expires: it looks the
   // same from outside as one that can (anti-enumeration).
+}
+
+unsigned ResetSession::remaining() const noexcept {
+  const auto proven = static_cast<unsigned>(proven_.size());
+  return required_ > proven ? required_ - proven : 0;
 }
 
 Result<Done> ResetSession::admit(SessionCall call, std::int64_t now) const {
@@ -29,6 +40,38 @@ void ResetSession::method_proven(MethodType method) {
   if (state_ != SessionState::proving) return;
   if (std::find(proven_.begin(), proven_.end(), method) == proven_.end()) proven_.push_back(method);
   if (proven_.size() >= required_) state_ = SessionState::verified;
+}
+
+void ResetSession::code_issued(MethodType method, std::string digest, std::int64_t expires) {
+  codes_[method] = SentCode{std::move(digest), expires, 0, false};
+}
+
+void ResetSession::code_delivered(MethodType method, std::string_view digest, bool ok) {
+  const auto it = codes_.find(method);
+  if (it == codes_.end() || it->second.digest != digest) return;  // replaced meanwhile
+  if (ok)
+    it->second.sent = true;
+  else
+    codes_.erase(it);
+}
+
+Result<Done> ResetSession::spend_code(MethodType method, std::int64_t now, unsigned max_tries,
+                                      const std::function<bool(std::string_view digest)>& matches) {
+  const auto it = codes_.find(method);
+  if (it == codes_.end() || !it->second.sent) return ErrorCode::NotPermitted;  // no code was sent for it
+  if (it->second.expires <= now) {
+    codes_.erase(it);
+    return ErrorCode::ChallengeExpired;
+  }
+  if (matches(it->second.digest)) {
+    codes_.erase(it);  // single use
+    return Done{};
+  }
+  if (++it->second.tries >= max_tries) {
+    codes_.erase(it);
+    return ErrorCode::TooManyAttempts;
+  }
+  return ErrorCode::BadCode;
 }
 
 }  // namespace sspr::daemon
