@@ -15,7 +15,7 @@
 #include "log.hpp"
 #include "manager.hpp"
 #include "manager_bus.hpp"
-#include "record_prefetch.hpp"
+#include "async/user_locks.hpp"
 #include "reset.hpp"
 #include "reset_bus.hpp"
 #include "state_directory.hpp"
@@ -88,13 +88,34 @@ int run_daemon(const Config& config) {
   const PasswordBackends passwords(config.shadow_directory, make_shadow_backend(config.shadow_directory, system_clock_now),
                                    std::move(directory));
 
-  // Records: in the state directory; directory users' in their entry with [ldap] store_registrations.
+  sd_event* raw_event = nullptr;
+  int r = sd_event_default(&raw_event);
+  if (r < 0) return log_errno(LOG_ERR, r, "cannot allocate the event loop"), 1;
+  EventPtr event(raw_event);
+  // NULL handlers: the default one leaves the loop, which is the clean shutdown path.
+  if ((r = sd_event_add_signal(event.get(), nullptr, SIGTERM, nullptr, nullptr)) < 0 ||
+      (r = sd_event_add_signal(event.get(), nullptr, SIGINT, nullptr, nullptr)) < 0)
+    return log_errno(LOG_ERR, r, "cannot watch signals"), 1;
+
+  // A step that reads a record, decides and writes it back holds its user's lock. Made before
+  // the workers: a chain they destroy at shutdown lets go of its lock here.
+  UserLocks locks(event.get());
+  // Records: in the state directory; directory users' in their entry with [ldap]
+  // store_registrations, read and written on their own workers (a slow directory delays only
+  // the calls about its own users).
   LocalRegistrationStore local_store(std::move(records_dir));
+  std::unique_ptr<Worker> accounts_worker, directory_worker;
   std::unique_ptr<LdapRegistrationStore> shared_store;
-  if (config.ldap_enabled && config.ldap_store_registrations)
+  if (config.ldap_enabled && config.ldap_store_registrations) {
+    // Who is a directory user is read from the shadow file, on its own thread: never behind a
+    // hung directory call.
+    accounts_worker = std::make_unique<Worker>(event.get(), "accounts", 1, 256);
+    directory_worker = std::make_unique<Worker>(event.get(), "directory", 2, 64);
     shared_store = std::make_unique<LdapRegistrationStore>(
         ldap_settings_from(config), local_store,
-        [&passwords](const std::string& user) { return passwords.is_directory_user(user); });
+        [&passwords](const std::string& user) { return passwords.is_directory_user(user); }, accounts_worker.get(),
+        directory_worker.get());
+  }
   const RegistrationStore& store = shared_store ? *shared_store : static_cast<const RegistrationStore&>(local_store);
   // Local accounts by binary search instead of glibc's scan of /etc/passwd at every lookup.
   AccountIndex accounts(passwd_file_nss_reads_first());
@@ -105,18 +126,9 @@ int run_daemon(const Config& config) {
   auto audit = AuditLog::open(config.audit_log, problem);
   if (!audit) return log_error("audit log: %s", problem.c_str()), 1;
 
-  sd_event* raw_event = nullptr;
-  int r = sd_event_default(&raw_event);
-  if (r < 0) return log_errno(LOG_ERR, r, "cannot allocate the event loop"), 1;
-  EventPtr event(raw_event);
-  // NULL handlers: the default one leaves the loop, which is the clean shutdown path.
-  if ((r = sd_event_add_signal(event.get(), nullptr, SIGTERM, nullptr, nullptr)) < 0 ||
-      (r = sd_event_add_signal(event.get(), nullptr, SIGINT, nullptr, nullptr)) < 0)
-    return log_errno(LOG_ERR, r, "cannot watch signals"), 1;
-
   DeliveryMessenger messenger(manager.config(), event.get());
   const Verifier verifier(key.value());
-  Enrollment enrollment(manager.config(), store, verifier, *audit, messenger, throttle);
+  Enrollment enrollment(manager.config(), store, verifier, *audit, messenger, throttle, locks);
   if (config.ldap_enabled && config.ldap_prefill_contacts)
     enrollment.set_directory_contacts([&passwords, settings = ldap_settings_from(config)](const std::string& user) {
       return passwords.is_directory_user(user) ? directory_contacts(settings, user) : DirectoryContacts{};
@@ -133,18 +145,10 @@ int run_daemon(const Config& config) {
   Notices notices(manager.config(), store, messenger, by_name);
   ResetBlocks blocks(manager.config(), throttle, *audit, by_name, system_clock_now);
   ResetService reset(manager.config(),
-                     {store, verifier, *audit, throttle, password_worker, messenger, writer, notices, blocks}, by_name);
+                     {store, verifier, *audit, throttle, password_worker, messenger, writer, notices, blocks, locks}, by_name);
   PasswordChange change(manager.config(), throttle, *audit, notices, writer);
-  BusContext context{manager, &enrollment, &reset, &change, &blocks, nullptr, {}, {}};
+  BusContext context{manager, &enrollment, &reset, &change, &blocks, {}, {}};
   StateSweep sweep(state_dir.get(), local_store, throttle, by_name, *audit);
-  // Directory reads for a call happen on their own workers, before its handler runs.
-  std::unique_ptr<Worker> directory_worker;
-  std::unique_ptr<RecordPrefetch> prefetch;
-  if (shared_store) {
-    directory_worker = std::make_unique<Worker>(event.get(), "directory", 2, 64);
-    prefetch = std::make_unique<RecordPrefetch>(*directory_worker, *shared_store);
-    context.prefetch = prefetch.get();
-  }
 
   sd_bus* raw_bus = nullptr;
   r = sd_bus_open_system_with_description(&raw_bus, "ssprd");
@@ -194,6 +198,7 @@ int run_daemon(const Config& config) {
   }
   r = sd_event_loop(event.get());
   sd_notify(0, "STOPPING=1\nSTATUS=Shutting down...");
+  locks.close();  // what still waits is destroyed with the workers and the locks, never resumed
   if (r < 0) return log_errno(LOG_ERR, r, "event loop failed"), 1;
   log_info("stopped");
   return 0;

@@ -14,15 +14,12 @@
 
 namespace sspr::daemon {
 
-class RecordPrefetch;
-
 struct BusContext {
   Manager& manager;
   Enrollment* enrollment = nullptr;  // null only for --bus-introspect
   ResetService* reset = nullptr;     // null only for --bus-introspect
   PasswordChange* change = nullptr;  // null only for --bus-introspect
   ResetBlocks* blocks = nullptr;     // null only for --bus-introspect
-  RecordPrefetch* prefetch = nullptr;  // set when records live in a directory
   // Callers holding a step-up or a reset session, watched so both die with their connection.
   std::map<std::string, TrackPtr> tracked_callers;
   // The uids of recent callers, asked of the bus once per connection (caller_first.hpp).

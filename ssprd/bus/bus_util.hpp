@@ -2,10 +2,12 @@
 // exceptions from crossing into sd-bus.
 #pragma once
 
+#include "async/task.hpp"
 #include "errors.hpp"
 #include "log.hpp"
 
 #include <cerrno>
+#include <memory>
 #include <new>
 #include <systemd/sd-bus.h>
 
@@ -51,6 +53,50 @@ void run_deferred(sd_bus_message* m, Body&& body) noexcept {
 
 inline void run_deferred(sd_bus_message_handler_t handler, sd_bus_message* m, void* userdata) noexcept {
   run_deferred(m, [&](sd_bus_error* error) { return handler(m, userdata, error); });
+}
+
+// Sends the reply to `call` that `reply(message, value, error)` makes of the task's value (it
+// sends it, or returns a negative errno with `error` set, as a handler does). A task that never
+// waits is answered before the handler returns; one that waits, when it ends.
+template <class T, class Reply>
+Detached reply_when_done(std::shared_ptr<sd_bus_message> call, Task<T> task, Reply reply) {
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+  int r = 0;
+  const char* what = sd_bus_message_get_member(call.get());
+  try {
+    auto value = co_await std::move(task);
+    r = reply(call.get(), value, &error);
+  } catch (const std::bad_alloc&) {
+    log_error("%s: out of memory", what);
+    r = -ENOMEM;
+  } catch (const std::exception& e) {
+    log_error("%s failed: %s", what, e.what());
+    r = set_bus_error(&error, ErrorCode::Internal);
+  } catch (...) {
+    log_error("%s failed with an unknown exception", what);
+    r = set_bus_error(&error, ErrorCode::Internal);
+  }
+  if (r < 0) {
+    if (sd_bus_error_is_set(&error))
+      sd_bus_reply_method_error(call.get(), &error);
+    else
+      sd_bus_reply_method_errno(call.get(), r, nullptr);
+  }
+  sd_bus_error_free(&error);
+}
+
+// From a handler: `return answer(m, core.step(...), reply);` (1: sd-bus leaves the reply to us).
+template <class T, class Reply>
+int answer(sd_bus_message* m, Task<T> task, Reply reply) {
+  reply_when_done(std::shared_ptr<sd_bus_message>(sd_bus_message_ref(m), sd_bus_message_unref), std::move(task),
+                  std::move(reply));
+  return 1;
+}
+
+// The reply of a step whose value is only done or refused.
+inline int reply_done(sd_bus_message* m, const Result<Done>& result, sd_bus_error* error) {
+  if (!result) return set_bus_error(error, result.error());
+  return sd_bus_reply_method_return(m, "");
 }
 
 }  // namespace sspr::daemon

@@ -2,7 +2,7 @@
 // bus daemon without blocking the loop, and only then does the handler run (its caller_uid()
 // is then answered from the table). Meanwhile the loop serves everyone else.
 //
-// Wrap a vtable handler as caller_first<handler>; it composes with prefetching<…>.
+// Wrap a vtable handler as caller_first<handler>.
 #pragma once
 
 #include "bus_auth.hpp"

@@ -39,22 +39,64 @@ bool too_long(const char* s, std::size_t bound) { return std::string_view(s).siz
 
 std::optional<MethodType> read_method(const char* name) { return method_type_from_string(name); }
 
-int reply_done(sd_bus_message* m, sd_bus_error* error, const Result<Done>& result) {
-  if (!result) return set_bus_error(error, result.error());
-  return sd_bus_reply_method_return(m, "");
+// The replies, from the steps' values (reply_when_done in bus_util.hpp calls them).
+int reply_details(sd_bus_message* m, const Result<RegistrationDetails>& details, sd_bus_error* error) {
+  if (!details) return set_bus_error(error, details.error());
+  sd_bus_message* raw = nullptr;
+  int r = sd_bus_message_new_method_return(m, &raw);
+  if (r < 0) return r;
+  MessagePtr reply(raw);
+  if ((r = sd_bus_message_open_container(reply.get(), 'a', "(sstt)")) < 0) return r;
+  for (const auto& method : details->methods)
+    if ((r = sd_bus_message_append(reply.get(), "(sstt)", to_string(method.type), method.masked_destination.c_str(),
+                                   usec(method.added), usec(method.usable_from))) < 0)
+      return r;
+  if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+  if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
+  for (auto t : details->offered)
+    if ((r = sd_bus_message_append(reply.get(), "s", to_string(t))) < 0) return r;
+  if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+  if ((r = sd_bus_message_append(reply.get(), "ut", details->methods_required, usec(details->reconfirm_by))) < 0)
+    return r;
+  return sd_bus_send(nullptr, reply.get(), nullptr);
 }
 
-// The reply to `m` once the outcome comes back from the worker; `on_success` runs first then.
-std::function<void(Result<Done>)> reply_later(sd_bus_message* m,
-                                              std::function<void(sd_bus_message*)> on_success = nullptr) {
-  std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
-  return [call, on_success = std::move(on_success)](Result<Done> result) {
-    if (result && on_success) on_success(call.get());
-    sd_bus_error reply_error = SD_BUS_ERROR_NULL;
-    const int r = reply_done(call.get(), &reply_error, result);
-    if (r < 0) sd_bus_reply_method_errno(call.get(), r, &reply_error);
-    sd_bus_error_free(&reply_error);
-  };
+// The secret goes back exactly once, to the enrolling user; the reply is wiped when freed.
+int reply_totp_offer(sd_bus_message* m, const Result<TotpOffer>& offer, sd_bus_error* error) {
+  if (!offer) return set_bus_error(error, offer.error());
+  sd_bus_message* raw = nullptr;
+  int r = sd_bus_message_new_method_return(m, &raw);
+  if (r < 0) return r;
+  MessagePtr reply(raw);
+  if ((r = sd_bus_message_sensitive(reply.get())) < 0) return r;
+  if ((r = sd_bus_message_append(reply.get(), "sss", offer->secret_base32.c_str(), offer->otpauth_uri.c_str(),
+                                 offer->qr_text.c_str())) < 0)
+    return r;
+  return sd_bus_send(nullptr, reply.get(), nullptr);
+}
+
+int reply_recovery_codes(sd_bus_message* m, const Result<std::vector<Secret>>& codes, sd_bus_error* error) {
+  if (!codes) return set_bus_error(error, codes.error());
+  sd_bus_message* raw = nullptr;
+  int r = sd_bus_message_new_method_return(m, &raw);
+  if (r < 0) return r;
+  MessagePtr reply(raw);
+  if ((r = sd_bus_message_sensitive(reply.get())) < 0) return r;
+  if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
+  for (const auto& code : codes.value())
+    if ((r = sd_bus_message_append(reply.get(), "s", code.c_str())) < 0) return r;
+  if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+  return sd_bus_send(nullptr, reply.get(), nullptr);
+}
+
+int reply_grace(sd_bus_message* m, const Result<Grace>& grace, sd_bus_error* error) {
+  if (!grace) return set_bus_error(error, grace.error());
+  return sd_bus_reply_method_return(m, "ut", grace->skips_left, usec(grace->deadline));
+}
+
+// A step that only queues a message: the delivery's callback replies (1: nothing to send now).
+int reply_when_delivered(sd_bus_message*, const Result<Done>& queued, sd_bus_error* error) {
+  return queued ? 1 : set_bus_error(error, queued.error());
 }
 
 }  // namespace
@@ -85,55 +127,24 @@ void track_caller(BusContext& ctx, sd_bus_message* m, const std::string& sender)
 
 int method_get_registration(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("GetRegistration", m, userdata, error, [&](BusContext& ctx, const Caller&, const UserAccount& u) {
-    const auto details = ctx.enrollment->details(u);
-    if (!details) return set_bus_error(error, details.error());
-    sd_bus_message* raw = nullptr;
-    int r = sd_bus_message_new_method_return(m, &raw);
-    if (r < 0) return r;
-    MessagePtr reply(raw);
-    if ((r = sd_bus_message_open_container(reply.get(), 'a', "(sstt)")) < 0) return r;
-    for (const auto& method : details->methods)
-      if ((r = sd_bus_message_append(reply.get(), "(sstt)", to_string(method.type), method.masked_destination.c_str(),
-                                     usec(method.added), usec(method.usable_from))) < 0)
-        return r;
-    if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
-    if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
-    for (auto t : details->offered)
-      if ((r = sd_bus_message_append(reply.get(), "s", to_string(t))) < 0) return r;
-    if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
-    if ((r = sd_bus_message_append(reply.get(), "ut", details->methods_required, usec(details->reconfirm_by))) < 0)
-      return r;
-    return sd_bus_send(nullptr, reply.get(), nullptr);
+    return answer(m, ctx.enrollment->details(u), reply_details);
   });
 }
 
 int method_get_directory_contacts(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("GetDirectoryContacts", m, userdata, error, [&](BusContext& ctx, const Caller&, const UserAccount& u) {
-    // Asked on the worker: the reply comes from there.
-    std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
     const Enrollment* enrollment = ctx.enrollment;
-    enrollment->find_directory_contacts(u, [call, enrollment](DirectoryContacts known) {
-      const auto [email, phone] = enrollment->masked_contacts(known);
-      sd_bus_reply_method_return(call.get(), "ss", email.c_str(), phone.c_str());
-    });
-    return 1;
+    return answer(m, enrollment->find_directory_contacts(u),
+                  [enrollment](sd_bus_message* call, const DirectoryContacts& known, sd_bus_error*) {
+                    const auto [email, phone] = enrollment->masked_contacts(known);
+                    return sd_bus_reply_method_return(call, "ss", email.c_str(), phone.c_str());
+                  });
   });
 }
 
 int method_begin_totp(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("BeginTotp", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
-    const auto offer = ctx.enrollment->begin_totp(c, u);
-    if (!offer) return set_bus_error(error, offer.error());
-    // The secret goes back exactly once, to the enrolling user; the reply is wiped when freed.
-    sd_bus_message* raw = nullptr;
-    int r = sd_bus_message_new_method_return(m, &raw);
-    if (r < 0) return r;
-    MessagePtr reply(raw);
-    if ((r = sd_bus_message_sensitive(reply.get())) < 0) return r;
-    if ((r = sd_bus_message_append(reply.get(), "sss", offer->secret_base32.c_str(), offer->otpauth_uri.c_str(),
-                                   offer->qr_text.c_str())) < 0)
-      return r;
-    return sd_bus_send(nullptr, reply.get(), nullptr);
+    return answer(m, ctx.enrollment->begin_totp(c, u), reply_totp_offer);
   });
 }
 
@@ -143,7 +154,7 @@ int method_confirm_totp(sd_bus_message* m, void* userdata, sd_bus_error* error) 
     int r = sd_bus_message_read(m, "s", &code);
     if (r < 0) return r;
     if (too_long(code, kMaxShortArgument)) return set_bus_error(error, ErrorCode::InvalidArgument);
-    return reply_done(m, error, ctx.enrollment->confirm_totp(c, u, Secret(code)));
+    return answer(m, ctx.enrollment->confirm_totp(c, u, Secret(code)), reply_done);
   });
 }
 
@@ -154,18 +165,17 @@ int method_begin_contact(sd_bus_message* m, void* userdata, sd_bus_error* error)
     if (r < 0) return r;
     const auto method = read_method(type);
     if (!method || too_long(address, kMaxShortArgument)) return set_bus_error(error, ErrorCode::InvalidArgument);
-    // The reply waits for the delivery; keep the call alive until then.
+    // Answered when the code has gone out (or could not).
     std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
-    const auto started = ctx.enrollment->begin_contact(c, u, *method, address, [call](Result<ContactOffer> sent) {
+    auto on_sent = [call](Result<ContactOffer> sent) {
       if (sent)
         sd_bus_reply_method_return(call.get(), "st", sent->masked_destination.c_str(), usec(sent->expires));
       else {
         const auto& info = error_info(sent.error());
         sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s", info.message.data());
       }
-    });
-    if (!started) return set_bus_error(error, started.error());
-    return 1;  // replied later
+    };
+    return answer(m, ctx.enrollment->begin_contact(c, u, *method, address, std::move(on_sent)), reply_when_delivered);
   });
 }
 
@@ -176,7 +186,7 @@ int method_confirm_contact(sd_bus_message* m, void* userdata, sd_bus_error* erro
     if (r < 0) return r;
     const auto method = read_method(type);
     if (!method || too_long(code, kMaxShortArgument)) return set_bus_error(error, ErrorCode::InvalidArgument);
-    return reply_done(m, error, ctx.enrollment->confirm_contact(c, u, *method, Secret(code)));
+    return answer(m, ctx.enrollment->confirm_contact(c, u, *method, Secret(code)), reply_done);
   });
 }
 
@@ -201,35 +211,22 @@ int method_set_security_questions(sd_bus_message* m, void* userdata, sd_bus_erro
     std::vector<std::pair<std::string, Secret>> answers;
     int r = sd_bus_message_enter_container(m, 'a', "(ss)");
     if (r < 0) return r;
-    const char *question = nullptr, *answer = nullptr;
-    while ((r = sd_bus_message_read(m, "(ss)", &question, &answer)) > 0) {
-      if (answers.size() >= 10 || too_long(question, 512) || too_long(answer, kMaxSecretArgument))
+    const char *question = nullptr, *answer_text = nullptr;
+    while ((r = sd_bus_message_read(m, "(ss)", &question, &answer_text)) > 0) {
+      if (answers.size() >= 10 || too_long(question, 512) || too_long(answer_text, kMaxSecretArgument))
         return set_bus_error(error, ErrorCode::InvalidAnswers);
-      answers.emplace_back(question, Secret(answer));
+      answers.emplace_back(question, Secret(answer_text));
     }
     if (r < 0) return r;
     if ((r = sd_bus_message_exit_container(m)) < 0) return r;
-    // The answers are hashed on the worker: the reply comes from there.
-    const auto now = ctx.enrollment->set_questions(c, u, std::move(answers), reply_later(m));
-    return now ? reply_done(m, error, *now) : 1;
+    return answer(m, ctx.enrollment->set_questions(c, u, std::move(answers)), reply_done);
   });
 }
 
 int method_regenerate_recovery_codes(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("RegenerateRecoveryCodes", m, userdata, error,
                      [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
-                       const auto codes = ctx.enrollment->regenerate_recovery_codes(c, u);
-                       if (!codes) return set_bus_error(error, codes.error());
-                       sd_bus_message* raw = nullptr;
-                       int r = sd_bus_message_new_method_return(m, &raw);
-                       if (r < 0) return r;
-                       MessagePtr reply(raw);
-                       if ((r = sd_bus_message_sensitive(reply.get())) < 0) return r;
-                       if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
-                       for (const auto& code : codes.value())
-                         if ((r = sd_bus_message_append(reply.get(), "s", code.c_str())) < 0) return r;
-                       if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
-                       return sd_bus_send(nullptr, reply.get(), nullptr);
+                       return answer(m, ctx.enrollment->regenerate_recovery_codes(c, u), reply_recovery_codes);
                      });
 }
 
@@ -240,7 +237,7 @@ int method_remove_method(sd_bus_message* m, void* userdata, sd_bus_error* error)
     if (r < 0) return r;
     const auto method = read_method(type);
     if (!method) return set_bus_error(error, ErrorCode::InvalidArgument);
-    return reply_done(m, error, ctx.enrollment->remove_method(c, u, *method));
+    return answer(m, ctx.enrollment->remove_method(c, u, *method), reply_done);
   });
 }
 
@@ -248,15 +245,13 @@ int method_skip_registration(sd_bus_message* m, void* userdata, sd_bus_error* er
   return with_target("SkipRegistration", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
     // Skipping is a login decision: only root (pam_sspr) may take it.
     if (c.uid != 0) return set_bus_error(error, ErrorCode::AccessDenied);
-    const auto grace = ctx.enrollment->skip_registration(u);
-    if (!grace) return set_bus_error(error, grace.error());
-    return sd_bus_reply_method_return(m, "ut", grace->skips_left, usec(grace->deadline));
+    return answer(m, ctx.enrollment->skip_registration(u), reply_grace);
   });
 }
 
 int method_confirm_registration(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("ConfirmRegistration", m, userdata, error, [&](BusContext& ctx, const Caller&, const UserAccount& u) {
-    return reply_done(m, error, ctx.enrollment->reconfirm(u));
+    return answer(m, ctx.enrollment->reconfirm(u), reply_done);
   });
 }
 
@@ -267,14 +262,12 @@ int method_step_up(sd_bus_message* m, void* userdata, sd_bus_error* error) noexc
     if (r < 0) return r;
     if (too_long(method, kMaxShortArgument) || too_long(response, kMaxSecretArgument))
       return set_bus_error(error, ErrorCode::InvalidArgument);
-    // A password is checked on the worker: the reply comes from there.
     BusContext* context = &ctx;
-    const auto now = ctx.enrollment->step_up(
-        c, u, method, Secret(response),
-        reply_later(m, [context, sender = c.sender](sd_bus_message* call) { track_caller(*context, call, sender); }));
-    if (!now) return 1;  // answered when the password has been checked
-    if (*now) track_caller(ctx, m, c.sender);
-    return reply_done(m, error, *now);
+    return answer(m, ctx.enrollment->step_up(c, u, method, Secret(response)),
+                  [context, sender = c.sender](sd_bus_message* call, const Result<Done>& proven, sd_bus_error* refusal) {
+                    if (proven) track_caller(*context, call, sender);  // the step-up dies with the connection
+                    return reply_done(call, proven, refusal);
+                  });
   });
 }
 

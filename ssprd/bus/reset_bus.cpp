@@ -2,7 +2,6 @@
 
 #include "bus_auth.hpp"
 #include "bus_util.hpp"
-#include "record_prefetch.hpp"
 
 #include <memory>
 
@@ -76,118 +75,132 @@ int refuse_password(sd_bus_error* error, ErrorCode code, const std::string& reas
 }
 
 // A Session method: gets the call, the context and the session find_session resolved.
-using SessionHandler = int (*)(sd_bus_message*, BusContext&, ResetSession&, sd_bus_error*);
+using SessionHandler = int (*)(sd_bus_message*, BusContext&, std::shared_ptr<ResetSession>, sd_bus_error*);
 
 // The context is the userdata the session vtable was registered with: the current slot's.
 BusContext& context_of(sd_bus_message* m) {
   return *static_cast<BusContext*>(sd_bus_slot_get_userdata(sd_bus_get_current_slot(sd_bus_message_get_bus(m))));
 }
 
-// Runs a Session method for the resolved session, holding it for as long as the call lasts.
-// For a method that reads the user's record (`kReadsRecord`), a directory user's record is
-// fetched on a worker first (record_prefetch.hpp), the session still held: a caller who left
-// meanwhile finds it ended.
-template <SessionHandler Handler, bool kReadsRecord = true>
+// Runs a Session method for the resolved session; the method holds it for as long as its
+// step runs (a caller who leaves meanwhile finds it ended, never freed under it).
+template <SessionHandler Handler>
 int session_method(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return guard_bus_call("session", error, [&]() -> int {
-    auto& ctx = context_of(m);
-    auto session = static_cast<ResetSession*>(userdata)->shared_from_this();
-    if (kReadsRecord && ctx.prefetch != nullptr && ctx.prefetch->needed(session->user())) {
-      std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
-      auto* context = &ctx;
-      if (ctx.prefetch->fetch(session->user(), [call, context, session] {
-            run_deferred(call.get(), [&](sd_bus_error* e) { return Handler(call.get(), *context, *session, e); });
-          }))
-        return 1;  // answered when the record is here
-    }
-    return Handler(m, ctx, *session, error);
+    return Handler(m, context_of(m), static_cast<ResetSession*>(userdata)->shared_from_this(), error);
   });
 }
 
-int method_verify(sd_bus_message* m, BusContext& ctx, ResetSession& session, sd_bus_error* error) {
+// The reply of Verify and VerifyAnswers; a blocked user is told for how long.
+auto reply_verified(BusContext& ctx, std::string user) {
+  return [&ctx, user = std::move(user)](sd_bus_message* m, const Result<VerifyOutcome>& outcome, sd_bus_error* error) {
+    if (!outcome) return refuse(error, ctx, outcome.error(), user);
+    return sd_bus_reply_method_return(m, "bu", outcome->verified, outcome->remaining);
+  };
+}
+
+int method_verify(sd_bus_message* m, BusContext& ctx, std::shared_ptr<ResetSession> session, sd_bus_error* error) {
   const char *method = nullptr, *response = nullptr;
   int r = sd_bus_message_read(m, "ss", &method, &response);
   if (r < 0) return r;
   if (std::string_view(method).size() > kMaxArgument || std::string_view(response).size() > kMaxArgument)
     return set_bus_error(error, ErrorCode::InvalidArgument);
-  const auto outcome = ctx.reset->verify(session, method, Secret(response));
-  if (!outcome) return refuse(error, ctx, outcome.error(), session.user());
-  return sd_bus_reply_method_return(m, "bu", outcome->verified, outcome->remaining);
+  auto reply = reply_verified(ctx, session->user());
+  return answer(m, ctx.reset->verify(std::move(session), method, Secret(response)), std::move(reply));
 }
 
-int method_set_password(sd_bus_message* m, BusContext& ctx, ResetSession& session, sd_bus_error* error) {
+int method_set_password(sd_bus_message* m, BusContext& ctx, std::shared_ptr<ResetSession> session,
+                        sd_bus_error* error) {
   const char* password = nullptr;
   int r = sd_bus_message_read(m, "s", &password);
   if (r < 0) return r;
   if (std::string_view(password).size() > kMaxArgument) return set_bus_error(error, ErrorCode::LowPasswordQuality);
   std::string reason;
-  const auto started = ctx.reset->set_password(session, Secret(password), reason, reply_when_written(m));
+  const auto started = ctx.reset->set_password(*session, Secret(password), reason, reply_when_written(m));
   return started ? 1 : refuse_password(error, started.error(), reason);  // 1: replied when written
 }
 
-int method_send_code(sd_bus_message* m, BusContext& ctx, ResetSession& session, sd_bus_error* error) {
+int method_send_code(sd_bus_message* m, BusContext& ctx, std::shared_ptr<ResetSession> session, sd_bus_error* error) {
   const char* method = nullptr;
   int r = sd_bus_message_read(m, "s", &method);
   if (r < 0) return r;
   if (std::string_view(method).size() > kMaxArgument) return set_bus_error(error, ErrorCode::InvalidArgument);
-  // The reply waits for the delivery; keep the call alive until then.
+  // Answered when the code has gone out (or could not): the step itself only queues it.
   std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
-  const auto started = ctx.reset->send_code(session, method, [call](Result<std::string> sent) {
-    if (sent) {
-      sd_bus_reply_method_return(call.get(), "s", sent->c_str());
+  auto sent = [call](Result<std::string> destination) {
+    if (destination) {
+      sd_bus_reply_method_return(call.get(), "s", destination->c_str());
     } else {
-      const auto& info = error_info(sent.error());
+      const auto& info = error_info(destination.error());
       sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s", info.message.data());
     }
-  });
-  if (!started) return refuse(error, ctx, started.error(), session.user());
-  return 1;
+  };
+  const std::string user = session->user();
+  return answer(m, ctx.reset->send_code(std::move(session), method, std::move(sent)),
+                [&ctx, user](sd_bus_message*, const Result<Done>& queued, sd_bus_error* refusal) {
+                  return queued ? 1 : refuse(refusal, ctx, queued.error(), user);  // 1: `sent` replies
+                });
 }
 
-int method_get_questions(sd_bus_message* m, BusContext& ctx, ResetSession& session, sd_bus_error* error) {
-  const auto asked = ctx.reset->questions(session);
-  if (!asked) return refuse(error, ctx, asked.error(), session.user());
+int reply_questions(sd_bus_message* m, const std::vector<std::string>& asked) {
   sd_bus_message* raw = nullptr;
   int r = sd_bus_message_new_method_return(m, &raw);
   if (r < 0) return r;
   MessagePtr reply(raw);
   if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
-  for (const auto& q : asked.value())
+  for (const auto& q : asked)
     if ((r = sd_bus_message_append(reply.get(), "s", q.c_str())) < 0) return r;
   if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
   return sd_bus_send(nullptr, reply.get(), nullptr);
 }
 
-int method_verify_answers(sd_bus_message* m, BusContext& ctx, ResetSession& session, sd_bus_error* error) {
+int method_get_questions(sd_bus_message* m, BusContext& ctx, std::shared_ptr<ResetSession> session, sd_bus_error*) {
+  const std::string user = session->user();
+  return answer(m, ctx.reset->questions(std::move(session)),
+                [&ctx, user](sd_bus_message* call, const Result<std::vector<std::string>>& asked, sd_bus_error* refusal) {
+                  return asked ? reply_questions(call, *asked) : refuse(refusal, ctx, asked.error(), user);
+                });
+}
+
+int method_verify_answers(sd_bus_message* m, BusContext& ctx, std::shared_ptr<ResetSession> session,
+                          sd_bus_error* error) {
   int r = sd_bus_message_enter_container(m, 'a', "s");
   if (r < 0) return r;
   std::vector<Secret> answers;
-  const char* answer = nullptr;
-  while ((r = sd_bus_message_read(m, "s", &answer)) > 0) {
-    if (answers.size() >= 5 || std::string_view(answer).size() > kMaxArgument)
+  const char* answer_text = nullptr;
+  while ((r = sd_bus_message_read(m, "s", &answer_text)) > 0) {
+    if (answers.size() >= 5 || std::string_view(answer_text).size() > kMaxArgument)
       return set_bus_error(error, ErrorCode::InvalidArgument);
-    answers.emplace_back(answer);
+    answers.emplace_back(answer_text);
   }
   if (r < 0) return r;
-  std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
-  const auto started = ctx.reset->verify_answers(
-      session, std::move(answers), [call, user = session.user(), &ctx](Result<VerifyOutcome> outcome) {
-        if (outcome) {
-          sd_bus_reply_method_return(call.get(), "bu", outcome->verified, outcome->remaining);
-          return;
-        }
-        BusError e;
-        refuse(e.get(), ctx, outcome.error(), user);
-        sd_bus_reply_method_error(call.get(), e.get());
-      });
-  if (!started) return refuse(error, ctx, started.error(), session.user());
-  return 1;  // replied when checked
+  auto reply = reply_verified(ctx, session->user());
+  return answer(m, ctx.reset->verify_answers(std::move(session), std::move(answers)), std::move(reply));
 }
 
-int method_cancel(sd_bus_message* m, BusContext& ctx, ResetSession& session, sd_bus_error* error) {
-  const auto done = ctx.reset->cancel(session);
+int method_cancel(sd_bus_message* m, BusContext& ctx, std::shared_ptr<ResetSession> session, sd_bus_error* error) {
+  const auto done = ctx.reset->cancel(*session);
   if (!done) return set_bus_error(error, done.error());
   return sd_bus_reply_method_return(m, "");
+}
+
+// The new session's path, the methods it offers (masked destinations) and how many to prove.
+int reply_started(sd_bus_message* m, const StartedReset& started) {
+  char* raw_path = nullptr;
+  int r = sd_bus_path_encode(bus::kSessionPathPrefix, started.id.c_str(), &raw_path);
+  if (r < 0) return r;
+  std::unique_ptr<char, decltype(&free)> path(raw_path, free);
+  sd_bus_message* raw = nullptr;
+  if ((r = sd_bus_message_new_method_return(m, &raw)) < 0) return r;
+  MessagePtr reply(raw);
+  if ((r = sd_bus_message_append(reply.get(), "o", path.get())) < 0) return r;
+  if ((r = sd_bus_message_open_container(reply.get(), 'a', "(ss)")) < 0) return r;
+  for (const auto& method : started.methods)
+    if ((r = sd_bus_message_append(reply.get(), "(ss)", to_string(method.type), method.masked_destination.c_str())) < 0)
+      return r;
+  if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+  if ((r = sd_bus_message_append(reply.get(), "u", started.required)) < 0) return r;
+  return sd_bus_send(nullptr, reply.get(), nullptr);
 }
 
 }  // namespace
@@ -200,23 +213,13 @@ int method_start_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) n
     if (r < 0) return r;
     if (std::string_view(user).size() > kMaxArgument) return set_bus_error(error, ErrorCode::InvalidUserName);
     const std::string sender = sender_of(m);
-    const auto started = ctx.reset->start(sender, user);
-    if (!started) return refuse(error, ctx, started.error(), user);
-    track_caller(ctx, m, sender);  // the session dies with this connection
-    char* raw_path = nullptr;
-    if ((r = sd_bus_path_encode(bus::kSessionPathPrefix, started->id.c_str(), &raw_path)) < 0) return r;
-    std::unique_ptr<char, decltype(&free)> path(raw_path, free);
-    sd_bus_message* raw = nullptr;
-    if ((r = sd_bus_message_new_method_return(m, &raw)) < 0) return r;
-    MessagePtr reply(raw);
-    if ((r = sd_bus_message_append(reply.get(), "o", path.get())) < 0) return r;
-    if ((r = sd_bus_message_open_container(reply.get(), 'a', "(ss)")) < 0) return r;
-    for (const auto& method : started->methods)
-      if ((r = sd_bus_message_append(reply.get(), "(ss)", to_string(method.type), method.masked_destination.c_str())) < 0)
-        return r;
-    if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
-    if ((r = sd_bus_message_append(reply.get(), "u", started->required)) < 0) return r;
-    return sd_bus_send(nullptr, reply.get(), nullptr);
+    return answer(m, ctx.reset->start(sender, user),
+                  [&ctx, sender, name = std::string(user)](sd_bus_message* call, const Result<StartedReset>& started,
+                                                           sd_bus_error* refusal) {
+                    if (!started) return refuse(refusal, ctx, started.error(), name);
+                    track_caller(ctx, call, sender);  // the session dies with this connection
+                    return reply_started(call, *started);
+                  });
   });
 }
 
@@ -267,8 +270,8 @@ const sd_bus_vtable kSessionVtable[] = {
     SD_BUS_METHOD_WITH_ARGS("VerifyAnswers", SD_BUS_ARGS("as", answers), SD_BUS_RESULT("b", verified, "u", remaining),
                             session_method<method_verify_answers>, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
     SD_BUS_METHOD_WITH_ARGS("SetPassword", SD_BUS_ARGS("s", new_password), SD_BUS_NO_RESULT,
-                            (session_method<method_set_password, false>), SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
-    SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, (session_method<method_cancel, false>),
+                            session_method<method_set_password>, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
+    SD_BUS_METHOD_WITH_ARGS("Cancel", SD_BUS_NO_ARGS, SD_BUS_NO_RESULT, session_method<method_cancel>,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_VTABLE_END};
 

@@ -55,13 +55,14 @@ std::vector<std::pair<MethodType, std::string>> contacts_of(const RegistrationRe
 }  // namespace
 
 Enrollment::Enrollment(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
-                       Messenger& messenger, throttle::Throttle& throttle, Clock clock)
+                       Messenger& messenger, throttle::Throttle& throttle, UserLocks& locks, Clock clock)
     : config_(config),
       store_(store),
       verifier_(verifier),
       audit_(audit),
       messenger_(messenger),
       throttle_(throttle),
+      locks_(locks),
       clock_(std::move(clock)),
       proofs_(store, verifier, throttle, audit, clock_) {}
 
@@ -90,10 +91,10 @@ std::vector<std::string> Enrollment::question_pool() const {
   return pool;
 }
 
-Result<RegistrationDetails> Enrollment::details(const UserAccount& user) const {
-  const auto loaded = store_.load(user.name);
-  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
-  if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
+Task<Result<RegistrationDetails>> Enrollment::details(UserAccount user) const {
+  const auto loaded = co_await store_.load(user.name);
+  if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
+  if (loaded.state == RecordState::corrupt) co_return ErrorCode::CorruptRecord;
   RegistrationDetails d;
   d.offered = offered_methods();
   d.methods_required = config_.methods_required;
@@ -106,26 +107,26 @@ Result<RegistrationDetails> Enrollment::details(const UserAccount& user) const {
                                               : std::string();
     d.methods.push_back({t, masked(t, dest), times.added, times.usable_from});
   }
-  return d;
+  co_return d;
 }
 
-Result<LoadedRecord> Enrollment::load_for_change(const Caller& caller, const UserAccount& user) const {
-  auto loaded = store_.load(user.name);
-  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
+Task<Result<LoadedRecord>> Enrollment::load_for_change(Caller caller, UserAccount user) const {
+  auto loaded = co_await store_.load(user.name);
+  if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
   if (loaded.state == RecordState::corrupt) {
     // A damaged record is replaced only through an admin, never silently by a user's change.
     log_error("registration record of %s is damaged (%s); refusing a change", user.name.c_str(), loaded.problem.c_str());
-    return ErrorCode::CorruptRecord;
+    co_return ErrorCode::CorruptRecord;
   }
   if (caller.uid != 0 && loaded.record.method_count() > 0) {
     const auto it = step_ups_.find({caller.sender, user.name});
-    if (it == step_ups_.end() || it->second < clock_()) return ErrorCode::StepUpRequired;
+    if (it == step_ups_.end() || it->second < clock_()) co_return ErrorCode::StepUpRequired;
   }
-  return loaded;
+  co_return loaded;
 }
 
-Result<Done> Enrollment::commit(const UserAccount& user, RegistrationRecord& record, MethodType changed, bool removed,
-                                const std::vector<std::pair<MethodType, std::string>>& notify_before) {
+Task<Result<Done>> Enrollment::commit(UserAccount user, RegistrationRecord record, MethodType changed, bool removed,
+                                      std::vector<std::pair<MethodType, std::string>> notify_before) {
   const std::int64_t now = clock_();
   const bool was_registered = record.first_registered != 0;
   if (!removed) {
@@ -141,30 +142,27 @@ Result<Done> Enrollment::commit(const UserAccount& user, RegistrationRecord& rec
     record.first_prompted = 0;
     record.skips_used = 0;
   }
-  if (const int r = store_.save(user.name, record); r < 0) {
-    log_error("cannot save the registration record of %s: %s", user.name.c_str(), std::strerror(-r));
-    return ErrorCode::Internal;
-  }
+  if (const auto saved = co_await store_.save(user.name, record); !saved) co_return ErrorCode::Internal;
   audit_.record(removed ? AuditEvent::method_removed : AuditEvent::method_registered, user.name,
                 {{"method", to_string(changed)}});
   if (now_registered && !was_registered)
     audit_.record(AuditEvent::registration_complete, user.name, {{"methods", std::to_string(record.method_count())}});
 
   // Every channel the user had, and the new one, hears about the change.
-  auto recipients = notify_before;
+  auto recipients = std::move(notify_before);
   for (const auto& c : contacts_of(record))
     if (std::find(recipients.begin(), recipients.end(), c) == recipients.end()) recipients.push_back(c);
   const std::string event = std::string(removed ? "removed: " : "registered: ") + display_name(changed);
   if (was_registered || removed)
     for (const auto& [channel, destination] : recipients) messenger_.send_notice(channel, destination, user.name, event);
-  return Done{};
+  co_return Done{};
 }
 
-Result<TotpOffer> Enrollment::begin_totp(const Caller& caller, const UserAccount& user) {
-  if (!offered(MethodType::totp)) return ErrorCode::MethodNotOffered;
-  auto loaded = load_for_change(caller, user);
-  if (!loaded) return loaded.error();
-  if (pending_totp_.size() >= kMaxPending) return ErrorCode::RateLimited;
+Task<Result<TotpOffer>> Enrollment::begin_totp(Caller caller, UserAccount user) {
+  if (!offered(MethodType::totp)) co_return ErrorCode::MethodNotOffered;
+  auto loaded = co_await load_for_change(caller, user);
+  if (!loaded) co_return loaded.error();
+  if (pending_totp_.size() >= kMaxPending) co_return ErrorCode::RateLimited;
   TotpMethod params;
   params.algorithm = config_.totp_algorithm;
   params.digits = config_.totp_digits;
@@ -175,18 +173,24 @@ Result<TotpOffer> Enrollment::begin_totp(const Caller& caller, const UserAccount
   offer.otpauth_uri = crypto::otpauth_uri(config_.totp_issuer, user.name, pending.secret, totp_params(params));
   offer.qr_text = crypto::render_qr_text(offer.otpauth_uri.reveal());
   pending_totp_[user.name] = std::move(pending);  // a new offer voids the previous one
-  return offer;
+  co_return offer;
 }
 
-Result<Done> Enrollment::confirm_totp(const Caller& caller, const UserAccount& user, const Secret& code) {
-  const auto it = pending_totp_.find(user.name);
-  if (it == pending_totp_.end()) return ErrorCode::NotPermitted;
-  if (it->second.expires < clock_()) {
-    pending_totp_.erase(it);
-    return ErrorCode::ChallengeExpired;
+Task<Result<Done>> Enrollment::confirm_totp(Caller caller, UserAccount user, Secret code) {
+  {
+    const auto it = pending_totp_.find(user.name);
+    if (it == pending_totp_.end()) co_return ErrorCode::NotPermitted;
+    if (it->second.expires < clock_()) {
+      pending_totp_.erase(it);
+      co_return ErrorCode::ChallengeExpired;
+    }
   }
-  auto loaded = load_for_change(caller, user);
-  if (!loaded) return loaded.error();
+  const auto held = co_await locks_.lock(user.name);
+  auto loaded = co_await load_for_change(caller, user);
+  if (!loaded) co_return loaded.error();
+  // Looked up again: the offer may have been replaced or spent while the record was read.
+  const auto it = pending_totp_.find(user.name);
+  if (it == pending_totp_.end()) co_return ErrorCode::NotPermitted;
   TotpMethod method;
   method.algorithm = config_.totp_algorithm;
   method.digits = config_.totp_digits;
@@ -197,27 +201,25 @@ Result<Done> Enrollment::confirm_totp(const Caller& caller, const UserAccount& u
     audit_.record(AuditEvent::enrollment_failed, user.name, {{"method", "totp"}, {"reason", "wrong code"}});
     if (++it->second.tries >= kTotpEnrollmentTries) {
       pending_totp_.erase(it);
-      return ErrorCode::TooManyAttempts;
+      co_return ErrorCode::TooManyAttempts;
     }
-    return ErrorCode::BadCode;
+    co_return ErrorCode::BadCode;
   }
   method.sealed_secret = crypto::seal(verifier_.sealing_key(), it->second.secret.reveal());
   method.last_step = *step;  // the confirming code is spent
   pending_totp_.erase(it);
   auto& record = loaded.value().record;
-  const auto before = contacts_of(record);
+  auto before = contacts_of(record);
   record.totp = std::move(method);
-  return commit(user, record, MethodType::totp, false, before);
+  co_return co_await commit(user, std::move(record), MethodType::totp, false, std::move(before));
 }
 
-void Enrollment::find_directory_contacts(const UserAccount& user, ContactsFound done) const {
-  if (!directory_contacts_) return done(DirectoryContacts{});
-  if (!worker_) return done(directory_contacts_(user.name));
-  // A directory may be slow or hung: asked on the worker.
-  auto found = std::make_shared<DirectoryContacts>();
-  if (!worker_->submit([lookup = directory_contacts_, name = user.name, found] { *found = lookup(name); },
-                       [found, done] { done(std::move(*found)); }))
-    done(DirectoryContacts{});  // the worker is full: as if the directory kept nothing
+Task<DirectoryContacts> Enrollment::find_directory_contacts(UserAccount user) const {
+  if (!directory_contacts_) co_return DirectoryContacts{};
+  // A directory may be slow or hung: asked on the worker. A full worker: as if it kept nothing.
+  auto job = [lookup = directory_contacts_, name = user.name] { return lookup(name); };
+  auto found = co_await on_worker(worker_, std::move(job));
+  co_return found.value_or(DirectoryContacts{});
 }
 
 std::pair<std::string, std::string> Enrollment::masked_contacts(const DirectoryContacts& known) const {
@@ -227,42 +229,39 @@ std::pair<std::string, std::string> Enrollment::masked_contacts(const DirectoryC
   return {shown(MethodType::email), shown(MethodType::sms)};
 }
 
-Result<Done> Enrollment::begin_contact(const Caller& caller, const UserAccount& user, MethodType channel,
-                                       std::string_view address, std::function<void(Result<ContactOffer>)> on_sent) {
-  if (channel != MethodType::email && channel != MethodType::sms) return ErrorCode::InvalidArgument;
-  if (!offered(channel)) return ErrorCode::MethodNotOffered;
-  // An empty address means "the one the directory has for me": looked up first (on the worker),
-  // then the rest as for a typed address.
+Task<Result<Done>> Enrollment::begin_contact(Caller caller, UserAccount user, MethodType channel, std::string address,
+                                             std::function<void(Result<ContactOffer>)> on_sent) {
+  if (channel != MethodType::email && channel != MethodType::sms) co_return ErrorCode::InvalidArgument;
+  if (!offered(channel)) co_return ErrorCode::MethodNotOffered;
+  // An empty address means "the one the directory has for me": looked up first, then the rest
+  // as for a typed address.
   if (address.empty() && directory_contacts_) {
-    auto sent = std::make_shared<std::function<void(Result<ContactOffer>)>>(std::move(on_sent));
-    find_directory_contacts(user, [this, caller, user, channel, sent](DirectoryContacts known) {
-      const auto from_directory = known.of(channel);
-      const auto started = send_contact_code(caller, user, channel, from_directory ? *from_directory : std::string(), *sent);
-      if (!started) (*sent)(started.error());
-    });
-    return Done{};
+    const auto known = co_await find_directory_contacts(user);
+    const auto from_directory = known.of(channel);
+    address = from_directory ? *from_directory : std::string();
   }
-  return send_contact_code(caller, user, channel, address, std::move(on_sent));
+  co_return co_await send_contact_code(std::move(caller), std::move(user), channel, std::move(address),
+                                       std::move(on_sent));
 }
 
-Result<Done> Enrollment::send_contact_code(const Caller& caller, const UserAccount& user, MethodType channel,
-                                           std::string_view address,
-                                           std::function<void(Result<ContactOffer>)> on_sent) {
+Task<Result<Done>> Enrollment::send_contact_code(Caller caller, UserAccount user, MethodType channel,
+                                                 std::string address,
+                                                 std::function<void(Result<ContactOffer>)> on_sent) {
   const bool valid = channel == MethodType::email ? delivery::valid_email_address(address)
                                                   : delivery::valid_e164_number(address);
-  if (!valid) return ErrorCode::InvalidAddress;
-  auto loaded = load_for_change(caller, user);
-  if (!loaded) return loaded.error();
+  if (!valid) co_return ErrorCode::InvalidAddress;
+  auto loaded = co_await load_for_change(caller, user);
+  if (!loaded) co_return loaded.error();
 
   const std::int64_t now = clock_();
   // Counted before sending: the message that would exceed the limit is the one refused.
-  if (pending_contacts_.size() >= kMaxPending) return ErrorCode::RateLimited;
+  if (pending_contacts_.size() >= kMaxPending) co_return ErrorCode::RateLimited;
   const auto verdict = throttle_.record(user.name, throttle::Event::delivery());
-  if (!verdict || verdict->blocked) return ErrorCode::RateLimited;
+  if (!verdict || verdict->blocked) co_return ErrorCode::RateLimited;
 
   Secret code = crypto::random_digits(config_.code_length);
   PendingContact pending;
-  pending.address = std::string(address);
+  pending.address = address;
   pending.code_digest = verifier_.sent_code_digest(code);
   pending.expires = now + static_cast<std::int64_t>(config_.code_lifetime_minutes) * 60;
   const auto key = std::make_pair(user.name, channel);
@@ -287,176 +286,179 @@ Result<Done> Enrollment::send_contact_code(const Caller& caller, const UserAccou
       });
   if (!queued) {
     pending_contacts_.erase(key);
-    return ErrorCode::DeliveryFailed;
+    co_return ErrorCode::DeliveryFailed;
   }
-  return Done{};
+  co_return Done{};
 }
 
-Result<Done> Enrollment::confirm_contact(const Caller& caller, const UserAccount& user, MethodType channel,
-                                         const Secret& code) {
+Task<Result<Done>> Enrollment::confirm_contact(Caller caller, UserAccount user, MethodType channel, Secret code) {
   const auto key = std::make_pair(user.name, channel);
-  const auto it = pending_contacts_.find(key);
-  if (it == pending_contacts_.end() || !it->second.sent) return ErrorCode::NotPermitted;
-  if (it->second.expires <= clock_()) {
-    pending_contacts_.erase(it);
-    return ErrorCode::ChallengeExpired;
-  }
-  if (!verifier_.sent_code_matches(it->second.code_digest, code)) {
-    audit_.record(AuditEvent::enrollment_failed, user.name, {{"method", to_string(channel)}, {"reason", "wrong code"}});
-    if (++it->second.tries >= config_.code_max_tries) {
+  {
+    const auto it = pending_contacts_.find(key);
+    if (it == pending_contacts_.end() || !it->second.sent) co_return ErrorCode::NotPermitted;
+    if (it->second.expires <= clock_()) {
       pending_contacts_.erase(it);
-      return ErrorCode::TooManyAttempts;
+      co_return ErrorCode::ChallengeExpired;
     }
-    return ErrorCode::BadCode;
+    if (!verifier_.sent_code_matches(it->second.code_digest, code)) {
+      audit_.record(AuditEvent::enrollment_failed, user.name, {{"method", to_string(channel)}, {"reason", "wrong code"}});
+      if (++it->second.tries >= config_.code_max_tries) {
+        pending_contacts_.erase(it);
+        co_return ErrorCode::TooManyAttempts;
+      }
+      co_return ErrorCode::BadCode;
+    }
   }
-  auto loaded = load_for_change(caller, user);
-  if (!loaded) return loaded.error();
+  const auto held = co_await locks_.lock(user.name);
+  auto loaded = co_await load_for_change(caller, user);
+  if (!loaded) co_return loaded.error();
+  // Looked up again: a new code may have replaced this one while the record was read.
+  const auto it = pending_contacts_.find(key);
+  if (it == pending_contacts_.end() || !verifier_.sent_code_matches(it->second.code_digest, code))
+    co_return ErrorCode::NotPermitted;
   auto& record = loaded.value().record;
-  const auto before = contacts_of(record);
+  auto before = contacts_of(record);
   if (channel == MethodType::email)
     record.email = ContactMethod{it->second.address};
   else
     record.sms = ContactMethod{it->second.address};
   pending_contacts_.erase(it);  // single use
-  return commit(user, record, channel, false, before);
+  co_return co_await commit(user, std::move(record), channel, false, std::move(before));
 }
 
-std::optional<Result<Done>> Enrollment::set_questions(const Caller& caller, const UserAccount& user,
-                                                     std::vector<std::pair<std::string, Secret>> answers,
-                                                     Finished done) {
-  if (!offered(MethodType::questions)) return ErrorCode::MethodNotOffered;
-  if (answers.size() != config_.questions_count) return ErrorCode::InvalidAnswers;
+Task<Result<Done>> Enrollment::set_questions(Caller caller, UserAccount user,
+                                             std::vector<std::pair<std::string, Secret>> answers) {
+  if (!offered(MethodType::questions)) co_return ErrorCode::MethodNotOffered;
+  if (answers.size() != config_.questions_count) co_return ErrorCode::InvalidAnswers;
   const auto pool = question_pool();
   std::set<std::string> questions_seen;
-  auto normalized_answers = std::make_shared<std::vector<Secret>>();
+  std::vector<Secret> normalized_answers;
   for (const auto& [question, answer] : answers) {
-    if (std::find(pool.begin(), pool.end(), question) == pool.end()) return ErrorCode::InvalidAnswers;
-    if (!questions_seen.insert(question).second) return ErrorCode::InvalidAnswers;
+    if (std::find(pool.begin(), pool.end(), question) == pool.end()) co_return ErrorCode::InvalidAnswers;
+    if (!questions_seen.insert(question).second) co_return ErrorCode::InvalidAnswers;
     auto normalized = crypto::normalize_answer(answer.reveal());
-    if (!normalized) return ErrorCode::InvalidAnswers;
-    for (const auto& other : *normalized_answers)
-      if (other.equals(*normalized)) return ErrorCode::InvalidAnswers;
-    normalized_answers->push_back(std::move(*normalized));
+    if (!normalized) co_return ErrorCode::InvalidAnswers;
+    for (const auto& other : normalized_answers)
+      if (other.equals(*normalized)) co_return ErrorCode::InvalidAnswers;
+    normalized_answers.push_back(std::move(*normalized));
   }
   // Refused before any hashing when the caller may not change the info now.
-  if (auto allowed = load_for_change(caller, user); !allowed) return allowed.error();
+  if (auto allowed = co_await load_for_change(caller, user); !allowed) co_return allowed.error();
   std::vector<std::string> questions;
   for (const auto& qa : answers) questions.push_back(qa.first);
+  answers.clear();
   // Argon2id is slow on purpose: on the worker; the record is read again and written after.
-  auto hashes = std::make_shared<std::vector<std::string>>();
-  auto hash = [normalized_answers, hashes] {
-    for (const auto& answer : *normalized_answers) hashes->push_back(crypto::hash_answer(answer));
-    normalized_answers->clear();
+  auto given = std::make_shared<std::vector<Secret>>(std::move(normalized_answers));
+  auto hash = [given] {
+    std::vector<std::string> out;
+    for (const auto& answer : *given) out.push_back(crypto::hash_answer(answer));
+    given->clear();
+    return out;
   };
-  auto store = [this, caller, user, questions, hashes]() -> Result<Done> {
-    if (hashes->size() != questions.size()) return ErrorCode::Internal;
-    auto loaded = load_for_change(caller, user);
-    if (!loaded) return loaded.error();
-    QuestionsMethod method;
-    for (std::size_t i = 0; i < questions.size(); ++i) method.items.push_back({questions[i], (*hashes)[i]});
-    auto& record = loaded.value().record;
-    const auto before = contacts_of(record);
-    record.questions = std::move(method);
-    return commit(user, record, MethodType::questions, false, before);
-  };
-  if (!worker_) {
-    hash();
-    return store();
-  }
-  if (!worker_->submit(hash, [store, done = std::move(done)] { done(store()); })) return ErrorCode::RateLimited;
-  return std::nullopt;
+  auto hashes = co_await on_worker(worker_, std::move(hash));
+  if (!hashes) co_return ErrorCode::RateLimited;  // the worker is full
+  if (hashes->size() != questions.size()) co_return ErrorCode::Internal;
+  const auto held = co_await locks_.lock(user.name);
+  auto loaded = co_await load_for_change(caller, user);
+  if (!loaded) co_return loaded.error();
+  QuestionsMethod method;
+  for (std::size_t i = 0; i < questions.size(); ++i) method.items.push_back({questions[i], (*hashes)[i]});
+  auto& record = loaded.value().record;
+  auto before = contacts_of(record);
+  record.questions = std::move(method);
+  co_return co_await commit(user, std::move(record), MethodType::questions, false, std::move(before));
 }
 
-Result<std::vector<Secret>> Enrollment::regenerate_recovery_codes(const Caller& caller, const UserAccount& user) {
-  if (!offered(MethodType::recovery_codes)) return ErrorCode::MethodNotOffered;
-  auto loaded = load_for_change(caller, user);
-  if (!loaded) return loaded.error();
+Task<Result<std::vector<Secret>>> Enrollment::regenerate_recovery_codes(Caller caller, UserAccount user) {
+  if (!offered(MethodType::recovery_codes)) co_return ErrorCode::MethodNotOffered;
+  const auto held = co_await locks_.lock(user.name);
+  auto loaded = co_await load_for_change(caller, user);
+  if (!loaded) co_return loaded.error();
   auto codes = crypto::generate_recovery_codes(10);
   RecoveryCodesMethod method;
   for (const auto& code : codes) {
     const auto canonical = crypto::canonical_recovery_code(code.reveal());
-    if (!canonical) return ErrorCode::Internal;
+    if (!canonical) co_return ErrorCode::Internal;
     method.digests.push_back(verifier_.recovery_code_digest(*canonical));
   }
   auto& record = loaded.value().record;
-  const auto before = contacts_of(record);
+  auto before = contacts_of(record);
   record.recovery_codes = std::move(method);  // the old set is void
-  auto committed = commit(user, record, MethodType::recovery_codes, false, before);
-  if (!committed) return committed.error();
-  return codes;
+  auto committed = co_await commit(user, std::move(record), MethodType::recovery_codes, false, std::move(before));
+  if (!committed) co_return committed.error();
+  co_return codes;
 }
 
-Result<Done> Enrollment::remove_method(const Caller& caller, const UserAccount& user, MethodType type) {
-  auto loaded = load_for_change(caller, user);
-  if (!loaded) return loaded.error();
+Task<Result<Done>> Enrollment::remove_method(Caller caller, UserAccount user, MethodType type) {
+  const auto held = co_await locks_.lock(user.name);
+  auto loaded = co_await load_for_change(caller, user);
+  if (!loaded) co_return loaded.error();
   auto& record = loaded.value().record;
-  if (!record.has(type)) return ErrorCode::NotEnrolled;
-  const auto before = contacts_of(record);
+  if (!record.has(type)) co_return ErrorCode::NotEnrolled;
+  auto before = contacts_of(record);
   record.remove(type);
-  return commit(user, record, type, true, before);
+  co_return co_await commit(user, std::move(record), type, true, std::move(before));
 }
 
-Result<Grace> Enrollment::skip_registration(const UserAccount& user) {
-  auto loaded = store_.load(user.name);
-  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
-  if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
+Task<Result<Grace>> Enrollment::skip_registration(UserAccount user) {
+  const auto held = co_await locks_.lock(user.name);
+  auto loaded = co_await store_.load(user.name);
+  if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
+  if (loaded.state == RecordState::corrupt) co_return ErrorCode::CorruptRecord;
   auto& record = loaded.record;
   const std::int64_t now = clock_();
   const auto grace = grace_of(config_, record, now);
-  if (!grace.can_skip) return ErrorCode::NotPermitted;
+  if (!grace.can_skip) co_return ErrorCode::NotPermitted;
   if (record.first_prompted == 0) record.first_prompted = now;
   ++record.skips_used;
-  if (const int r = store_.save(user.name, record); r < 0) return ErrorCode::Internal;
+  if (const auto saved = co_await store_.save(user.name, record); !saved) co_return ErrorCode::Internal;
   const auto after = grace_of(config_, record, now);
   audit_.record(AuditEvent::registration_skipped, user.name, {{"skips_left", std::to_string(after.skips_left)}});
-  return after;
+  co_return after;
 }
 
-Result<Done> Enrollment::reconfirm(const UserAccount& user) {
-  auto loaded = store_.load(user.name);
-  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
-  if (loaded.state != RecordState::present || loaded.record.method_count() == 0) return ErrorCode::NotEnrolled;
+Task<Result<Done>> Enrollment::reconfirm(UserAccount user) {
+  const auto held = co_await locks_.lock(user.name);
+  auto loaded = co_await store_.load(user.name);
+  if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
+  if (loaded.state != RecordState::present || loaded.record.method_count() == 0) co_return ErrorCode::NotEnrolled;
   loaded.record.last_confirmed = clock_();
   loaded.record.first_prompted = 0;
   loaded.record.skips_used = 0;
-  if (const int r = store_.save(user.name, loaded.record); r < 0) return ErrorCode::Internal;
+  if (const auto saved = co_await store_.save(user.name, loaded.record); !saved) co_return ErrorCode::Internal;
   audit_.record(AuditEvent::reconfirmed, user.name);
-  return Done{};
+  co_return Done{};
 }
 
-std::optional<Result<Done>> Enrollment::step_up(const Caller& caller, const UserAccount& user, std::string_view method,
-                                                Secret response, StepUpDone done) {
+Task<Result<Done>> Enrollment::step_up(Caller caller, UserAccount user, std::string method, Secret response) {
   if (method == "recovery_code") method = to_string(MethodType::recovery_codes);  // the older spelling
   const auto type = method_type_from_string(method);
   const bool code = type == MethodType::totp || type == MethodType::recovery_codes;
-  if (!code && method != "password") return ErrorCode::InvalidArgument;
+  if (!code && method != "password") co_return ErrorCode::InvalidArgument;
   const auto before = throttle_.check(user.name);
-  if (!before || before->blocked) return ErrorCode::RateLimited;
+  if (!before || before->blocked) co_return ErrorCode::RateLimited;
   if (method == "password") {
-    if (!password_check_) return finish_step_up(caller, user.name, method, false);
-    if (!worker_) return finish_step_up(caller, user.name, method, password_check_(user.name, response));
+    if (!password_check_) co_return finish_step_up(caller, user.name, method, false);
     // A second guess while one is checked would pass the throttle before the first counts.
-    if (password_checks_.count(user.name) != 0) return ErrorCode::NotPermitted;
+    if (password_checks_.count(user.name) != 0) co_return ErrorCode::NotPermitted;
+    password_checks_.insert(user.name);
     auto password = std::make_shared<Secret>(std::move(response));
-    auto proven = std::make_shared<bool>(false);
-    const std::string name = user.name;
-    const bool queued = worker_->submit(
-        [check = password_check_, name, password, proven] {
-          *proven = check(name, *password);
-          password->clear();
-        },
-        [this, caller, name, proven, done = std::move(done)] {
-          password_checks_.erase(name);
-          done(finish_step_up(caller, name, "password", *proven));
-        });
-    if (!queued) return ErrorCode::RateLimited;
-    password_checks_.insert(name);
-    return std::nullopt;
+    auto job = [check = password_check_, name = user.name, password] {
+      const bool ok = check(name, *password);
+      password->clear();
+      return ok;
+    };
+    const auto proven = co_await on_worker(worker_, std::move(job));
+    password_checks_.erase(user.name);
+    if (!proven) co_return ErrorCode::RateLimited;  // the worker is full
+    co_return finish_step_up(caller, user.name, method, *proven);
   }
-  auto loaded = store_.load(user.name);
-  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
-  if (loaded.state == RecordState::corrupt) return ErrorCode::CorruptRecord;
-  return finish_step_up(caller, user.name, method, proofs_.check_code(user.name, loaded.record, *type, response));
+  const auto held = co_await locks_.lock(user.name);
+  auto loaded = co_await store_.load(user.name);
+  if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
+  if (loaded.state == RecordState::corrupt) co_return ErrorCode::CorruptRecord;
+  const bool proven = co_await proofs_.check_code(user.name, loaded.record, *type, response);
+  co_return finish_step_up(caller, user.name, method, proven);
 }
 
 Result<Done> Enrollment::finish_step_up(const Caller& caller, const std::string& user, std::string_view method,

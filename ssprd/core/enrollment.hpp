@@ -4,6 +4,8 @@
 // every change. No sd-bus in here (enrollment_bus.cpp is the glue).
 #pragma once
 
+#include "async/task.hpp"
+#include "async/user_locks.hpp"
 #include "async/worker.hpp"
 #include "audit.hpp"
 #include "directory_contacts.hpp"
@@ -21,7 +23,6 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,49 +54,47 @@ struct RegistrationDetails {
   std::int64_t reconfirm_by = 0;  // 0: never (not registered, or reconfirm_days = 0)
 };
 
+// Every step that may wait (the store, a hash, a password check, the directory) is a
+// coroutine (async/task.hpp): arguments are taken by value, the outcome is the task's value. A
+// step that reads a record, decides and writes it back holds the user's lock across both.
 class Enrollment {
  public:
   Enrollment(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
-             Messenger& messenger, throttle::Throttle& throttle, Clock clock = system_clock_now);
+             Messenger& messenger, throttle::Throttle& throttle, UserLocks& locks, Clock clock = system_clock_now);
 
   std::vector<MethodType> offered_methods() const;
   std::vector<std::string> question_pool() const;
-  Result<RegistrationDetails> details(const UserAccount& user) const;
+  Task<Result<RegistrationDetails>> details(UserAccount user) const;
 
-  Result<TotpOffer> begin_totp(const Caller& caller, const UserAccount& user);
-  Result<Done> confirm_totp(const Caller& caller, const UserAccount& user, const Secret& code);
+  Task<Result<TotpOffer>> begin_totp(Caller caller, UserAccount user);
+  Task<Result<Done>> confirm_totp(Caller caller, UserAccount user, Secret code);
 
-  // Validates, creates a code and hands it to the messenger; `on_sent` gets the outcome.
-  // An immediate failure is returned (and `on_sent` is not called).
-  Result<Done> begin_contact(const Caller& caller, const UserAccount& user, MethodType channel, std::string_view address,
-                             std::function<void(Result<ContactOffer>)> on_sent);
-  Result<Done> confirm_contact(const Caller& caller, const UserAccount& user, MethodType channel, const Secret& code);
+  // Validates, creates a code and hands it to the messenger: done when it is queued; `on_sent`
+  // gets the delivery's outcome later (and is not called when this fails). An empty address
+  // means "the one the directory keeps for me".
+  Task<Result<Done>> begin_contact(Caller caller, UserAccount user, MethodType channel, std::string address,
+                                   std::function<void(Result<ContactOffer>)> on_sent);
+  Task<Result<Done>> confirm_contact(Caller caller, UserAccount user, MethodType channel, Secret code);
 
-  // Validated at once (an error is returned). The answers are hashed on the worker (Argon2id
-  // is slow on purpose) and the record written after, on the loop: then this returns nothing
-  // and the outcome comes to `done`.
-  using Finished = std::function<void(Result<Done>)>;
-  std::optional<Result<Done>> set_questions(const Caller& caller, const UserAccount& user,
-                                            std::vector<std::pair<std::string, Secret>> answers, Finished done);
-  Result<std::vector<Secret>> regenerate_recovery_codes(const Caller& caller, const UserAccount& user);
-  Result<Done> remove_method(const Caller& caller, const UserAccount& user, MethodType type);
+  // The answers are hashed on the worker (Argon2id is slow on purpose), then the record is read
+  // again and written.
+  Task<Result<Done>> set_questions(Caller caller, UserAccount user, std::vector<std::pair<std::string, Secret>> answers);
+  Task<Result<std::vector<Secret>>> regenerate_recovery_codes(Caller caller, UserAccount user);
+  Task<Result<Done>> remove_method(Caller caller, UserAccount user, MethodType type);
 
-  Result<Grace> skip_registration(const UserAccount& user);
-  Result<Done> reconfirm(const UserAccount& user);
+  Task<Result<Grace>> skip_registration(UserAccount user);
+  Task<Result<Done>> reconfirm(UserAccount user);
 
   // Proves the caller is the user with an already registered TOTP or recovery code, or with
-  // the current password (checked by `password_check`). Valid for this caller for 10 minutes.
-  // Failures are identity failures for the persistent throttle (5 in 24 h block for 24 h).
-  // Codes are checked at once and the outcome returned. A password is checked on the worker
-  // (crypt is slow on purpose; a directory may be slower): then this returns nothing and the
-  // outcome comes to `done` on the loop. One password check per user at a time.
-  using StepUpDone = std::function<void(Result<Done>)>;
-  std::optional<Result<Done>> step_up(const Caller& caller, const UserAccount& user, std::string_view method,
-                                      Secret response, StepUpDone done);
+  // the current password (checked by `password_check`, on the worker: crypt is slow on
+  // purpose, a directory may be slower). Valid for this caller for 10 minutes. Failures are
+  // identity failures for the persistent throttle (5 in 24 h block for 24 h). One password
+  // check per user at a time.
+  Task<Result<Done>> step_up(Caller caller, UserAccount user, std::string method, Secret response);
   void forget_caller(const std::string& sender);
 
-  // Where slow work runs: the password check of a step-up, the hashing of security answers
-  // (null: on the calling thread, as in unit tests).
+  // Where slow work runs: the password check of a step-up, the hashing of security answers,
+  // directory contacts (null: on the calling thread, as in unit tests).
   void set_worker(Worker* worker) { worker_ = worker; }
   // Runs on the worker's threads; must be thread-safe.
   using PasswordCheck = std::function<bool(const std::string& user, const Secret& password)>;
@@ -104,11 +103,11 @@ class Enrollment {
   // The e-mail address and mobile number an administrator keeps for the user elsewhere (the
   // directory's mail and mobile, [ldap] prefill_contacts), where valid. Offered at
   // registration; like any address they count only once confirmed with a code sent there.
+  // Runs on the worker's threads.
   using DirectoryContactsLookup = std::function<DirectoryContacts(const std::string& user)>;
   void set_directory_contacts(DirectoryContactsLookup lookup) { directory_contacts_ = std::move(lookup); }
-  // Looked up on the worker (a directory may be slow or hung); `done` runs on the loop.
-  using ContactsFound = std::function<void(DirectoryContacts)>;
-  void find_directory_contacts(const UserAccount& user, ContactsFound done) const;
+  // Looked up on the worker (a directory may be slow or hung).
+  Task<DirectoryContacts> find_directory_contacts(UserAccount user) const;
   // Masked ("" when there is none, or the channel is not offered): what registration may offer.
   std::pair<std::string, std::string> masked_contacts(const DirectoryContacts& known) const;
 
@@ -126,12 +125,12 @@ class Enrollment {
     bool sent = false;
   };
 
-  Result<LoadedRecord> load_for_change(const Caller& caller, const UserAccount& user) const;
-  Result<Done> send_contact_code(const Caller& caller, const UserAccount& user, MethodType channel,
-                                 std::string_view address, std::function<void(Result<ContactOffer>)> on_sent);
+  Task<Result<LoadedRecord>> load_for_change(Caller caller, UserAccount user) const;
+  Task<Result<Done>> send_contact_code(Caller caller, UserAccount user, MethodType channel, std::string address,
+                                       std::function<void(Result<ContactOffer>)> on_sent);
   Result<Done> finish_step_up(const Caller& caller, const std::string& user, std::string_view method, bool proven);
-  Result<Done> commit(const UserAccount& user, RegistrationRecord& record, MethodType changed, bool removed,
-                      const std::vector<std::pair<MethodType, std::string>>& notify_before);
+  Task<Result<Done>> commit(UserAccount user, RegistrationRecord record, MethodType changed, bool removed,
+                            std::vector<std::pair<MethodType, std::string>> notify_before);
   bool offered(MethodType type) const;
 
   const Config& config_;
@@ -140,6 +139,7 @@ class Enrollment {
   AuditLog& audit_;
   Messenger& messenger_;
   throttle::Throttle& throttle_;  // persistent: code sends and failed proofs count across restarts
+  UserLocks& locks_;
   Clock clock_;
   Proofs proofs_;
   PasswordCheck password_check_;

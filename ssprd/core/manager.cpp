@@ -85,13 +85,13 @@ RegistrationStatus Manager::status_of(const UserAccount& account, const LoadedRe
   return status;
 }
 
-Result<RegistrationStatus> Manager::registration_status(uid_t caller_uid, std::string_view user) const {
+Task<Result<RegistrationStatus>> Manager::registration_status(uid_t caller_uid, std::string user) const {
   auto target = resolve_target(caller_uid, user);
-  if (!target) return target.error();
-  const auto loaded = store_.load(target->name);
+  if (!target) co_return target.error();
+  const auto loaded = co_await store_.load(target->name);
   // The directory holding the record is down: say so (pam_sspr then applies when_unavailable).
-  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
-  return status_of(target.value(), loaded);
+  if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
+  co_return status_of(target.value(), loaded);
 }
 
 }  // namespace sspr::daemon

@@ -54,7 +54,8 @@ class Manager {
   // for itself. A non-root caller cannot tell "no such user" from "not yours".
   Result<UserAccount> resolve_target(uid_t caller_uid, std::string_view user) const;
 
-  Result<RegistrationStatus> registration_status(uid_t caller_uid, std::string_view user) const;
+  // The record is read from the store (a directory user's on a worker).
+  Task<Result<RegistrationStatus>> registration_status(uid_t caller_uid, std::string user) const;
   RegistrationStatus status_of(const UserAccount& account, const LoadedRecord& loaded) const;
 
   const Config& config() const noexcept { return config_; }

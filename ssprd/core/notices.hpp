@@ -23,6 +23,8 @@ class Notices {
   void to_admins(const std::string& user, const std::string& event);
 
  private:
+  Task<Done> send_to_user(std::string user, std::string event);
+
   const Config& config_;
   const RegistrationStore& store_;
   Messenger& messenger_;

@@ -2,17 +2,19 @@
 
 namespace sspr::daemon {
 
-bool Proofs::check_code(const std::string& user, RegistrationRecord& record, MethodType type,
-                        const Secret& response) const {
+Task<bool> Proofs::check_code(std::string user, RegistrationRecord& record, MethodType type,
+                              const Secret& response) const {
+  bool proven = false;
   if (type == MethodType::totp && record.totp) {
-    const auto step = verifier_.totp_step(*record.totp, response, clock_());
-    if (!step) return false;
-    record.totp->last_step = *step;  // spent: this code, and any older one, never passes again
-    return store_.save(user, record) == 0;
+    if (const auto step = verifier_.totp_step(*record.totp, response, clock_())) {
+      record.totp->last_step = *step;  // spent: this code, and any older one, never passes again
+      proven = true;
+    }
+  } else if (type == MethodType::recovery_codes && record.recovery_codes) {
+    proven = verifier_.consume_recovery_code(*record.recovery_codes, response);
   }
-  if (type == MethodType::recovery_codes && record.recovery_codes)
-    return verifier_.consume_recovery_code(*record.recovery_codes, response) && store_.save(user, record) == 0;
-  return false;
+  if (!proven) co_return false;
+  co_return (co_await store_.save(std::move(user), record)).ok();
 }
 
 Result<Done> Proofs::count(Purpose purpose, const std::string& user, std::string_view method, bool proven,

@@ -28,10 +28,11 @@ class Proofs {
          Clock clock)
       : store_(store), verifier_(verifier), throttle_(throttle), audit_(audit), clock_(std::move(clock)) {}
 
-  // An app code (totp) or a recovery code against `record` (the user's, as loaded): true when
-  // it proves, the code then spent and the record saved (a proof that cannot be spent does not
-  // count). A method the user does not have is simply a failed proof.
-  bool check_code(const std::string& user, RegistrationRecord& record, MethodType type, const Secret& response) const;
+  // An app code (totp) or a recovery code against `record` (the user's, as loaded, under the
+  // user's lock): true when it proves, the code then spent and the record saved (a proof that
+  // cannot be spent does not count). A method the user does not have is simply a failed proof.
+  // `record` and `response` belong to the awaiting frame.
+  Task<bool> check_code(std::string user, RegistrationRecord& record, MethodType type, const Secret& response) const;
 
   // Counts the outcome of a proof of `method` ("totp", "email", "password", ...): a failure is
   // an identity failure and, for a registered method, a method failure; a success clears the

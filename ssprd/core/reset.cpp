@@ -53,11 +53,11 @@ Result<Done> ResetService::count_try(const std::string& user, throttle::Event ev
   return ErrorCode::RateLimited;
 }
 
-Result<StartedReset> ResetService::start(const std::string& owner, std::string_view user) {
-  if (!valid_user_name(user)) return ErrorCode::InvalidUserName;
+Task<Result<StartedReset>> ResetService::start(std::string owner, std::string user) {
+  if (!valid_user_name(user)) co_return ErrorCode::InvalidUserName;
   const std::int64_t now = clock_();
   std::erase_if(sessions_, [now](const auto& kv) { return kv.second->expires() <= now; });
-  if (sessions_.size() >= kMaxSessions) return ErrorCode::RateLimited;
+  if (sessions_.size() >= kMaxSessions) co_return ErrorCode::RateLimited;
   const auto account = by_name_(user);
   const std::string name(user);
 
@@ -68,13 +68,13 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
     const auto verdict = parts_.throttle.check(account->name);
     if (!verdict || verdict->blocked) {
       parts_.audit.record(AuditEvent::reset_blocked, account->name, {{"reason", verdict ? verdict->reason : "throttle"}});
-      return ErrorCode::RateLimited;
+      co_return ErrorCode::RateLimited;
     }
     // Members of admin groups always prove two methods (Entra's administrator policy).
     if (is_administrator(config_, *account)) required = 2;
-    loaded = parts_.store.load(account->name);
+    loaded = co_await parts_.store.load(account->name);
     // Reset fails closed when the record cannot be read (the directory is down).
-    if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
+    if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
     if (loaded.state == RecordState::present)
       for (auto t : loaded.record.methods()) {
         // Admins never reset with security questions (Entra's administrator policy); a method
@@ -86,7 +86,8 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
   }
 
   const bool real = account && !usable.empty();
-  if (!real && parts_.blocks.decoy_blocked(name, now)) return ErrorCode::RateLimited;
+  if (!real && parts_.blocks.decoy_blocked(name, now)) co_return ErrorCode::RateLimited;
+  if (sessions_.size() >= kMaxSessions) co_return ErrorCode::RateLimited;  // again: others started meanwhile
 
   StartedReset started;
   started.id = random_id();
@@ -101,7 +102,7 @@ Result<StartedReset> ResetService::start(const std::string& owner, std::string_v
   }
   sessions_.emplace(started.id, std::make_shared<ResetSession>(name, usable, required, now, owner, real));
   parts_.audit.record(AuditEvent::reset_started, name, {{"methods_required", std::to_string(required)}});
-  return started;
+  co_return started;
 }
 
 std::shared_ptr<ResetSession> ResetService::find(const std::string& id, const std::string& owner) const {
@@ -110,37 +111,44 @@ std::shared_ptr<ResetSession> ResetService::find(const std::string& id, const st
   return it->second;
 }
 
-Result<VerifyOutcome> ResetService::verify(ResetSession& session, std::string_view method, const Secret& response) {
+Task<Result<VerifyOutcome>> ResetService::verify(std::shared_ptr<ResetSession> held_session, std::string method,
+                                                 Secret response) {
+  auto& session = *held_session;
   const std::int64_t now = clock_();
   const auto type = method_type_from_string(method);
-  if (!type || *type == MethodType::questions) return ErrorCode::InvalidArgument;  // questions: VerifyAnswers
+  if (!type || *type == MethodType::questions) co_return ErrorCode::InvalidArgument;  // questions: VerifyAnswers
   if (auto admitted = session.admit(SessionCall::verify, now); !admitted) {
     if (admitted.error() == ErrorCode::NoSuchSession) drop(session);  // expired: gone from the bus too
-    return admitted.error();
+    co_return admitted.error();
   }
   // A decoy answers like a real session whose code was wrong, and blocks after as many.
   if (!session.real()) {
-    if (*type != MethodType::totp) return ErrorCode::NotEnrolled;
-    return parts_.blocks.decoy_failed(session.user(), now) ? ErrorCode::RateLimited : ErrorCode::BadCode;
+    if (*type != MethodType::totp) co_return ErrorCode::NotEnrolled;
+    co_return parts_.blocks.decoy_failed(session.user(), now) ? ErrorCode::RateLimited : ErrorCode::BadCode;
   }
-  if (auto admitted = session.admit_method(SessionCall::verify, *type, now); !admitted) return admitted.error();
+  if (auto admitted = session.admit_method(SessionCall::verify, *type, now); !admitted) co_return admitted.error();
 
   const auto& user = session.user();
-  if (auto counted = count_try(user, throttle::Event::validation()); !counted) return counted.error();
-  auto loaded = parts_.store.load(user);
-  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;  // not a failed proof
+  if (auto counted = count_try(user, throttle::Event::validation()); !counted) co_return counted.error();
   Result<Done> proven = ErrorCode::BadCode;
   if (*type == MethodType::email || *type == MethodType::sms) {
     proven = session.spend_code(*type, now, config_.code_max_tries, [&](std::string_view digest) {
       return parts_.verifier.sent_code_matches(std::string(digest), response);
     });
-  } else if (loaded.state == RecordState::present && proofs_.check_code(user, loaded.record, *type, response)) {
-    proven = Done{};
+  } else {
+    // A code is spent in the record: one change of it at a time.
+    const auto held = co_await parts_.locks.lock(user);
+    auto loaded = co_await parts_.store.load(user);
+    if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;  // not a failed proof
+    if (loaded.state == RecordState::present && co_await proofs_.check_code(user, loaded.record, *type, response))
+      proven = Done{};
   }
-  return finish_proof(session, *type, proven);
+  // Counted even if the session ended meanwhile: cancelling cannot hide a wrong guess.
+  co_return finish_proof(session, *type, proven);
 }
 
-// Counts a proof for the throttle and the audit, and moves the session on.
+// Counts a proof for the throttle and the audit, and moves the session on (if it is still
+// proving: one that ended meanwhile stays ended).
 Result<VerifyOutcome> ResetService::finish_proof(ResetSession& session, MethodType type, Result<Done> proven) {
   const ErrorCode refusal = proven ? ErrorCode::BadCode : proven.error();
   if (auto counted = proofs_.count(Proofs::Purpose::reset, session.user(), to_string(type), proven.ok(), refusal);
@@ -150,15 +158,16 @@ Result<VerifyOutcome> ResetService::finish_proof(ResetSession& session, MethodTy
   return VerifyOutcome{session.state() == SessionState::verified, session.remaining()};
 }
 
-Result<std::vector<std::string>> ResetService::questions(ResetSession& session) {
+Task<Result<std::vector<std::string>>> ResetService::questions(std::shared_ptr<ResetSession> held_session) {
+  auto& session = *held_session;
   const std::int64_t now = clock_();
-  if (auto admitted = session.admit(SessionCall::get_questions, now); !admitted) return admitted.error();
-  if (!session.real()) return ErrorCode::NotEnrolled;
+  if (auto admitted = session.admit(SessionCall::get_questions, now); !admitted) co_return admitted.error();
+  if (!session.real()) co_return ErrorCode::NotEnrolled;
   if (auto admitted = session.admit_method(SessionCall::get_questions, MethodType::questions, now); !admitted)
-    return admitted.error();
-  const auto loaded = parts_.store.load(session.user());
-  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
-  if (loaded.state != RecordState::present || !loaded.record.questions) return ErrorCode::NotEnrolled;
+    co_return admitted.error();
+  const auto loaded = co_await parts_.store.load(session.user());
+  if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
+  if (loaded.state != RecordState::present || !loaded.record.questions) co_return ErrorCode::NotEnrolled;
   const auto& items = loaded.record.questions->items;
   if (session.asked().empty()) {
     // A random subset, drawn without replacement (Fisher-Yates with the OS RNG).
@@ -170,44 +179,44 @@ Result<std::vector<std::string>> ResetService::questions(ResetSession& session) 
     session.ask(std::move(order));
   }
   std::vector<std::string> out;
-  for (auto i : session.asked()) out.push_back(items.at(i).question);
-  return out;
+  for (auto i : session.asked())
+    if (i < items.size()) out.push_back(items[i].question);
+  co_return out;
 }
 
-Result<Done> ResetService::verify_answers(ResetSession& session, std::vector<Secret> answers,
-                                          std::function<void(Result<VerifyOutcome>)> done) {
+Task<Result<VerifyOutcome>> ResetService::verify_answers(std::shared_ptr<ResetSession> held_session,
+                                                         std::vector<Secret> answers) {
+  auto& session = *held_session;
   const std::int64_t now = clock_();
   if (auto admitted = session.admit_method(SessionCall::verify_answers, MethodType::questions, now); !admitted)
-    return admitted.error();
-  if (session.asked().empty()) return ErrorCode::NotPermitted;  // ask for the questions first (or one is in flight)
+    co_return admitted.error();
+  if (session.asked().empty()) co_return ErrorCode::NotPermitted;  // ask for the questions first (or one is in flight)
   const std::string user = session.user();
-  if (auto counted = count_try(user, throttle::Event::validation()); !counted) return counted.error();
-  const auto loaded = parts_.store.load(user);
-  if (loaded.state == RecordState::unavailable) return ErrorCode::BackendUnavailable;
+  if (auto counted = count_try(user, throttle::Event::validation()); !counted) co_return counted.error();
+  // Right or wrong, the next attempt gets a new subset; taken now, so a second call meanwhile
+  // finds nothing asked.
   const auto asked = session.take_asked();
+  const auto loaded = co_await parts_.store.load(user);
+  if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
   std::vector<std::string> hashes;
   if (loaded.state == RecordState::present && loaded.record.questions && answers.size() == asked.size())
-    for (auto i : asked) hashes.push_back(loaded.record.questions->items.at(i).answer_hash);
+    for (auto i : asked)
+      if (i < loaded.record.questions->items.size()) hashes.push_back(loaded.record.questions->items[i].answer_hash);
   // Argon2id is slow on purpose: it runs on the worker, never on the event loop.
   auto given = std::make_shared<std::vector<Secret>>(std::move(answers));
-  auto right = std::make_shared<bool>(false);
-  auto job = [given, hashes, right] {
+  auto check = [given, hashes] {
     bool ok = !hashes.empty() && hashes.size() == given->size();
     for (std::size_t i = 0; ok && i < hashes.size(); ++i) {
       const auto normalized = crypto::normalize_answer((*given)[i].reveal());
       ok = normalized && crypto::verify_answer(hashes[i], *normalized);
     }
     given->clear();
-    *right = ok;
+    return ok;
   };
-  const bool queued = parts_.worker.submit(
-      job, [this, held = session.weak_from_this(), right, done = std::move(done)] {
-        const auto still = held.lock();
-        if (still == nullptr) return done(ErrorCode::NoSuchSession);  // the caller left meanwhile
-        done(finish_proof(*still, MethodType::questions, *right ? Result<Done>(Done{}) : ErrorCode::BadCode));
-      });
-  if (!queued) return ErrorCode::RateLimited;
-  return Done{};
+  const auto right = co_await on_worker(parts_.worker, std::move(check));
+  if (!right) co_return ErrorCode::RateLimited;  // the worker is full
+  // Counted even if the session ended meanwhile: cancelling cannot hide a wrong guess.
+  co_return finish_proof(session, MethodType::questions, *right ? Result<Done>(Done{}) : ErrorCode::BadCode);
 }
 
 Result<Done> ResetService::set_password(ResetSession& session, Secret new_password, std::string& reason,
@@ -254,37 +263,39 @@ Result<Done> ResetService::set_password(ResetSession& session, Secret new_passwo
   return Done{};
 }
 
-Result<Done> ResetService::send_code(ResetSession& session, std::string_view method,
-                                     std::function<void(Result<std::string>)> done) {
+Task<Result<Done>> ResetService::send_code(std::shared_ptr<ResetSession> held_session, std::string method,
+                                           std::function<void(Result<std::string>)> sent) {
+  auto& session = *held_session;
   const auto type = method_type_from_string(method);
-  if (!type || (*type != MethodType::email && *type != MethodType::sms)) return ErrorCode::InvalidArgument;
+  if (!type || (*type != MethodType::email && *type != MethodType::sms)) co_return ErrorCode::InvalidArgument;
   const std::int64_t now = clock_();
-  if (auto admitted = session.admit(SessionCall::send_code, now); !admitted) return admitted.error();
-  if (!session.real()) return ErrorCode::NotEnrolled;
-  if (auto admitted = session.admit_method(SessionCall::send_code, *type, now); !admitted) return admitted.error();
-  const auto& user = session.user();
-  const auto loaded = parts_.store.load(user);
+  if (auto admitted = session.admit(SessionCall::send_code, now); !admitted) co_return admitted.error();
+  if (!session.real()) co_return ErrorCode::NotEnrolled;
+  if (auto admitted = session.admit_method(SessionCall::send_code, *type, now); !admitted) co_return admitted.error();
+  const auto user = session.user();
+  const auto loaded = co_await parts_.store.load(user);
   const ContactMethod* contact = contact_of(loaded, *type);
-  if (contact == nullptr) return ErrorCode::NotEnrolled;
-  if (auto counted = count_try(user, throttle::Event::delivery()); !counted) return counted.error();
+  if (contact == nullptr) co_return ErrorCode::NotEnrolled;
+  if (auto admitted = session.admit(SessionCall::send_code, clock_()); !admitted) co_return admitted.error();
+  if (auto counted = count_try(user, throttle::Event::delivery()); !counted) co_return counted.error();
   Secret code = crypto::random_digits(config_.code_length);
   const std::string digest = parts_.verifier.sent_code_digest(code);
   session.code_issued(*type, digest, now + static_cast<std::int64_t>(config_.code_lifetime_minutes) * 60);
   const bool queued = parts_.messenger.send_code(
       *type, contact->address, user, code, config_.code_lifetime_minutes,
       [held = session.weak_from_this(), type = *type, digest, shown = masked(*type, contact->address),
-       done = std::move(done)](bool ok) {
+       sent = std::move(sent)](bool ok) {
         if (const auto still = held.lock()) still->code_delivered(type, digest, ok);
         if (ok)
-          done(shown);
+          sent(shown);
         else
-          done(ErrorCode::DeliveryFailed);
+          sent(ErrorCode::DeliveryFailed);
       });
   if (!queued) {
     session.code_withdrawn(*type);
-    return ErrorCode::DeliveryFailed;
+    co_return ErrorCode::DeliveryFailed;
   }
-  return Done{};
+  co_return Done{};
 }
 
 Result<Done> ResetService::cancel(ResetSession& session) {

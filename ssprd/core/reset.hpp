@@ -6,6 +6,8 @@
 #pragma once
 
 #include "accounts.hpp"
+#include "async/task.hpp"
+#include "async/user_locks.hpp"
 #include "async/worker.hpp"
 #include "audit.hpp"
 #include "config.hpp"
@@ -57,6 +59,7 @@ class ResetService {
     PasswordWriter& writer;
     Notices& notices;
     ResetBlocks& blocks;
+    UserLocks& locks;
   };
   ResetService(const Config& config, Parts parts, UserLookup by_name = lookup_user_by_name,
                Clock clock = system_clock_now);
@@ -64,19 +67,21 @@ class ResetService {
   // Anyone may start a reset for a user name; what proves the right to finish it are the
   // methods. A name that is unknown or has nothing registered gets a session that looks the
   // same (one authenticator app) and can never verify.
-  Result<StartedReset> start(const std::string& owner, std::string_view user);
+  Task<Result<StartedReset>> start(std::string owner, std::string user);
   // The session `id` if `owner` started it (null otherwise: to anybody else it does not exist).
   std::shared_ptr<ResetSession> find(const std::string& id, const std::string& owner) const;
 
-  // E-mail or SMS: sends a code to the registered destination; `done` gets the masked
-  // destination, or DeliveryFailed. A new code voids the previous one.
-  Result<Done> send_code(ResetSession& session, std::string_view method, std::function<void(Result<std::string>)> done);
-  Result<VerifyOutcome> verify(ResetSession& session, std::string_view method, const Secret& response);
+  // The session calls that read the user's record are coroutines (async/task.hpp); each holds
+  // its session for as long as it runs.
+  // E-mail or SMS: sends a code to the registered destination: done when it is queued; `sent`
+  // gets the masked destination, or DeliveryFailed, later. A new code voids the previous one.
+  Task<Result<Done>> send_code(std::shared_ptr<ResetSession> session, std::string method,
+                               std::function<void(Result<std::string>)> sent);
+  Task<Result<VerifyOutcome>> verify(std::shared_ptr<ResetSession> session, std::string method, Secret response);
   // Security questions: a random subset of the user's, kept until answered.
-  Result<std::vector<std::string>> questions(ResetSession& session);
-  // Answers in the order asked; checked (Argon2id) on the worker, `done` runs on the loop.
-  Result<Done> verify_answers(ResetSession& session, std::vector<Secret> answers,
-                              std::function<void(Result<VerifyOutcome>)> done);
+  Task<Result<std::vector<std::string>>> questions(std::shared_ptr<ResetSession> session);
+  // Answers in the order asked; checked (Argon2id) on the worker.
+  Task<Result<VerifyOutcome>> verify_answers(std::shared_ptr<ResetSession> session, std::vector<Secret> answers);
   // Checks quality at once (a refusal leaves the session usable, with the reason in
   // `reason`); then hashes and writes on the worker and calls `done` on the event loop.
   Result<Done> set_password(ResetSession& session, Secret new_password, std::string& reason, WriteDone done);

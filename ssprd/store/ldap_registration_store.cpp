@@ -4,13 +4,19 @@
 #include "ldap/directory.hpp"
 #include "log.hpp"
 
-#include <cerrno>
+#include <cstring>
+#include <optional>
 
 namespace sspr::daemon {
 
-LdapRegistrationStore::LdapRegistrationStore(ldap::LdapSettings settings, const RegistrationStore& local,
-                                             std::function<bool(const std::string&)> is_directory_user)
-    : settings_(std::move(settings)), local_(local), is_directory_user_(std::move(is_directory_user)) {}
+LdapRegistrationStore::LdapRegistrationStore(ldap::LdapSettings settings, const LocalRegistrationStore& local,
+                                             std::function<bool(const std::string&)> is_directory_user,
+                                             Worker* local_worker, Worker* directory_worker)
+    : settings_(std::move(settings)),
+      local_(local),
+      is_directory_user_(std::move(is_directory_user)),
+      local_worker_(local_worker),
+      directory_worker_(directory_worker) {}
 
 bool LdapRegistrationStore::directory_resting() const {
   return std::chrono::steady_clock::now().time_since_epoch().count() < resting_until_.load();
@@ -20,22 +26,33 @@ void LdapRegistrationStore::directory_failed() const {
   resting_until_ = (std::chrono::steady_clock::now() + kRetryAfter).time_since_epoch().count();
 }
 
-bool LdapRegistrationStore::has_fresh(const std::string& user) const {
-  const auto it = fresh_.find(user);
-  return it != fresh_.end() && std::chrono::steady_clock::now() < it->second.until;
+Task<LoadedRecord> LdapRegistrationStore::load(std::string user) const {
+  // A local user's record is read with the look at the shadow file, in one job.
+  auto local_read = [this, user]() -> std::optional<LoadedRecord> {
+    if (is_directory_user_(user)) return std::nullopt;
+    return local_.read(user);
+  };
+  auto local = co_await on_worker(local_worker_, std::move(local_read));
+  if (!local) co_return LoadedRecord{RecordState::unavailable, {}, "too many calls under way"};
+  if (*local) co_return std::move(**local);
+  auto directory_read = [this, user] { return fetch(user); };
+  auto fetched = co_await on_worker(directory_worker_, std::move(directory_read));
+  if (!fetched) co_return LoadedRecord{RecordState::unavailable, {}, "too many directory calls under way"};
+  co_return std::move(*fetched);
 }
 
-void LdapRegistrationStore::keep_fresh(const std::string& user, LoadedRecord record) {
-  const auto now = std::chrono::steady_clock::now();
-  std::erase_if(fresh_, [&](const auto& kv) { return kv.second.until <= now; });
-  fresh_[user] = Fresh{std::move(record), now + kFreshFor};
-}
-
-LoadedRecord LdapRegistrationStore::load(const std::string& user) const {
-  // Only directory users' records are kept fresh: a hit needs no look at the shadow file.
-  if (has_fresh(user)) return fresh_.at(user).record;
-  if (!is_directory_user_(user)) return local_.load(user);
-  return fetch(user);
+Task<Result<Done>> LdapRegistrationStore::save(std::string user, RegistrationRecord record) const {
+  auto local_write = [this, user, record]() -> std::optional<Result<Done>> {
+    if (is_directory_user_(user)) return std::nullopt;
+    return write_local(user, record);
+  };
+  auto local = co_await on_worker(local_worker_, std::move(local_write));
+  if (!local) co_return ErrorCode::Internal;  // too many calls under way
+  if (*local) co_return std::move(**local);
+  auto directory_write = [this, user, record = std::move(record)] { return write_directory(user, record); };
+  auto written = co_await on_worker(directory_worker_, std::move(directory_write));
+  if (!written) co_return ErrorCode::BackendUnavailable;  // too many directory calls under way
+  co_return std::move(*written);
 }
 
 LoadedRecord LdapRegistrationStore::fetch(const std::string& user) const {
@@ -62,19 +79,25 @@ LoadedRecord LdapRegistrationStore::fetch(const std::string& user) const {
   return {RecordState::present, std::move(*record), {}};
 }
 
-int LdapRegistrationStore::save(const std::string& user, const RegistrationRecord& record) const {
-  if (!is_directory_user_(user)) return local_.save(user, record);
-  fresh_.erase(user);  // the next load reads what is stored now
-  if (directory_resting()) return -EHOSTDOWN;
+Result<Done> LdapRegistrationStore::write_local(const std::string& user, const RegistrationRecord& record) const {
+  if (const int r = local_.write(user, record); r < 0) {
+    log_error("cannot save the registration record of %s: %s", user.c_str(), std::strerror(-r));
+    return ErrorCode::Internal;
+  }
+  return Done{};
+}
+
+Result<Done> LdapRegistrationStore::write_directory(const std::string& user, const RegistrationRecord& record) const {
+  if (directory_resting()) return ErrorCode::BackendUnavailable;
   ldap::Diagnostic diag;
   const auto written = ldap::write_enrollment(settings_, user, serialize_record(record, user), diag);
-  if (written) return 0;
+  if (written) return Done{};
   log_error("registration store: cannot save the record of %s: %s", user.c_str(), diag.log_text.c_str());
   if (written.error() == ErrorCode::BackendUnavailable) {
     directory_failed();
-    return -EHOSTDOWN;
+    return ErrorCode::BackendUnavailable;
   }
-  return -EIO;
+  return ErrorCode::Internal;
 }
 
 }  // namespace sspr::daemon

@@ -4,9 +4,11 @@
 // (conf/ldap/sspr-schema.ldif); TOTP secrets in it are sealed with the key the hosts share.
 // Local users' records stay in the local store.
 //
-// Directory calls are synchronous, bounded by [ldap] operation_timeout_ms. After a failure to
-// reach the directory the store answers "unavailable" at once for kRetryAfter, so an outage
-// costs one timeout, not one per login; enforcement then steps aside and resets fail closed.
+// Directory calls block, bounded by [ldap] operation_timeout_ms, so they run on the directory
+// worker, never on the event loop; so does the look at the shadow file that says whether a
+// user is a directory user. After a failure to reach the directory the store answers
+// "unavailable" at once for kRetryAfter, so an outage costs one timeout, not one per login;
+// enforcement then steps aside and resets fail closed.
 #pragma once
 
 #include "ldap/ldap_settings.hpp"
@@ -14,7 +16,6 @@
 
 #include <atomic>
 #include <chrono>
-#include <map>
 #include <functional>
 
 namespace sspr::daemon {
@@ -23,35 +24,30 @@ class LdapRegistrationStore final : public RegistrationStore {
  public:
   static constexpr std::chrono::seconds kRetryAfter{30};
 
-  LdapRegistrationStore(ldap::LdapSettings settings, const RegistrationStore& local,
-                        std::function<bool(const std::string&)> is_directory_user);
-  // On the event loop: a fresh copy kept by keep_fresh() if there is one, else a read now.
-  LoadedRecord load(const std::string& user) const override;
-  int save(const std::string& user, const RegistrationRecord& record) const override;
-
-  // For RecordPrefetch (record_prefetch.hpp), which keeps the directory off the event loop:
-  bool stores_in_directory(const std::string& user) const { return is_directory_user_(user); }
-  bool has_fresh(const std::string& user) const;
-  // The blocking read; safe on a worker thread.
-  LoadedRecord fetch(const std::string& user) const;
-  // On the loop: `record` answers load() for kFreshFor.
-  void keep_fresh(const std::string& user, LoadedRecord record);
-  static constexpr std::chrono::seconds kFreshFor{2};
+  // Whose record is where is decided on `local_worker` (it reads the shadow file), which also
+  // serves local users' records; directory calls run on `directory_worker`, so a hung
+  // directory never holds up a local user. Null workers (tests) run inline.
+  LdapRegistrationStore(ldap::LdapSettings settings, const LocalRegistrationStore& local,
+                        std::function<bool(const std::string&)> is_directory_user, Worker* local_worker,
+                        Worker* directory_worker);
+  Task<LoadedRecord> load(std::string user) const override;
+  Task<Result<Done>> save(std::string user, RegistrationRecord record) const override;
 
  private:
-  struct Fresh {
-    LoadedRecord record;
-    std::chrono::steady_clock::time_point until;
-  };
+  // The blocking halves, on a worker thread.
+  LoadedRecord fetch(const std::string& user) const;
+  Result<Done> write_local(const std::string& user, const RegistrationRecord& record) const;
+  Result<Done> write_directory(const std::string& user, const RegistrationRecord& record) const;
   bool directory_resting() const;
   void directory_failed() const;
 
   ldap::LdapSettings settings_;
-  const RegistrationStore& local_;
+  const LocalRegistrationStore& local_;
   std::function<bool(const std::string&)> is_directory_user_;
-  // Steady-clock ticks until which the directory is not asked; read and written by workers too.
+  Worker* local_worker_;
+  Worker* directory_worker_;
+  // Steady-clock ticks until which the directory is not asked; read and written by workers.
   mutable std::atomic<std::chrono::steady_clock::rep> resting_until_{0};
-  mutable std::map<std::string, Fresh> fresh_;  // loop thread only
 };
 
 }  // namespace sspr::daemon

@@ -2,6 +2,7 @@
 
 #include "atomic_file.hpp"
 #include "directory_listing.hpp"
+#include "log.hpp"
 #include "user_name.hpp"
 
 #include <cerrno>
@@ -20,7 +21,17 @@ LoadedRecord corrupt(std::string problem) { return {RecordState::corrupt, {}, st
 
 }  // namespace
 
-LoadedRecord LocalRegistrationStore::load(const std::string& user) const {
+Task<LoadedRecord> LocalRegistrationStore::load(std::string user) const { co_return read(user); }
+
+Task<Result<Done>> LocalRegistrationStore::save(std::string user, RegistrationRecord record) const {
+  if (const int r = write(user, record); r < 0) {
+    log_error("cannot save the registration record of %s: %s", user.c_str(), std::strerror(-r));
+    co_return ErrorCode::Internal;
+  }
+  co_return Done{};
+}
+
+LoadedRecord LocalRegistrationStore::read(const std::string& user) const {
   const std::string file = user + ".json";
   UniqueFd fd(::openat(dir_.get(), file.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK));
   if (!fd) {
@@ -47,7 +58,7 @@ LoadedRecord LocalRegistrationStore::load(const std::string& user) const {
   return {RecordState::present, std::move(*record), {}};
 }
 
-int LocalRegistrationStore::save(const std::string& user, const RegistrationRecord& record) const {
+int LocalRegistrationStore::write(const std::string& user, const RegistrationRecord& record) const {
   return write_file_atomically(dir_.get(), user + ".json", serialize_record(record, user), 0600);
 }
 

@@ -5,8 +5,10 @@
 // reported, never counted as "registered", and never silently overwritten by a read.
 #pragma once
 
+#include "async/task.hpp"
 #include "handle.hpp"
 #include "record.hpp"
+#include "result.hpp"
 
 #include <ctime>
 #include <string>
@@ -24,20 +26,28 @@ struct LoadedRecord {
   std::string problem;  // set when corrupt
 };
 
+// Coroutines (async/task.hpp): a store that must wait (the directory) waits on a worker, so the
+// event loop never does; the local store answers at once. A caller that reads, decides and
+// writes back holds the user's lock (async/user_locks.hpp) across both.
 class RegistrationStore {
  public:
   virtual ~RegistrationStore() = default;
   // `user` must already satisfy valid_user_name().
-  virtual LoadedRecord load(const std::string& user) const = 0;
-  // Atomically and durably replaces the record. Returns 0 or a negative errno.
-  virtual int save(const std::string& user, const RegistrationRecord& record) const = 0;
+  virtual Task<LoadedRecord> load(std::string user) const = 0;
+  // Atomically and durably replaces the record: Internal, or BackendUnavailable when the
+  // directory cannot be reached.
+  virtual Task<Result<Done>> save(std::string user, RegistrationRecord record) const = 0;
 };
 
 class LocalRegistrationStore final : public RegistrationStore {
  public:
   explicit LocalRegistrationStore(UniqueFd records_dir) noexcept : dir_(std::move(records_dir)) {}
-  LoadedRecord load(const std::string& user) const override;
-  int save(const std::string& user, const RegistrationRecord& record) const override;
+  Task<LoadedRecord> load(std::string user) const override;
+  Task<Result<Done>> save(std::string user, RegistrationRecord record) const override;
+  // The same, here and now; safe on any thread (everything goes through the directory's fd).
+  LoadedRecord read(const std::string& user) const;
+  // 0 or a negative errno.
+  int write(const std::string& user, const RegistrationRecord& record) const;
   // The users that have a record here (file names "<user>.json" with a valid user name).
   std::vector<std::string> users() const;
   // Removes the user's record, durably. 0, or a negative errno (-ENOENT: there was none).

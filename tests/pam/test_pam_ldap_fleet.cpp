@@ -246,8 +246,9 @@ static void test_a_hung_directory_delays_only_its_own_users(void**) {
                        "\nnetwork_timeout_ms = 4000\noperation_timeout_ms = 4000\n");
   assert_true(host_c->start_ssprd(error));
 
-  // Three calls about lena, each waiting for the hung directory: her record (status), the
-  // contacts it keeps for her (GetDirectoryContacts), and her password (a step-up binds as her).
+  // Four calls about lena, each waiting for the hung directory: her record (status), the
+  // contacts it keeps for her (GetDirectoryContacts), her password (a step-up binds as her),
+  // and a change of her record (ConfirmRegistration reads it, then would write it back).
   struct Pending {
     BusPtr bus;
     bool replied = false;
@@ -273,10 +274,11 @@ static void test_a_hung_directory_delays_only_its_own_users(void**) {
     while (sd_bus_process(p.bus.get(), nullptr) > 0) {
     }
   };
-  Pending lena_status, lena_contacts, lena_step_up;
+  Pending lena_status, lena_contacts, lena_step_up, lena_confirm;
   start(lena_status, "GetRegistrationStatus", "s", "lena");
   start(lena_contacts, "GetDirectoryContacts", "s", "lena");
   start(lena_step_up, "StepUp", "sss", "lena", "password", "a guess");
+  start(lena_confirm, "ConfirmRegistration", "s", "lena");
 
   // alice is local: answered within 50 ms while everything about lena waits for the directory.
   for (int i = 0; i < 3; ++i) {
@@ -293,14 +295,14 @@ static void test_a_hung_directory_delays_only_its_own_users(void**) {
     if (ms > 50) std::fprintf(stderr, "alice's status took %.1f ms\n", ms);
     assert_true(ms <= 50);
   }
-  for (Pending* p : {&lena_status, &lena_contacts, &lena_step_up}) {
+  for (Pending* p : {&lena_status, &lena_contacts, &lena_step_up, &lena_confirm}) {
     poll(*p);
     assert_false(p->replied);  // with the directory asked on the loop, these would have come first
   }
 
   // lena's answers come once the directory calls give up: the store is unavailable, the
   // directory keeps no contacts that can be read, and an unchecked password proves nothing.
-  for (Pending* p : {&lena_status, &lena_contacts, &lena_step_up})
+  for (Pending* p : {&lena_status, &lena_contacts, &lena_step_up, &lena_confirm})
     for (int i = 0; i < 300 && !p->replied; ++i) {
       if (sd_bus_process(p->bus.get(), nullptr) > 0) continue;
       sd_bus_wait(p->bus.get(), 100000);
@@ -308,6 +310,7 @@ static void test_a_hung_directory_delays_only_its_own_users(void**) {
   assert_str(lena_status.outcome, "io.sspr.reset1.Error.BackendUnavailable");
   assert_str(lena_contacts.outcome, "ok");
   assert_str(lena_step_up.outcome, "io.sspr.reset1.Error.BadCode");
+  assert_str(lena_confirm.outcome, "io.sspr.reset1.Error.BackendUnavailable");
   host_b->make_current();
 }
 

@@ -2,10 +2,13 @@
 // code expire) and delivery (a recorder instead of SMTP). Everything else is real: the store
 // on disk, the crypto, the audit file.
 #include "cmocka.hpp"
+#include "run_now.hpp"
 #include "crypto/totp.hpp"
 #include "enrollment.hpp"
 #include "state_directory.hpp"
 #include "throttle/throttle.hpp"
+
+#include <systemd/sd-event.h>
 
 #include <sys/stat.h>
 
@@ -42,6 +45,7 @@ struct World {
   Recorder messenger;
   std::unique_ptr<throttle::Throttle> throttle;
   Verifier verifier{Secret(std::string(32, 'k'))};
+  UserLocks locks;
   std::unique_ptr<Enrollment> enrollment;
   UserAccount user{"alice", 1001, 1001, {}};
   Caller self{1001, ":1.42"};
@@ -59,7 +63,7 @@ int setup(void** state) {
   w->throttle = std::make_unique<throttle::Throttle>(open_private_subdirectory(dir.get(), "throttle", problem),
                                                      throttle::Policy{}, [w] { return w->now; });
   w->enrollment = std::make_unique<Enrollment>(w->config, *w->store, w->verifier, *w->audit, w->messenger,
-                                               *w->throttle, [w] { return w->now; });
+                                               *w->throttle, w->locks, [w] { return w->now; });
   *state = w;
   return 0;
 }
@@ -80,53 +84,69 @@ void expect_error(const Result<T>& r, ErrorCode code) {
 }
 
 Result<Done> add_email(World& w, const Caller& caller) {
-  auto started = w.enrollment->begin_contact(caller, w.user, MethodType::email, "alice@example.com", [](auto) {});
+  auto started = run_now(w.enrollment->begin_contact(caller, w.user, MethodType::email, "alice@example.com", [](auto) {}));
   if (!started) return started;
-  return w.enrollment->confirm_contact(caller, w.user, MethodType::email, Secret(w.messenger.last_code));
+  return run_now(w.enrollment->confirm_contact(caller, w.user, MethodType::email, Secret(w.messenger.last_code)));
 }
+
+// A store that waits, as the directory's does: reads and writes on a worker thread.
+struct WaitingStore final : RegistrationStore {
+  const LocalRegistrationStore& local;
+  Worker& worker;
+  WaitingStore(const LocalRegistrationStore& l, Worker& w) : local(l), worker(w) {}
+  Task<LoadedRecord> load(std::string user) const override {
+    auto job = [this, user] { return local.read(user); };
+    auto loaded = co_await on_worker(worker, std::move(job));
+    co_return loaded.value_or(LoadedRecord{RecordState::unavailable, {}, "worker full"});
+  }
+  Task<Result<Done>> save(std::string user, RegistrationRecord record) const override {
+    auto job = [this, user, record = std::move(record)] { return local.write(user, record); };
+    const auto written = co_await on_worker(worker, std::move(job));
+    co_return written && *written == 0 ? Result<Done>(Done{}) : Result<Done>(ErrorCode::Internal);
+  }
+};
 
 }  // namespace
 
 static void test_a_sent_code_expires_after_its_lifetime(void** state) {
   auto& w = world(state);
   std::string shown;
-  assert_true(w.enrollment
-                  ->begin_contact(w.self, w.user, MethodType::email, "alice@example.com",
-                                  [&](Result<ContactOffer> offer) { shown = offer->masked_destination; })
+  assert_true(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com",
+                                  [&](Result<ContactOffer> offer) { shown = offer->masked_destination; }))
                   .ok());
   assert_str(shown, "a***@e***.com");
   w.now += 5 * 60;  // exactly the lifetime: no longer valid
-  expect_error(w.enrollment->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code)),
+  expect_error(run_now(w.enrollment->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code))),
                ErrorCode::ChallengeExpired);
   // and it is gone
-  expect_error(w.enrollment->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code)),
+  expect_error(run_now(w.enrollment->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code))),
                ErrorCode::NotPermitted);
 }
 
 static void test_a_code_just_inside_its_lifetime_works(void** state) {
   auto& w = world(state);
-  assert_true(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {}).ok());
+  assert_true(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})).ok());
   w.now += 5 * 60 - 1;
-  assert_true(w.enrollment->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code)).ok());
+  assert_true(run_now(w.enrollment->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code))).ok());
 }
 
 static void test_totp_enrolment_expires_after_ten_minutes(void** state) {
   auto& w = world(state);
-  auto offer = w.enrollment->begin_totp(w.self, w.user);
+  auto offer = run_now(w.enrollment->begin_totp(w.self, w.user));
   assert_true(offer.ok());
   w.now += 10 * 60 + 1;
-  expect_error(w.enrollment->confirm_totp(w.self, w.user, Secret("123456")), ErrorCode::ChallengeExpired);
+  expect_error(run_now(w.enrollment->confirm_totp(w.self, w.user, Secret("123456"))), ErrorCode::ChallengeExpired);
 }
 
 static void test_cooling_off_applies_to_changes_after_the_first_registration(void** state) {
   auto& w = world(state);
   assert_true(add_email(w, Caller{0, ""}).ok());  // first registration (by root, at login)
-  auto details = w.enrollment->details(w.user);
+  auto details = run_now(w.enrollment->details(w.user));
   assert_int_equal(details->methods[0].usable_from, kStart);
   w.now += 3600;
-  auto codes = w.enrollment->regenerate_recovery_codes(Caller{0, ""}, w.user);
+  auto codes = run_now(w.enrollment->regenerate_recovery_codes(Caller{0, ""}, w.user));
   assert_true(codes.ok());
-  details = w.enrollment->details(w.user);
+  details = run_now(w.enrollment->details(w.user));
   assert_int_equal(details->methods.size(), 2);
   assert_int_equal(details->methods[1].added, kStart + 3600);
   assert_int_equal(details->methods[1].usable_from, kStart + 3600 + 24 * 3600);
@@ -139,12 +159,12 @@ static void test_cooling_off_applies_to_changes_after_the_first_registration(voi
 static void test_step_up_guesses_are_limited_persistently(void** state) {
   auto& w = world(state);
   assert_true(add_email(w, Caller{0, ""}).ok());
-  expect_error(w.enrollment->regenerate_recovery_codes(w.self, w.user), ErrorCode::StepUpRequired);
+  expect_error(run_now(w.enrollment->regenerate_recovery_codes(w.self, w.user)), ErrorCode::StepUpRequired);
   // Failed proofs are identity failures: the fifth in 24 hours blocks for 24 hours.
   for (int i = 0; i < 4; ++i)
-    expect_error(*w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"), nullptr), ErrorCode::BadCode);
-  expect_error(*w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"), nullptr), ErrorCode::RateLimited);
-  expect_error(*w.enrollment->step_up(w.self, w.user, "password", Secret("anything"), nullptr), ErrorCode::RateLimited);
+    expect_error(run_now(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"))), ErrorCode::BadCode);
+  expect_error(run_now(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"))), ErrorCode::RateLimited);
+  expect_error(run_now(w.enrollment->step_up(w.self, w.user, "password", Secret("anything"))), ErrorCode::RateLimited);
   // A restarted daemon (a new Throttle over the same directory) still knows.
   std::string problem;
   auto dir = open_state_directory(w.dir + "/state", problem);
@@ -152,40 +172,70 @@ static void test_step_up_guesses_are_limited_persistently(void** state) {
                                [&w] { return w.now; });
   assert_true(restarted.check("alice")->blocked);
   w.now += 24 * 3600;
-  expect_error(*w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"), nullptr), ErrorCode::BadCode);
-  expect_error(*w.enrollment->step_up(w.self, w.user, "sorcery", Secret("x"), nullptr), ErrorCode::InvalidArgument);
+  expect_error(run_now(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"))), ErrorCode::BadCode);
+  expect_error(run_now(w.enrollment->step_up(w.self, w.user, "sorcery", Secret("x"))), ErrorCode::InvalidArgument);
 }
 
 static void test_sending_codes_is_limited(void** state) {
   auto& w = world(state);
   // More than 10 messages in 10 minutes block sending for 24 hours (Entra's rule).
   for (int i = 0; i < 10; ++i)
-    assert_true(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {}).ok());
-  expect_error(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {}),
+    assert_true(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})).ok());
+  expect_error(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})),
                ErrorCode::RateLimited);
   w.now += 10 * 60;
-  expect_error(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {}),
+  expect_error(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})),
                ErrorCode::RateLimited);
   w.now += 24 * 3600;
-  assert_true(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {}).ok());
+  assert_true(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})).ok());
 }
 
 static void test_skip_only_within_grace(void** state) {
   auto& w = world(state);
   for (std::uint32_t left : {2u, 1u, 0u}) {
-    auto grace = w.enrollment->skip_registration(w.user);
+    auto grace = run_now(w.enrollment->skip_registration(w.user));
     assert_true(grace.ok());
     assert_int_equal(grace->skips_left, left);
   }
-  expect_error(w.enrollment->skip_registration(w.user), ErrorCode::NotPermitted);
+  expect_error(run_now(w.enrollment->skip_registration(w.user)), ErrorCode::NotPermitted);
 }
 
 static void test_methods_not_offered_are_refused(void** state) {
   auto& w = world(state);
-  expect_error(w.enrollment->begin_contact(w.self, w.user, MethodType::sms, "+4915112345678", [](auto) {}),
+  expect_error(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::sms, "+4915112345678", [](auto) {})),
                ErrorCode::MethodNotOffered);  // no webhook configured
-  expect_error(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "not an address", [](auto) {}),
+  expect_error(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "not an address", [](auto) {})),
                ErrorCode::InvalidAddress);
+}
+
+// The attack: one user, two sessions, the same recovery code sent twice at once while the
+// store waits between reading the record and writing it back. Each step-up holds the user's
+// lock from read to write, so the second reads the code already spent.
+static void test_two_sessions_racing_spend_a_recovery_code_once(void** state) {
+  auto& w = world(state);
+  auto codes = run_now(w.enrollment->regenerate_recovery_codes(Caller{0, ""}, w.user));
+  assert_true(codes.ok());
+  const std::string code(codes.value()[0].reveal());
+
+  sd_event* event = nullptr;
+  assert_int_equal(sd_event_new(&event), 0);
+  {
+    Worker worker(event, "store", 2, 8);
+    WaitingStore waiting(*w.store, worker);
+    Enrollment racing(w.config, waiting, w.verifier, *w.audit, w.messenger, *w.throttle, w.locks, [&w] { return w.now; });
+    std::vector<Result<Done>> outcomes;
+    for (const char* sender : {":1.7", ":1.8"})
+      spawn(racing.step_up(Caller{1001, sender}, w.user, "recovery_codes", Secret(code)),
+            [&](Result<Done> proven) { outcomes.push_back(proven); });
+    assert_int_equal(outcomes.size(), 0);  // both wait for the store
+    while (outcomes.size() < 2) assert_true(sd_event_run(event, 5'000'000) >= 0);
+    assert_true(outcomes[0].ok());
+    expect_error(outcomes[1], ErrorCode::BadCode);
+    assert_false(w.locks.held("alice"));
+  }
+  sd_event_unref(event);
+  // And the code is spent in the record: a third try fails too.
+  expect_error(run_now(w.enrollment->step_up(w.self, w.user, "recovery_codes", Secret(code))), ErrorCode::BadCode);
 }
 
 int main() {
@@ -198,6 +248,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_sending_codes_is_limited, setup, teardown),
       cmocka_unit_test_setup_teardown(test_skip_only_within_grace, setup, teardown),
       cmocka_unit_test_setup_teardown(test_methods_not_offered_are_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_two_sessions_racing_spend_a_recovery_code_once, setup, teardown),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
 }

@@ -98,31 +98,31 @@ static void test_store_load_and_save(void**) {
   const std::string base = dir.path + "/state/registrations/";
   LocalRegistrationStore store(std::move(records));
 
-  assert_int_equal(static_cast<int>(store.load("nobody").state), static_cast<int>(RecordState::absent));
+  assert_int_equal(static_cast<int>(store.read("nobody").state), static_cast<int>(RecordState::absent));
 
   RegistrationRecord r;
   r.email = ContactMethod{"a@example.com"};
   r.email_times = {100, 200};
-  assert_int_equal(store.save("alice", r), 0);
+  assert_int_equal(store.write("alice", r), 0);
   struct stat st {};
   assert_int_equal(stat((base + "alice.json").c_str(), &st), 0);
   assert_int_equal(st.st_mode & 07777, 0600);
-  const auto loaded = store.load("alice");
+  const auto loaded = store.read("alice");
   assert_int_equal(static_cast<int>(loaded.state), static_cast<int>(RecordState::present));
   assert_str(loaded.record.email->address, "a@example.com");
   // No temp file is left behind.
   assert_int_equal(entries(base).size(), 1);
 
   put(base + "loose.json", serialize_record(r, "loose"), 0644);
-  const auto loose = store.load("loose");
+  const auto loose = store.read("loose");
   assert_int_equal(static_cast<int>(loose.state), static_cast<int>(RecordState::corrupt));
   assert_str(loose.problem, "record has unsafe owner or mode");
 
   // A symlink planted in the store is not followed.
   assert_int_equal(symlink("/etc/passwd", (base + "link.json").c_str()), 0);
-  assert_str(store.load("link").problem, "cannot open record: Too many levels of symbolic links");
+  assert_str(store.read("link").problem, "cannot open record: Too many levels of symbolic links");
   mkfifo((base + "fifo.json").c_str(), 0600);
-  assert_str(store.load("fifo").problem, "record is not a regular file");
+  assert_str(store.read("fifo").problem, "record is not a regular file");
 }
 
 static void test_atomic_write_failure_leaves_nothing(void**) {
