@@ -17,7 +17,8 @@ namespace sspr::daemon {
 
 struct PasswordOutcome {
   Result<Done> result = Done{};
-  // When the directory refused the new password: why, in words for the user.
+  // When the new password was refused (by the quality check, or by the directory): why, in
+  // words for the user.
   std::string user_text;
 };
 

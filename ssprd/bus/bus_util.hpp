@@ -4,6 +4,7 @@
 
 #include "async/task.hpp"
 #include "errors.hpp"
+#include "handle.hpp"
 #include "log.hpp"
 
 #include <cerrno>
@@ -34,6 +35,23 @@ int guard_bus_call(const char* what, sd_bus_error* error, Body&& body) noexcept 
     log_error("%s failed with an unknown exception", what);
     return set_bus_error(error, ErrorCode::Internal);
   }
+}
+
+// A new method return for `m` in `reply`: 0, or a negative errno.
+inline int new_reply(sd_bus_message* m, MessagePtr& reply) noexcept {
+  sd_bus_message* raw = nullptr;
+  const int r = sd_bus_message_new_method_return(m, &raw);
+  if (r < 0) return r;
+  reply.reset(raw);
+  return 0;
+}
+
+// Appends `items` (anything with c_str()) as an array of strings, "as".
+template <class Items>
+int append_strings(sd_bus_message* reply, const Items& items) noexcept {
+  int r = sd_bus_message_open_container(reply, 'a', "s");
+  for (auto it = items.begin(); r >= 0 && it != items.end(); ++it) r = sd_bus_message_append(reply, "s", it->c_str());
+  return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
 // Runs `body(error)`, a handler of `m`, after sd-bus's dispatch returned: its own reply, or

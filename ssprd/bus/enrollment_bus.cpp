@@ -42,10 +42,9 @@ std::optional<MethodType> read_method(const char* name) { return method_type_fro
 // The replies, from the steps' values (reply_when_done in bus_util.hpp calls them).
 int reply_details(sd_bus_message* m, const Result<RegistrationDetails>& details, sd_bus_error* error) {
   if (!details) return set_bus_error(error, details.error());
-  sd_bus_message* raw = nullptr;
-  int r = sd_bus_message_new_method_return(m, &raw);
+  MessagePtr reply;
+  int r = new_reply(m, reply);
   if (r < 0) return r;
-  MessagePtr reply(raw);
   if ((r = sd_bus_message_open_container(reply.get(), 'a', "(sstt)")) < 0) return r;
   for (const auto& method : details->methods)
     if ((r = sd_bus_message_append(reply.get(), "(sstt)", to_string(method.type), method.masked_destination.c_str(),
@@ -64,10 +63,9 @@ int reply_details(sd_bus_message* m, const Result<RegistrationDetails>& details,
 // The secret goes back exactly once, to the enrolling user; the reply is wiped when freed.
 int reply_totp_offer(sd_bus_message* m, const Result<TotpOffer>& offer, sd_bus_error* error) {
   if (!offer) return set_bus_error(error, offer.error());
-  sd_bus_message* raw = nullptr;
-  int r = sd_bus_message_new_method_return(m, &raw);
+  MessagePtr reply;
+  int r = new_reply(m, reply);
   if (r < 0) return r;
-  MessagePtr reply(raw);
   if ((r = sd_bus_message_sensitive(reply.get())) < 0) return r;
   if ((r = sd_bus_message_append(reply.get(), "sss", offer->secret_base32.c_str(), offer->otpauth_uri.c_str(),
                                  offer->qr_text.c_str())) < 0)
@@ -77,15 +75,11 @@ int reply_totp_offer(sd_bus_message* m, const Result<TotpOffer>& offer, sd_bus_e
 
 int reply_recovery_codes(sd_bus_message* m, const Result<std::vector<Secret>>& codes, sd_bus_error* error) {
   if (!codes) return set_bus_error(error, codes.error());
-  sd_bus_message* raw = nullptr;
-  int r = sd_bus_message_new_method_return(m, &raw);
+  MessagePtr reply;
+  int r = new_reply(m, reply);
   if (r < 0) return r;
-  MessagePtr reply(raw);
   if ((r = sd_bus_message_sensitive(reply.get())) < 0) return r;
-  if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
-  for (const auto& code : codes.value())
-    if ((r = sd_bus_message_append(reply.get(), "s", code.c_str())) < 0) return r;
-  if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+  if ((r = append_strings(reply.get(), codes.value())) < 0) return r;
   return sd_bus_send(nullptr, reply.get(), nullptr);
 }
 
@@ -193,14 +187,10 @@ int method_confirm_contact(sd_bus_message* m, void* userdata, sd_bus_error* erro
 int method_get_security_questions(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return guard_bus_call("GetSecurityQuestions", error, [&]() -> int {
     auto& ctx = *static_cast<BusContext*>(userdata);
-    sd_bus_message* raw = nullptr;
-    int r = sd_bus_message_new_method_return(m, &raw);
+    MessagePtr reply;
+    int r = new_reply(m, reply);
     if (r < 0) return r;
-    MessagePtr reply(raw);
-    if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
-    for (const auto& q : ctx.enrollment->question_pool())
-      if ((r = sd_bus_message_append(reply.get(), "s", q.c_str())) < 0) return r;
-    if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+    if ((r = append_strings(reply.get(), ctx.enrollment->question_pool())) < 0) return r;
     if ((r = sd_bus_message_append(reply.get(), "u", ctx.manager.config().questions_count)) < 0) return r;
     return sd_bus_send(nullptr, reply.get(), nullptr);
   });

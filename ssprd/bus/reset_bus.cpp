@@ -44,19 +44,14 @@ int find_session(sd_bus* bus, const char* path, const char*, void* userdata, voi
   }
 }
 
-// The reply to a password write, sent from the worker's completion on the event loop. A
-// directory's refusal carries its reason as the message.
-WriteDone reply_when_written(sd_bus_message* m) {
-  std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
-  return [call](Result<Done> done, std::string user_text) {
-    if (done) {
-      sd_bus_reply_method_return(call.get(), "");
-    } else {
-      const auto& info = error_info(done.error());
-      sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s",
-                                 user_text.empty() ? info.message.data() : user_text.c_str());
-    }
-  };
+// The reply to a password write. A refused password says exactly why (the quality check's or
+// the directory's words), so the user can choose another.
+int reply_written(sd_bus_message* m, const PasswordOutcome& written, sd_bus_error* error) {
+  if (written.result) return sd_bus_reply_method_return(m, "");
+  const auto& info = error_info(written.result.error());
+  if (info.user_text && !written.user_text.empty())
+    return sd_bus_error_set(error, info.bus_name.data(), written.user_text.c_str());
+  return set_bus_error(error, written.result.error());
 }
 
 // A refusal; a blocked user is told for how long (ResetBlocks::notice), everything else the
@@ -64,13 +59,6 @@ WriteDone reply_when_written(sd_bus_message* m) {
 int refuse(sd_bus_error* error, const BusContext& ctx, ErrorCode code, const std::string& user) {
   if (code == ErrorCode::RateLimited && !user.empty() && ctx.blocks != nullptr)
     return sd_bus_error_set(error, error_info(code).bus_name.data(), ctx.blocks->notice(user).c_str());
-  return set_bus_error(error, code);
-}
-
-// A refused new password says exactly why, so the user can choose another.
-int refuse_password(sd_bus_error* error, ErrorCode code, const std::string& reason) {
-  if (error_info(code).user_text && !reason.empty())
-    return sd_bus_error_set(error, error_info(code).bus_name.data(), reason.c_str());
   return set_bus_error(error, code);
 }
 
@@ -115,9 +103,7 @@ int method_set_password(sd_bus_message* m, BusContext& ctx, std::shared_ptr<Rese
   int r = sd_bus_message_read(m, "s", &password);
   if (r < 0) return r;
   if (std::string_view(password).size() > kMaxArgument) return set_bus_error(error, ErrorCode::LowPasswordQuality);
-  std::string reason;
-  const auto started = ctx.reset->set_password(*session, Secret(password), reason, reply_when_written(m));
-  return started ? 1 : refuse_password(error, started.error(), reason);  // 1: replied when written
+  return answer(m, ctx.reset->set_password(std::move(session), Secret(password)), reply_written);
 }
 
 int method_send_code(sd_bus_message* m, BusContext& ctx, std::shared_ptr<ResetSession> session, sd_bus_error* error) {
@@ -143,14 +129,10 @@ int method_send_code(sd_bus_message* m, BusContext& ctx, std::shared_ptr<ResetSe
 }
 
 int reply_questions(sd_bus_message* m, const std::vector<std::string>& asked) {
-  sd_bus_message* raw = nullptr;
-  int r = sd_bus_message_new_method_return(m, &raw);
+  MessagePtr reply;
+  int r = new_reply(m, reply);
   if (r < 0) return r;
-  MessagePtr reply(raw);
-  if ((r = sd_bus_message_open_container(reply.get(), 'a', "s")) < 0) return r;
-  for (const auto& q : asked)
-    if ((r = sd_bus_message_append(reply.get(), "s", q.c_str())) < 0) return r;
-  if ((r = sd_bus_message_close_container(reply.get())) < 0) return r;
+  if ((r = append_strings(reply.get(), asked)) < 0) return r;
   return sd_bus_send(nullptr, reply.get(), nullptr);
 }
 
@@ -190,9 +172,8 @@ int reply_started(sd_bus_message* m, const StartedReset& started) {
   int r = sd_bus_path_encode(bus::kSessionPathPrefix, started.id.c_str(), &raw_path);
   if (r < 0) return r;
   std::unique_ptr<char, decltype(&free)> path(raw_path, free);
-  sd_bus_message* raw = nullptr;
-  if ((r = sd_bus_message_new_method_return(m, &raw)) < 0) return r;
-  MessagePtr reply(raw);
+  MessagePtr reply;
+  if ((r = new_reply(m, reply)) < 0) return r;
   if ((r = sd_bus_message_append(reply.get(), "o", path.get())) < 0) return r;
   if ((r = sd_bus_message_open_container(reply.get(), 'a', "(ss)")) < 0) return r;
   for (const auto& method : started.methods)
@@ -236,9 +217,7 @@ int method_change_password(sd_bus_message* m, void* userdata, sd_bus_error* erro
     if (caller_uid(ctx.caller_uids, m, &caller) < 0) return set_bus_error(error, ErrorCode::AccessDenied);
     auto target = ctx.manager.resolve_target(caller, user);  // root, or the user itself
     if (!target) return set_bus_error(error, target.error());
-    std::string reason;
-    const auto started = ctx.change->change(target.value(), Secret(current), Secret(next), reason, reply_when_written(m));
-    return started ? 1 : refuse_password(error, started.error(), reason);
+    return answer(m, ctx.change->change(target.value(), Secret(current), Secret(next)), reply_written);
   });
 }
 

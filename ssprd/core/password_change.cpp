@@ -5,35 +5,25 @@
 
 namespace sspr::daemon {
 
-Result<Done> PasswordChange::change(const UserAccount& user, const Secret& current, Secret new_password,
-                                    std::string& reason, WriteDone done) {
+Task<PasswordOutcome> PasswordChange::change(UserAccount user, Secret current, Secret new_password) {
   const auto verdict = throttle_.check(user.name);
-  if (!verdict || verdict->blocked) return ErrorCode::RateLimited;
+  if (!verdict || verdict->blocked) co_return PasswordOutcome{ErrorCode::RateLimited, {}};
   const auto quality = check_password_quality(new_password, user.name, &current,
                                               {config_.pwquality_config, config_.banned_words_file});
-  if (!quality.ok) {
-    reason = quality.reason;
-    return ErrorCode::LowPasswordQuality;
-  }
+  if (!quality.ok) co_return PasswordOutcome{ErrorCode::LowPasswordQuality, quality.reason};
   // The current password is checked on the worker (crypt is slow on purpose), then written.
-  const std::string name = user.name;
-  const bool queued = writer_.write(
-      name, std::move(new_password),
-      [this, name, done = std::move(done)](Result<Done> written, std::string user_text) {
-        if (written) {
-          audit_.record(AuditEvent::change_done, name);
-          notices_.to_user(name, "password changed");
-        } else if (written.error() == ErrorCode::BadCode) {
-          (void)throttle_.record(name, throttle::Event::identity_failure());
-          audit_.record(AuditEvent::change_failed, name, {{"reason", "wrong current password"}});
-        } else {
-          audit_.record(AuditEvent::change_failed, name, {{"reason", std::string(error_info(written.error()).bus_name)}});
-        }
-        done(std::move(written), std::move(user_text));
-      },
-      Secret(current.reveal()));
-  if (!queued) return ErrorCode::RateLimited;
-  return Done{};
+  auto written = co_await writer_.write(user.name, std::move(new_password), std::move(current));
+  if (written.result) {
+    audit_.record(AuditEvent::change_done, user.name);
+    notices_.to_user(user.name, "password changed");
+  } else if (written.result.error() == ErrorCode::BadCode) {
+    (void)throttle_.record(user.name, throttle::Event::identity_failure());
+    audit_.record(AuditEvent::change_failed, user.name, {{"reason", "wrong current password"}});
+  } else if (written.result.error() != ErrorCode::RateLimited) {
+    audit_.record(AuditEvent::change_failed, user.name,
+                  {{"reason", std::string(error_info(written.result.error()).bus_name)}});
+  }
+  co_return written;
 }
 
 }  // namespace sspr::daemon

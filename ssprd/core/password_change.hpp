@@ -22,10 +22,9 @@ class PasswordChange {
                  PasswordWriter& writer)
       : config_(config), throttle_(throttle), audit_(audit), notices_(notices), writer_(writer) {}
 
-  // Refuses at once a blocked user or a weak new password (`reason` says why); otherwise
-  // checks and writes on the worker and calls `done` on the event loop.
-  Result<Done> change(const UserAccount& user, const Secret& current, Secret new_password, std::string& reason,
-                      WriteDone done);
+  // Refuses at once a blocked user or a weak new password (the outcome's user_text says why);
+  // otherwise checks the current password and writes the new one on the worker.
+  Task<PasswordOutcome> change(UserAccount user, Secret current, Secret new_password);
 
  private:
   const Config& config_;

@@ -7,30 +7,29 @@
 
 namespace sspr::daemon {
 
-bool PasswordWriter::write(const std::string& user, Secret new_password, WriteDone done,
-                           std::optional<Secret> current) {
+Task<PasswordOutcome> PasswordWriter::write(std::string user, Secret new_password, std::optional<Secret> current) {
   auto password = std::make_shared<Secret>(std::move(new_password));
   auto must_match = current ? std::make_shared<Secret>(std::move(*current)) : nullptr;
   struct Written {
-    PasswordOutcome outcome{ErrorCode::Internal, {}};  // until the job says otherwise
+    PasswordOutcome outcome;
     const char* backend = "?";
   };
-  auto written = std::make_shared<Written>();
-  const PasswordBackends* passwords = &passwords_;
-  auto job = [password, must_match, user, passwords, written] {
+  auto job = [password, must_match, user, passwords = &passwords_] {
+    Written written;
     const PasswordBackend& backend = passwords->owner_of(user);
-    written->backend = backend.name();
-    written->outcome = must_match ? backend.change(user, *must_match, *password) : backend.reset(user, *password);
+    written.backend = backend.name();
+    written.outcome = must_match ? backend.change(user, *must_match, *password) : backend.reset(user, *password);
     password->clear();
     if (must_match) must_match->clear();
+    return written;
   };
-  return worker_.submit(job, [user, written, done = std::move(done)] {
-    auto& outcome = written->outcome;
-    if (!outcome.result && outcome.result.error() != ErrorCode::BadCode)
-      log_error("writing the password of %s (%s) failed: %s", user.c_str(), written->backend,
-                error_info(outcome.result.error()).bus_name.data());
-    done(std::move(outcome.result), std::move(outcome.user_text));
-  });
+  auto written = co_await on_worker(worker_, std::move(job));
+  if (!written) co_return PasswordOutcome{ErrorCode::RateLimited, {}};  // the worker is full
+  auto& outcome = written->outcome;
+  if (!outcome.result && outcome.result.error() != ErrorCode::BadCode)
+    log_error("writing the password of %s (%s) failed: %s", user.c_str(), written->backend,
+              error_info(outcome.result.error()).bus_name.data());
+  co_return std::move(outcome);
 }
 
 }  // namespace sspr::daemon

@@ -3,29 +3,24 @@
 // event loop only hears the outcome. Used by a reset and by a change alike.
 #pragma once
 
+#include "async/task.hpp"
 #include "async/worker.hpp"
 #include "backend/password_backend.hpp"
-#include "result.hpp"
 #include "secret.hpp"
 
-#include <functional>
 #include <optional>
 #include <string>
 
 namespace sspr::daemon {
-
-// The end of a password write, on the event loop: the outcome and, when a directory refused
-// the new password, why (for the user).
-using WriteDone = std::function<void(Result<Done>, std::string user_text)>;
 
 class PasswordWriter {
  public:
   PasswordWriter(Worker& worker, const PasswordBackends& passwords) : worker_(worker), passwords_(passwords) {}
 
   // Sets `password` for `user`; with `current`, the job first checks it (BadCode if wrong).
-  // Which backend holds the user is decided on the worker too (it reads the shadow file).
-  // False when the worker's queue is full (nothing was started).
-  bool write(const std::string& user, Secret password, WriteDone done, std::optional<Secret> current = std::nullopt);
+  // Which backend holds the user is decided on the worker too (it reads the shadow file). A
+  // full worker queue is RateLimited (nothing was started).
+  Task<PasswordOutcome> write(std::string user, Secret password, std::optional<Secret> current = std::nullopt);
 
  private:
   Worker& worker_;

@@ -219,48 +219,38 @@ Task<Result<VerifyOutcome>> ResetService::verify_answers(std::shared_ptr<ResetSe
   co_return finish_proof(session, MethodType::questions, *right ? Result<Done>(Done{}) : ErrorCode::BadCode);
 }
 
-Result<Done> ResetService::set_password(ResetSession& session, Secret new_password, std::string& reason,
-                                        WriteDone done) {
-  if (auto admitted = session.admit(SessionCall::set_password, clock_()); !admitted) return admitted.error();
+Task<PasswordOutcome> ResetService::set_password(std::shared_ptr<ResetSession> held_session, Secret new_password) {
+  auto& session = *held_session;
+  if (auto admitted = session.admit(SessionCall::set_password, clock_()); !admitted)
+    co_return PasswordOutcome{admitted.error(), {}};
   const std::string user = session.user();
 
   const auto verdict = check_password_quality(new_password, user, nullptr,
                                               {config_.pwquality_config, config_.banned_words_file});
-  if (!verdict.ok) {
-    reason = verdict.reason;  // the user may try another password in the same session
-    return ErrorCode::LowPasswordQuality;
-  }
+  // The user may try another password in the same session.
+  if (!verdict.ok) co_return PasswordOutcome{ErrorCode::LowPasswordQuality, verdict.reason};
   // While it is written, nothing else happens in the session; SetPassword succeeds once.
   session.begin_write();
-  const bool queued = parts_.writer.write(
-      user, std::move(new_password),
-      [this, user, held = session.weak_from_this(), done = std::move(done)](Result<Done> written,
-                                                                             std::string user_text) {
-        const auto still = held.lock();
-        if (written) {
-          if (still) still->finish(true);
-          (void)parts_.throttle.record(user, throttle::Event::reset_succeeded());
-          // The password was reset, so earlier failed logins say nothing any more: a user
-          // locked out by pam_faillock's tally logs in with the new password.
-          backend::clear_faillock_tally(config_.faillock_directory, user);
-          parts_.audit.record(AuditEvent::reset_done, user);
-          parts_.notices.to_user(user, "password reset");
-          parts_.notices.to_admins(user, "password reset");
-        } else {
-          // A directory that refuses this password (too short, in its history) lets the user
-          // pick another; any other failure ends the session.
-          if (still)
-            error_info(written.error()).another_password_may_pass ? still->write_refused() : still->finish(false);
-          parts_.audit.record(AuditEvent::reset_failed, user,
-                              {{"reason", std::string(error_info(written.error()).bus_name)}});
-        }
-        done(std::move(written), std::move(user_text));
-      });
-  if (!queued) {
-    session.write_refused();
-    return ErrorCode::RateLimited;
+  auto written = co_await parts_.writer.write(user, std::move(new_password));
+  if (written.result) {
+    session.finish(true);
+    (void)parts_.throttle.record(user, throttle::Event::reset_succeeded());
+    // The password was reset, so earlier failed logins say nothing any more: a user locked
+    // out by pam_faillock's tally logs in with the new password.
+    backend::clear_faillock_tally(config_.faillock_directory, user);
+    parts_.audit.record(AuditEvent::reset_done, user);
+    parts_.notices.to_user(user, "password reset");
+    parts_.notices.to_admins(user, "password reset");
+  } else if (written.result.error() == ErrorCode::RateLimited) {
+    session.write_refused();  // the worker was full: nothing was written, the session may try again
+  } else {
+    // A directory that refuses this password (too short, in its history) lets the user pick
+    // another; any other failure ends the session.
+    error_info(written.result.error()).another_password_may_pass ? session.write_refused() : session.finish(false);
+    parts_.audit.record(AuditEvent::reset_failed, user,
+                        {{"reason", std::string(error_info(written.result.error()).bus_name)}});
   }
-  return Done{};
+  co_return written;
 }
 
 Task<Result<Done>> ResetService::send_code(std::shared_ptr<ResetSession> held_session, std::string method,

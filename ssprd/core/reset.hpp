@@ -82,9 +82,9 @@ class ResetService {
   Task<Result<std::vector<std::string>>> questions(std::shared_ptr<ResetSession> session);
   // Answers in the order asked; checked (Argon2id) on the worker.
   Task<Result<VerifyOutcome>> verify_answers(std::shared_ptr<ResetSession> session, std::vector<Secret> answers);
-  // Checks quality at once (a refusal leaves the session usable, with the reason in
-  // `reason`); then hashes and writes on the worker and calls `done` on the event loop.
-  Result<Done> set_password(ResetSession& session, Secret new_password, std::string& reason, WriteDone done);
+  // Checks quality at once (a refusal leaves the session usable; the outcome's user_text says
+  // why), then hashes and writes on the worker. Once: the session writes, then it is done.
+  Task<PasswordOutcome> set_password(std::shared_ptr<ResetSession> session, Secret new_password);
   Result<Done> cancel(ResetSession& session);
 
   // The caller left: its sessions end (anything still under way for them is not answered).
