@@ -1,7 +1,7 @@
 // Typed stubs for the registration methods of io.sspr.reset1.Manager, over one connection
 // for the length of a wizard. Used by pam_sspr (at login, as root) and by the sspr command
 // (as the user). Replies carry decisions; the TOTP secret and recovery codes come back once,
-// to the enrolling user, and are held in Secret.
+// to the registering user, and are held in Secret.
 #pragma once
 
 #include "handle.hpp"

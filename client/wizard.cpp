@@ -27,7 +27,7 @@ bool is_fatal(ErrorCode code) { return error_info(code).consequence == Consequen
 
 enum class Step { done, retry_menu, quit, no_conversation, fatal };
 
-Step enrol_totp(RegistrationClient& client, Conversation& conv, const std::string& user) {
+Step register_totp(RegistrationClient& client, Conversation& conv, const std::string& user) {
   auto offer = client.begin_totp(user);
   if (!offer) {
     say_error(conv, offer.error());
@@ -52,7 +52,7 @@ Step enrol_totp(RegistrationClient& client, Conversation& conv, const std::strin
   return Step::retry_menu;
 }
 
-Step enrol_contact(RegistrationClient& client, Conversation& conv, const std::string& user, const std::string& type) {
+Step register_contact(RegistrationClient& client, Conversation& conv, const std::string& user, const std::string& type) {
   const bool email = type == "email";
   // An address the directory keeps for the user is offered; Enter takes it (it is confirmed
   // with a code like any other).
@@ -81,7 +81,7 @@ Step enrol_contact(RegistrationClient& client, Conversation& conv, const std::st
   return Step::retry_menu;
 }
 
-Step enrol_questions(RegistrationClient& client, Conversation& conv, const std::string& user) {
+Step register_questions(RegistrationClient& client, Conversation& conv, const std::string& user) {
   auto questions = client.security_questions();
   if (!questions) {
     say_error(conv, questions.error());
@@ -117,7 +117,7 @@ Step enrol_questions(RegistrationClient& client, Conversation& conv, const std::
   return Step::done;
 }
 
-Step enrol_recovery_codes(RegistrationClient& client, Conversation& conv, const std::string& user) {
+Step register_recovery_codes(RegistrationClient& client, Conversation& conv, const std::string& user) {
   auto codes = client.regenerate_recovery_codes(user);
   if (!codes) {
     say_error(conv, codes.error());
@@ -236,10 +236,10 @@ WizardOutcome run_registration_wizard(RegistrationClient& client, Conversation& 
     }
     const auto& type = choices[*n - 1];
     Step step = Step::retry_menu;
-    if (type == "totp") step = enrol_totp(client, conv, user);
-    else if (type == "email" || type == "sms") step = enrol_contact(client, conv, user, type);
-    else if (type == "questions") step = enrol_questions(client, conv, user);
-    else if (type == "recovery_codes") step = enrol_recovery_codes(client, conv, user);
+    if (type == "totp") step = register_totp(client, conv, user);
+    else if (type == "email" || type == "sms") step = register_contact(client, conv, user, type);
+    else if (type == "questions") step = register_questions(client, conv, user);
+    else if (type == "recovery_codes") step = register_recovery_codes(client, conv, user);
     switch (step) {
       case Step::done: changed = true; break;
       case Step::retry_menu: break;

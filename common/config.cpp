@@ -242,7 +242,7 @@ const std::array kKeys = std::to_array<ConfigKey>({
      [](Config& c, std::string_view v) { c.ldap_prefill_contacts = as_bool(v); }},
     {"ldap", "enrollment_attribute", ValueType::text, "ssprEnrollment", 0, 0, {},
      "The attribute that holds the record (conf/ldap/sspr-schema.ldif).",
-     [](Config& c, std::string_view v) { c.ldap_enrollment_attribute = std::string(v); }},
+     [](Config& c, std::string_view v) { c.ldap_registration_attribute = std::string(v); }},
     {"daemon", "state_directory", ValueType::absolute_path, "/var/lib/sspr", 0, 0, {},
      "Root-only directory (mode 0700) holding registration records and throttle state.",
      [](Config& c, std::string_view v) { c.state_directory = std::string(v); }},

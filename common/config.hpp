@@ -101,7 +101,7 @@ struct Config {
   std::uint32_t ldap_operation_timeout_ms{};
   bool ldap_store_registrations{};
   bool ldap_prefill_contacts{};
-  std::string ldap_enrollment_attribute;
+  std::string ldap_registration_attribute;
   std::string state_directory;
   std::string template_directory;
   std::string audit_log;

@@ -1,6 +1,6 @@
 // What BeginTotp returns (signature "sss"), on both sides of the bus: an authenticator-app
 // secret offered for registration. All three carry the secret: they go back once, to the
-// enrolling user, are shown once, never logged, and wiped when dropped.
+// registering user, are shown once, never logged, and wiped when dropped.
 #pragma once
 
 #include "secret.hpp"

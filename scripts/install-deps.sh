@@ -11,7 +11,7 @@ packages=(
   nlohmann-json3-dev      # ssprd: registration records
   libsodium-dev           # ssprd: secretbox for TOTP secrets, Argon2id, keyed hashes, RNG
   liboath-dev             # ssprd: RFC 6238 TOTP
-  libqrencode-dev         # ssprd: the enrollment QR code, rendered as text
+  libqrencode-dev         # ssprd: the registration QR code, rendered as text
   libcurl4-openssl-dev    # ssprd: SMTP (STARTTLS) and the SMS webhook
   libunistring-dev        # ssprd: Unicode normalisation of security answers
   libpwquality-dev        # ssprd: the quality check of new passwords

@@ -7,7 +7,7 @@
 #include "crypto/secret_key.hpp"
 #include "delivery_messenger.hpp"
 #include "directory_contacts.hpp"
-#include "enrollment.hpp"
+#include "registration.hpp"
 #include "errors.hpp"
 #include "handle.hpp"
 #include "ldap_registration_store.hpp"
@@ -128,16 +128,16 @@ int run_daemon(const Config& config) {
 
   DeliveryMessenger messenger(manager.config(), event.get());
   const Verifier verifier(key.value());
-  Enrollment enrollment(manager.config(), store, verifier, *audit, messenger, throttle, locks);
+  Registration registration(manager.config(), store, verifier, *audit, messenger, throttle, locks);
   if (config.ldap_enabled && config.ldap_prefill_contacts)
-    enrollment.set_directory_contacts([&passwords, settings = ldap_settings_from(config)](const std::string& user) {
+    registration.set_directory_contacts([&passwords, settings = ldap_settings_from(config)](const std::string& user) {
       return passwords.is_directory_user(user) ? directory_contacts(settings, user) : DirectoryContacts{};
     });
   // Hashing, the shadow write and directory calls take time and locks: off the event loop.
   // A second worker keeps one slow directory call from holding up every other write.
   Worker password_worker(event.get(), "password", config.ldap_enabled ? 2 : 1, 16);
-  enrollment.set_worker(&password_worker);
-  enrollment.set_password_check([&passwords](const std::string& user, const Secret& password) {
+  registration.set_worker(&password_worker);
+  registration.set_password_check([&passwords](const std::string& user, const Secret& password) {
     return passwords.owner_of(user).verify(user, password);
   });
   // Password reset and change, each its own part; what they share is made once here.
@@ -147,7 +147,7 @@ int run_daemon(const Config& config) {
   ResetService reset(manager.config(),
                      {store, verifier, *audit, throttle, password_worker, messenger, writer, notices, blocks, locks}, by_name);
   PasswordChange change(manager.config(), throttle, *audit, notices, writer);
-  BusContext context{manager, &enrollment, &reset, &change, &blocks, {}, {}};
+  BusContext context{manager, &registration, &reset, &change, &blocks, {}, {}};
   StateSweep sweep(state_dir.get(), local_store, throttle, by_name, *audit);
 
   sd_bus* raw_bus = nullptr;

@@ -17,7 +17,7 @@ ldap::LdapSettings ldap_settings_from(const Config& config) {
   s.bind_password_file = config.ldap_bind_password_file;
   s.network_timeout = std::chrono::milliseconds(config.ldap_network_timeout_ms);
   s.operation_timeout = std::chrono::milliseconds(config.ldap_operation_timeout_ms);
-  s.enrollment_attribute = config.ldap_enrollment_attribute;
+  s.registration_attribute = config.ldap_registration_attribute;
   return s;
 }
 

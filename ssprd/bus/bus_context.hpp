@@ -2,7 +2,7 @@
 #pragma once
 
 #include "bus_auth.hpp"
-#include "enrollment.hpp"
+#include "registration.hpp"
 #include "handle.hpp"
 #include "manager.hpp"
 #include "password_change.hpp"
@@ -16,7 +16,7 @@ namespace sspr::daemon {
 
 struct BusContext {
   Manager& manager;
-  Enrollment* enrollment = nullptr;  // null only for --bus-introspect
+  Registration* registration = nullptr;  // null only for --bus-introspect
   ResetService* reset = nullptr;     // null only for --bus-introspect
   PasswordChange* change = nullptr;  // null only for --bus-introspect
   ResetBlocks* blocks = nullptr;     // null only for --bus-introspect

@@ -4,7 +4,7 @@
 #include "bus_names.hpp"
 #include "bus_util.hpp"
 #include "caller_first.hpp"
-#include "enrollment_bus.hpp"
+#include "registration_bus.hpp"
 #include "reset_bus.hpp"
 #include "text.hpp"
 

@@ -1,5 +1,5 @@
 // The Manager object on the bus: its vtable and the status handler (read arguments, establish
-// the caller, call the logic, reply). The registration handlers are in enrollment_bus.cpp.
+// the caller, call the logic, reply). The registration handlers are in registration_bus.cpp.
 #pragma once
 
 #include "bus_context.hpp"

@@ -1,4 +1,4 @@
-// The seam between enrollment logic and delivery: how a code or a notice reaches a user's
+// The seam between registration logic and delivery: how a code or a notice reaches a user's
 // e-mail address or phone. The daemon implements it with the delivery queue (SMTP, SMS
 // webhook); unit tests with a recorder.
 #pragma once

@@ -1,5 +1,5 @@
 // Security questions and answers in canonical form, so that what a user types at reset time
-// compares equal to what they typed at enrollment despite case, spacing and Unicode variants.
+// compares equal to what they typed at registration despite case, spacing and Unicode variants.
 #pragma once
 
 #include "secret.hpp"

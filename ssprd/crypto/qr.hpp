@@ -1,4 +1,4 @@
-// QR codes for terminals, so a user enrolling over ssh or a console can scan the otpauth URI.
+// QR codes for terminals, so a user registering over ssh or a console can scan the otpauth URI.
 #pragma once
 
 #include "secret.hpp"

@@ -31,7 +31,7 @@ std::string how_to_fix(const KeySource& source) {
   if (source.credential)
     return "check the LoadCredential= or SetCredential= setting for sspr.key in ssprd.service; it must provide exactly "
            "the 32 bytes of the key";
-  return "restore the key from a backup, or remove it to have a new one created (existing TOTP enrollments and "
+  return "restore the key from a backup, or remove it to have a new one created (existing TOTP registrations and "
          "recovery codes then stop working)";
 }
 

@@ -11,7 +11,7 @@ struct Diagnostic {
   // (never the server's own text). Empty otherwise: the error table's message says it.
   std::string user_text;
   // One line for the log: which server, which operation, the LDAP result and the server's
-  // diagnostic message (escaped). Never a password, never an enrollment record.
+  // diagnostic message (escaped). Never a password, never an registration record.
   std::string log_text;
 };
 

@@ -83,29 +83,29 @@ Result<Done> verify_password(const LdapSettings& settings, std::string_view user
   return bind_user(located->connection, located->dn, password, diag);
 }
 
-Result<std::optional<std::string>> read_enrollment(const LdapSettings& settings, std::string_view user,
+Result<std::optional<std::string>> read_registration(const LdapSettings& settings, std::string_view user,
                                                    Diagnostic& diag) {
   if (auto refused = refuse_name(user, diag)) return *refused;
   auto located = locate(settings, user, diag);
   if (!located) return located.error();
-  auto attributes = read_entry(located->connection, located->dn, {settings.enrollment_attribute}, diag);
+  auto attributes = read_entry(located->connection, located->dn, {settings.registration_attribute}, diag);
   if (!attributes) return attributes.error();
-  const auto found = attributes->find(settings.enrollment_attribute);
+  const auto found = attributes->find(settings.registration_attribute);
   if (found == attributes->end() || found->second.empty()) return std::optional<std::string>{};
   if (found->second.size() > 1) {
     diag.log_text = located->connection.describe("read " + escape_untrusted(located->dn), LDAP_CONSTRAINT_VIOLATION) +
-                    ": " + settings.enrollment_attribute + " has several values";
+                    ": " + settings.registration_attribute + " has several values";
     return ErrorCode::CorruptRecord;
   }
   return std::optional<std::string>(std::move(found->second.front()));
 }
 
-Result<Done> write_enrollment(const LdapSettings& settings, std::string_view user, std::string_view json,
+Result<Done> write_registration(const LdapSettings& settings, std::string_view user, std::string_view json,
                               Diagnostic& diag) {
   if (auto refused = refuse_name(user, diag)) return *refused;
-  if (json.empty() || json.size() > kMaxEnrollmentBytes) {
-    diag.log_text = "enrollment record of " + std::to_string(json.size()) + " bytes: must be 1 to " +
-                    std::to_string(kMaxEnrollmentBytes);
+  if (json.empty() || json.size() > kMaxRecordBytes) {
+    diag.log_text = "registration record of " + std::to_string(json.size()) + " bytes: must be 1 to " +
+                    std::to_string(kMaxRecordBytes);
     return ErrorCode::InvalidArgument;
   }
   auto located = locate(settings, user, diag);
@@ -116,11 +116,11 @@ Result<Done> write_enrollment(const LdapSettings& settings, std::string_view use
   berval* values[] = {&value, nullptr};
   LDAPMod replace{};
   replace.mod_op = LDAP_MOD_REPLACE | LDAP_MOD_BVALUES;
-  replace.mod_type = const_cast<char*>(settings.enrollment_attribute.c_str());
+  replace.mod_type = const_cast<char*>(settings.registration_attribute.c_str());
   replace.mod_vals.modv_bvals = values;
   LDAPMod* mods[] = {&replace, nullptr};
 
-  const std::string what = "write " + settings.enrollment_attribute + " of " + escape_untrusted(located->dn);
+  const std::string what = "write " + settings.registration_attribute + " of " + escape_untrusted(located->dn);
   int msgid = -1;
   int rc = ldap_modify_ext(connection.handle(), located->dn.c_str(), mods, nullptr, nullptr, &msgid);
   LdapMessagePtr message;

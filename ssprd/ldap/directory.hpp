@@ -22,7 +22,7 @@
 namespace sspr::ldap {
 
 // The registration record is a JSON document of a few kilobytes; this bounds a broken one.
-inline constexpr std::size_t kMaxEnrollmentBytes = 64 * 1024;
+inline constexpr std::size_t kMaxRecordBytes = 64 * 1024;
 
 // A forgotten password: as the service account, find the user and set `new_password` with
 // Password Modify. The directory's policy applies (the service account is not a password
@@ -48,15 +48,15 @@ Result<Done> change_password(const LdapSettings& settings, std::string_view user
 Result<Done> verify_password(const LdapSettings& settings, std::string_view user, const Secret& password,
                              Diagnostic& diag);
 
-// The user's registration record (settings.enrollment_attribute), read by the service
+// The user's registration record (settings.registration_attribute), read by the service
 // account; nullopt when the entry has none. CorruptRecord if it has several values.
-Result<std::optional<std::string>> read_enrollment(const LdapSettings& settings, std::string_view user,
+Result<std::optional<std::string>> read_registration(const LdapSettings& settings, std::string_view user,
                                                    Diagnostic& diag);
 
 // Replaces the registration record. InvalidArgument if `json` is empty or larger than
-// kMaxEnrollmentBytes; Internal if the entry lacks the ssprUser object class (the log says
+// kMaxRecordBytes; Internal if the entry lacks the ssprUser object class (the log says
 // so) or the ACL refuses.
-Result<Done> write_enrollment(const LdapSettings& settings, std::string_view user, std::string_view json,
+Result<Done> write_registration(const LdapSettings& settings, std::string_view user, std::string_view json,
                               Diagnostic& diag);
 
 // Contact data the directory already has, to offer as registration defaults: every value of

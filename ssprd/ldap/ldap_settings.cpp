@@ -77,7 +77,7 @@ std::optional<std::string> check_settings(const LdapSettings& s) {
   if (s.operation_timeout < kMinTimeout || s.operation_timeout > kMaxTimeout)
     return std::string("operation_timeout: must be 100 ms to 120 s");
 
-  for (const auto* name : {&s.enrollment_attribute, &s.mail_attribute, &s.mobile_attribute})
+  for (const auto* name : {&s.registration_attribute, &s.mail_attribute, &s.mobile_attribute})
     if (!valid_attribute_name(*name))
       return "attribute name \"" + escape_untrusted(*name) + "\" is not a valid LDAP attribute name";
   return std::nullopt;

@@ -31,7 +31,7 @@ struct LdapSettings {
   std::string user_filter = "(&(objectClass=posixAccount)(uid=%u))";
   std::string dn_template;
 
-  // The service account: searches, resets passwords, reads and writes enrollment records.
+  // The service account: searches, resets passwords, reads and writes registration records.
   std::string bind_dn;
   // Holds its password (one trailing newline is ignored). Must be a regular file owned by
   // root (the user ssprd runs as) with no group or other access: it is read at every call,
@@ -41,7 +41,7 @@ struct LdapSettings {
   std::chrono::milliseconds network_timeout{5000};     // TCP connect and TLS handshake, per URI
   std::chrono::milliseconds operation_timeout{10000};  // each request (StartTLS, bind, search, ...)
 
-  std::string enrollment_attribute = "ssprEnrollment";
+  std::string registration_attribute = "ssprEnrollment";
   std::string mail_attribute = "mail";
   std::string mobile_attribute = "mobile";
 };

@@ -58,7 +58,7 @@ Task<Result<Done>> LdapRegistrationStore::save(std::string user, RegistrationRec
 LoadedRecord LdapRegistrationStore::fetch(const std::string& user) const {
   if (directory_resting()) return {RecordState::unavailable, {}, "the directory was unreachable moments ago"};
   ldap::Diagnostic diag;
-  const auto read = ldap::read_enrollment(settings_, user, diag);
+  const auto read = ldap::read_registration(settings_, user, diag);
   if (!read) {
     switch (read.error()) {
       case ErrorCode::NoSuchUser:
@@ -90,7 +90,7 @@ Result<Done> LdapRegistrationStore::write_local(const std::string& user, const R
 Result<Done> LdapRegistrationStore::write_directory(const std::string& user, const RegistrationRecord& record) const {
   if (directory_resting()) return ErrorCode::BackendUnavailable;
   ldap::Diagnostic diag;
-  const auto written = ldap::write_enrollment(settings_, user, serialize_record(record, user), diag);
+  const auto written = ldap::write_registration(settings_, user, serialize_record(record, user), diag);
   if (written) return Done{};
   log_error("registration store: cannot save the record of %s: %s", user.c_str(), diag.log_text.c_str());
   if (written.error() == ErrorCode::BackendUnavailable) {

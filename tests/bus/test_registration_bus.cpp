@@ -1,4 +1,4 @@
-// Registration over the private bus with the real ssprd: every method enrols and is confirmed
+// Registration over the private bus with the real ssprd: every method registers and is confirmed
 // (codes read from a real SMTP sink over STARTTLS and a real HTTP sink, TOTP codes from
 // oathtool), step-up, cooling-off, change notices, access between users, audit events, and a
 // canary check that no secret reaches a log, the audit trail or a record.
@@ -188,7 +188,7 @@ int group_setup(void**) {
 
 }  // namespace
 
-static void test_totp_enrols_with_a_real_authenticator_code(void**) {
+static void test_totp_registers_with_a_real_authenticator_code(void**) {
   Caller root;
   const auto secret = root.begin_totp("alice");
   assert_int_equal(secret.size(), 32);  // 160 bits in base32
@@ -197,14 +197,14 @@ static void test_totp_enrols_with_a_real_authenticator_code(void**) {
   assert_str(root.simple("ConfirmTotp", {"alice", "12ab56"}), "ERROR io.sspr.reset1.Error.BadCode");
   assert_str(root.simple("ConfirmTotp", {"alice", totp_code(secret)}), "ok");
   assert_str(root.registration("alice"), "totp;");
-  // The pending enrolment is gone: the same code cannot confirm twice.
+  // The pending registration is gone: the same code cannot confirm twice.
   assert_str(root.simple("ConfirmTotp", {"alice", totp_code(secret)}), "ERROR io.sspr.reset1.Error.NotPermitted");
   const auto record = read_file(bed->state_dir() + "/registrations/alice.json");
   assert_true(record.find(secret) == std::string::npos);  // sealed, never in the clear
   assert_true(record.find("\"last_step\"") != std::string::npos);
 }
 
-static void test_email_enrols_with_the_code_from_the_smtp_sink(void**) {
+static void test_email_registers_with_the_code_from_the_smtp_sink(void**) {
   Caller root;
   assert_str(root.begin_contact("alice", "email", "bad address\r\nBcc: x@evil.example"),
              "ERROR io.sspr.reset1.Error.InvalidAddress");
@@ -222,7 +222,7 @@ static void test_email_enrols_with_the_code_from_the_smtp_sink(void**) {
   assert_str(root.simple("ConfirmContact", {"alice", "email", code}), "ERROR io.sspr.reset1.Error.NotPermitted");
 }
 
-static void test_sms_enrols_with_the_code_from_the_webhook_sink(void**) {
+static void test_sms_registers_with_the_code_from_the_webhook_sink(void**) {
   Caller root;
   assert_str(root.begin_contact("carol", "sms", "01511234567"), "ERROR io.sspr.reset1.Error.InvalidAddress");
   const auto sent_before = http->stored().size();
@@ -360,9 +360,9 @@ int main() {
     return 77;
   }
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_totp_enrols_with_a_real_authenticator_code),
-      cmocka_unit_test(test_email_enrols_with_the_code_from_the_smtp_sink),
-      cmocka_unit_test(test_sms_enrols_with_the_code_from_the_webhook_sink),
+      cmocka_unit_test(test_totp_registers_with_a_real_authenticator_code),
+      cmocka_unit_test(test_email_registers_with_the_code_from_the_smtp_sink),
+      cmocka_unit_test(test_sms_registers_with_the_code_from_the_webhook_sink),
       cmocka_unit_test(test_a_new_code_voids_the_previous_one_and_tries_are_bounded),
       cmocka_unit_test(test_security_questions),
       cmocka_unit_test(test_recovery_codes_and_step_up_as_the_user),

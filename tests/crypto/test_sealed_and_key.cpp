@@ -23,7 +23,7 @@ using namespace sspr::daemon::crypto;
 namespace {
 
 const char* kRestore =
-    "restore the key from a backup, or remove it to have a new one created (existing TOTP enrollments and recovery "
+    "restore the key from a backup, or remove it to have a new one created (existing TOTP registrations and recovery "
     "codes then stop working)";
 const char* kModeProblem = " must be owned by root with no access for group or others (chown root: and chmod 0600 it)";
 const std::string kKnownKey = "0123456789abcdef0123456789ABCDEF";

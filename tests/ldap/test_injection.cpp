@@ -61,8 +61,8 @@ void every_call_refuses(const LdapSettings& settings, const std::string& name, E
   expect_code(reset_password(settings, name, Secret("Injected-Pass-9"), diag), code, diag);
   expect_code(change_password(settings, name, Secret(password_of("lena")), Secret("Injected-Pass-9"), diag),
               change_code, diag);
-  expect_code(read_enrollment(settings, name, diag), code, diag);
-  expect_code(write_enrollment(settings, name, R"({"injected":true})", diag), code, diag);
+  expect_code(read_registration(settings, name, diag), code, diag);
+  expect_code(write_registration(settings, name, R"({"injected":true})", diag), code, diag);
   expect_code(read_contacts(settings, name, diag), code, diag);
 }
 

@@ -118,7 +118,7 @@ static void test_settings_check(void**) {
              "operation_timeout: must be 100 ms to 120 s");
   assert_str(problem([](LdapSettings& s) { s.mail_attribute = "mail;binary"; }),
              "attribute name \"mail;binary\" is not a valid LDAP attribute name");
-  assert_str(problem([](LdapSettings& s) { s.enrollment_attribute = "1x"; }),
+  assert_str(problem([](LdapSettings& s) { s.registration_attribute = "1x"; }),
              "attribute name \"1x\" is not a valid LDAP attribute name");
 }
 

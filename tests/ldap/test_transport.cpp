@@ -188,8 +188,8 @@ static void test_directory_down(void**) {
   assert_true(timed_reset(stopped, ErrorCode::BackendUnavailable, diag) < kBound);
   expect_code(change_password(stopped, "lena", Secret(password_of("lena")), Secret("Never-Set-1"), diag),
               ErrorCode::BackendUnavailable, diag);
-  expect_code(read_enrollment(stopped, "lena", diag), ErrorCode::BackendUnavailable, diag);
-  expect_code(write_enrollment(stopped, "lena", "{}", diag), ErrorCode::BackendUnavailable, diag);
+  expect_code(read_registration(stopped, "lena", diag), ErrorCode::BackendUnavailable, diag);
+  expect_code(write_registration(stopped, "lena", "{}", diag), ErrorCode::BackendUnavailable, diag);
   expect_code(read_contacts(stopped, "lena", diag), ErrorCode::BackendUnavailable, diag);
 }
 

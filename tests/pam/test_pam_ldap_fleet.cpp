@@ -139,7 +139,7 @@ static void test_register_on_host_a_and_reset_on_host_b(void**) {
   assert_int_equal(run_scripted(PAMTEST_ACCOUNT, "login", "lena", status), PAM_SUCCESS);
   assert_str(status.transcript, "");
 
-  // She forgot her password: reset at B's login prompt with the app (the enrolment on A spent
+  // She forgot her password: reset at B's login prompt with the app (the registration on A spent
   // the current step, and B knows it: the app's next code).
   Script reset;
   reset.steps = {say("Password: ", "forgotten"),

@@ -122,7 +122,7 @@ static void test_members_of_admin_groups_prove_two_methods(void**) {
                   say("Your choice: ", "2"),  // the same method again does not count
                   say("Recovery code: ", frank_codes.at(1)),
                   say("Your choice: ", "1"),
-                  // The enrolment spent the current step: the app's next code.
+                  // The registration spent the current step: the app's next code.
                   {"Code shown by the app: ", [](const std::string&) { return totp_now(30); }},
                   say("New password: ", "Admin-Reset-Pass-77"),
                   say("Retype the new password: ", "Admin-Reset-Pass-77"),

@@ -72,7 +72,7 @@ expect {
 expect "Your choice: "
 send "1\r"
 expect "Code shown by the app: "
-# The enrolment spent this time step: the next one (the app shows it 30 s later).
+# The registration spent this time step: the next one (the app shows it 30 s later).
 send "[exec oathtool --totp -b --now=@[expr {[clock seconds] + 30}] \$secret]\r"
 expect "New password: "
 send "Brand-New-Pass-4711\r"

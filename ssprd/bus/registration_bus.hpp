@@ -1,6 +1,6 @@
 // Bus handlers of the registration methods of io.sspr.reset1.Manager (the vtable is in
 // manager_bus.cpp). Each: read and bound the arguments, establish the caller from the bus,
-// resolve the target user (root: anyone; others: themselves), call Enrollment, reply.
+// resolve the target user (root: anyone; others: themselves), call Registration, reply.
 #pragma once
 
 #include <systemd/sd-bus.h>

@@ -24,47 +24,47 @@ static void test_round_trip(void**) {
   SlapdInstance slapd;
   const auto settings = settings_for(slapd);
   Diagnostic diag;
-  auto none = read_enrollment(settings, "lena", diag);
+  auto none = read_registration(settings, "lena", diag);
   expect_ok(none, diag);
   assert_false(none->has_value());
 
-  expect_ok(write_enrollment(settings, "lena", kRecord, diag), diag);
-  auto read = read_enrollment(settings, "lena", diag);
+  expect_ok(write_registration(settings, "lena", kRecord, diag), diag);
+  auto read = read_registration(settings, "lena", diag);
   expect_ok(read, diag);
   assert_true(read->has_value());
   assert_true(**read == kRecord);
 
   // Replaced, not added to.
-  expect_ok(write_enrollment(settings, "lena", R"({"version":2})", diag), diag);
-  read = read_enrollment(settings, "lena", diag);
+  expect_ok(write_registration(settings, "lena", R"({"version":2})", diag), diag);
+  read = read_registration(settings, "lena", diag);
   expect_ok(read, diag);
   assert_str(**read, R"({"version":2})");
 
   // The largest allowed record, and one byte more.
-  const std::string largest(kMaxEnrollmentBytes, 'x');
-  expect_ok(write_enrollment(settings, "mark", largest, diag), diag);
-  read = read_enrollment(settings, "mark", diag);
+  const std::string largest(kMaxRecordBytes, 'x');
+  expect_ok(write_registration(settings, "mark", largest, diag), diag);
+  read = read_registration(settings, "mark", diag);
   expect_ok(read, diag);
   assert_true(**read == largest);
-  expect_code(write_enrollment(settings, "mark", largest + "x", diag), ErrorCode::InvalidArgument, diag);
-  assert_str(diag.log_text, "enrollment record of 65537 bytes: must be 1 to 65536");
-  expect_code(write_enrollment(settings, "mark", "", diag), ErrorCode::InvalidArgument, diag);
+  expect_code(write_registration(settings, "mark", largest + "x", diag), ErrorCode::InvalidArgument, diag);
+  assert_str(diag.log_text, "registration record of 65537 bytes: must be 1 to 65536");
+  expect_code(write_registration(settings, "mark", "", diag), ErrorCode::InvalidArgument, diag);
 
   // The same through a DN template.
   LdapSettings by_template = settings;
   by_template.dn_template = "uid=%u,ou=people,dc=example,dc=org";
-  expect_ok(write_enrollment(by_template, "nora", kRecord, diag), diag);
-  read = read_enrollment(by_template, "nora", diag);
+  expect_ok(write_registration(by_template, "nora", kRecord, diag), diag);
+  read = read_registration(by_template, "nora", diag);
   expect_ok(read, diag);
   assert_true(**read == kRecord);
-  expect_code(read_enrollment(by_template, "nobody", diag), ErrorCode::NoSuchUser, diag);
-  expect_code(write_enrollment(by_template, "nobody", kRecord, diag), ErrorCode::NoSuchUser, diag);
+  expect_code(read_registration(by_template, "nobody", diag), ErrorCode::NoSuchUser, diag);
+  expect_code(write_registration(by_template, "nobody", kRecord, diag), ErrorCode::NoSuchUser, diag);
 }
 
 static void test_users_cannot_read_or_write_records(void**) {
   SlapdInstance slapd;
   Diagnostic diag;
-  expect_ok(write_enrollment(settings_for(slapd), "lena", kRecord, diag), diag);
+  expect_ok(write_registration(settings_for(slapd), "lena", kRecord, diag), diag);
   const std::string lena = dn_of("lena"), mark = dn_of("mark");
 
   // The probe can read it at all: as the service account.
@@ -80,7 +80,7 @@ static void test_users_cannot_read_or_write_records(void**) {
                    LDAP_INSUFFICIENT_ACCESS);
   assert_int_equal(slapd.replace_as(mark, password_of("mark"), mark, "ssprEnrollment", "{}"),
                    LDAP_INSUFFICIENT_ACCESS);
-  auto read = read_enrollment(settings_for(slapd), "lena", diag);
+  auto read = read_registration(settings_for(slapd), "lena", diag);
   expect_ok(read, diag);
   assert_true(**read == kRecord);
   assert_true(slapd.read_as(service(), service_password(), mark, "ssprEnrollment").empty());
@@ -90,11 +90,11 @@ static void test_entry_without_the_object_class(void**) {
   SlapdInstance slapd;
   const auto settings = settings_for(slapd);
   Diagnostic diag;
-  expect_code(write_enrollment(settings, "otto", kRecord, diag), ErrorCode::Internal, diag);
+  expect_code(write_registration(settings, "otto", kRecord, diag), ErrorCode::Internal, diag);
   assert_str(diag.log_text, slapd.ldap_uri() + ": write ssprEnrollment of " + dn_of("otto") +
                                 ": Object class violation (attribute 'ssprEnrollment' not allowed); does the entry "
                                 "have the object class ssprUser (conf/ldap/README.md)?");
-  auto read = read_enrollment(settings, "otto", diag);
+  auto read = read_registration(settings, "otto", diag);
   expect_ok(read, diag);
   assert_false(read->has_value());
 }
@@ -103,9 +103,9 @@ static void test_several_values_are_a_corrupt_record(void**) {
   SlapdInstance slapd;
   // A misconfigured attribute name pointing at a multi-valued attribute.
   LdapSettings settings = settings_for(slapd);
-  settings.enrollment_attribute = "objectClass";
+  settings.registration_attribute = "objectClass";
   Diagnostic diag;
-  expect_code(read_enrollment(settings, "lena", diag), ErrorCode::CorruptRecord, diag);
+  expect_code(read_registration(settings, "lena", diag), ErrorCode::CorruptRecord, diag);
   expect_contains(diag.log_text, ": objectClass has several values");
 }
 

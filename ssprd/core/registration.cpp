@@ -1,4 +1,4 @@
-#include "enrollment.hpp"
+#include "registration.hpp"
 
 #include "crypto/answers.hpp"
 #include "crypto/digest.hpp"
@@ -18,10 +18,10 @@
 namespace sspr::daemon {
 namespace {
 
-constexpr std::int64_t kTotpEnrollmentLifetime = 10 * 60;
+constexpr std::int64_t kTotpOfferLifetime = 10 * 60;
 constexpr std::int64_t kStepUpLifetime = 10 * 60;
 constexpr std::size_t kMaxPending = 10000;
-constexpr unsigned kTotpEnrollmentTries = 5;
+constexpr unsigned kTotpConfirmTries = 5;
 
 // The built-in pool, as in Entra ID: questions whose answers a stranger cannot look up easily.
 constexpr const char* kBuiltInQuestions[] = {
@@ -54,7 +54,7 @@ std::vector<std::pair<MethodType, std::string>> contacts_of(const RegistrationRe
 
 }  // namespace
 
-Enrollment::Enrollment(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
+Registration::Registration(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
                        Messenger& messenger, throttle::Throttle& throttle, UserLocks& locks, Clock clock)
     : config_(config),
       store_(store),
@@ -66,7 +66,7 @@ Enrollment::Enrollment(const Config& config, const RegistrationStore& store, con
       clock_(std::move(clock)),
       proofs_(store, verifier, throttle, audit, clock_) {}
 
-bool Enrollment::offered(MethodType type) const {
+bool Registration::offered(MethodType type) const {
   switch (type) {
     case MethodType::totp: return config_.method_totp;
     case MethodType::email: return config_.method_email && delivery::valid_email_address(config_.mail_from);
@@ -77,21 +77,21 @@ bool Enrollment::offered(MethodType type) const {
   return false;
 }
 
-std::vector<MethodType> Enrollment::offered_methods() const {
+std::vector<MethodType> Registration::offered_methods() const {
   std::vector<MethodType> out;
   for (auto t : kAllMethodTypes)
     if (offered(t)) out.push_back(t);
   return out;
 }
 
-std::vector<std::string> Enrollment::question_pool() const {
+std::vector<std::string> Registration::question_pool() const {
   std::vector<std::string> pool(std::begin(kBuiltInQuestions), std::end(kBuiltInQuestions));
   for (const auto& q : config_.questions_custom)
     if (crypto::normalize_question(q)) pool.push_back(q);
   return pool;
 }
 
-Task<Result<RegistrationDetails>> Enrollment::details(UserAccount user) const {
+Task<Result<RegistrationDetails>> Registration::details(UserAccount user) const {
   const auto loaded = co_await store_.load(user.name);
   if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
   if (loaded.state == RecordState::corrupt) co_return ErrorCode::CorruptRecord;
@@ -110,7 +110,7 @@ Task<Result<RegistrationDetails>> Enrollment::details(UserAccount user) const {
   co_return d;
 }
 
-Task<Result<LoadedRecord>> Enrollment::load_for_change(Caller caller, UserAccount user) const {
+Task<Result<LoadedRecord>> Registration::load_for_change(Caller caller, UserAccount user) const {
   auto loaded = co_await store_.load(user.name);
   if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
   if (loaded.state == RecordState::corrupt) {
@@ -125,7 +125,7 @@ Task<Result<LoadedRecord>> Enrollment::load_for_change(Caller caller, UserAccoun
   co_return loaded;
 }
 
-Task<Result<Done>> Enrollment::commit(UserAccount user, RegistrationRecord record, MethodType changed, bool removed,
+Task<Result<Done>> Registration::commit(UserAccount user, RegistrationRecord record, MethodType changed, bool removed,
                                       std::vector<std::pair<MethodType, std::string>> notify_before) {
   const std::int64_t now = clock_();
   const bool was_registered = record.first_registered != 0;
@@ -158,7 +158,7 @@ Task<Result<Done>> Enrollment::commit(UserAccount user, RegistrationRecord recor
   co_return Done{};
 }
 
-Task<Result<TotpOffer>> Enrollment::begin_totp(Caller caller, UserAccount user) {
+Task<Result<TotpOffer>> Registration::begin_totp(Caller caller, UserAccount user) {
   if (!offered(MethodType::totp)) co_return ErrorCode::MethodNotOffered;
   auto loaded = co_await load_for_change(caller, user);
   if (!loaded) co_return loaded.error();
@@ -167,7 +167,7 @@ Task<Result<TotpOffer>> Enrollment::begin_totp(Caller caller, UserAccount user) 
   params.algorithm = config_.totp_algorithm;
   params.digits = config_.totp_digits;
   params.period = config_.totp_period;
-  PendingTotp pending{crypto::new_totp_secret(), clock_() + kTotpEnrollmentLifetime, 0};
+  PendingTotp pending{crypto::new_totp_secret(), clock_() + kTotpOfferLifetime, 0};
   TotpOffer offer;
   offer.secret_base32 = crypto::base32_secret(pending.secret);
   offer.otpauth_uri = crypto::otpauth_uri(config_.totp_issuer, user.name, pending.secret, totp_params(params));
@@ -176,7 +176,7 @@ Task<Result<TotpOffer>> Enrollment::begin_totp(Caller caller, UserAccount user) 
   co_return offer;
 }
 
-Task<Result<Done>> Enrollment::confirm_totp(Caller caller, UserAccount user, Secret code) {
+Task<Result<Done>> Registration::confirm_totp(Caller caller, UserAccount user, Secret code) {
   {
     const auto it = pending_totp_.find(user.name);
     if (it == pending_totp_.end()) co_return ErrorCode::NotPermitted;
@@ -199,7 +199,7 @@ Task<Result<Done>> Enrollment::confirm_totp(Caller caller, UserAccount user, Sec
                                         totp_params(method), std::nullopt);
   if (!step) {
     audit_.record(AuditEvent::enrollment_failed, user.name, {{"method", "totp"}, {"reason", "wrong code"}});
-    if (++it->second.tries >= kTotpEnrollmentTries) {
+    if (++it->second.tries >= kTotpConfirmTries) {
       pending_totp_.erase(it);
       co_return ErrorCode::TooManyAttempts;
     }
@@ -214,7 +214,7 @@ Task<Result<Done>> Enrollment::confirm_totp(Caller caller, UserAccount user, Sec
   co_return co_await commit(user, std::move(record), MethodType::totp, false, std::move(before));
 }
 
-Task<DirectoryContacts> Enrollment::find_directory_contacts(UserAccount user) const {
+Task<DirectoryContacts> Registration::find_directory_contacts(UserAccount user) const {
   if (!directory_contacts_) co_return DirectoryContacts{};
   // A directory may be slow or hung: asked on the worker. A full worker: as if it kept nothing.
   auto job = [lookup = directory_contacts_, name = user.name] { return lookup(name); };
@@ -222,14 +222,14 @@ Task<DirectoryContacts> Enrollment::find_directory_contacts(UserAccount user) co
   co_return found.value_or(DirectoryContacts{});
 }
 
-std::pair<std::string, std::string> Enrollment::masked_contacts(const DirectoryContacts& known) const {
+std::pair<std::string, std::string> Registration::masked_contacts(const DirectoryContacts& known) const {
   const auto shown = [&](MethodType channel) {
     return offered(channel) && known.of(channel) ? masked(channel, *known.of(channel)) : std::string();
   };
   return {shown(MethodType::email), shown(MethodType::sms)};
 }
 
-Task<Result<Done>> Enrollment::begin_contact(Caller caller, UserAccount user, MethodType channel, std::string address,
+Task<Result<Done>> Registration::begin_contact(Caller caller, UserAccount user, MethodType channel, std::string address,
                                              std::function<void(Result<ContactOffer>)> on_sent) {
   if (channel != MethodType::email && channel != MethodType::sms) co_return ErrorCode::InvalidArgument;
   if (!offered(channel)) co_return ErrorCode::MethodNotOffered;
@@ -244,7 +244,7 @@ Task<Result<Done>> Enrollment::begin_contact(Caller caller, UserAccount user, Me
                                        std::move(on_sent));
 }
 
-Task<Result<Done>> Enrollment::send_contact_code(Caller caller, UserAccount user, MethodType channel,
+Task<Result<Done>> Registration::send_contact_code(Caller caller, UserAccount user, MethodType channel,
                                                  std::string address,
                                                  std::function<void(Result<ContactOffer>)> on_sent) {
   const bool valid = channel == MethodType::email ? delivery::valid_email_address(address)
@@ -291,7 +291,7 @@ Task<Result<Done>> Enrollment::send_contact_code(Caller caller, UserAccount user
   co_return Done{};
 }
 
-Task<Result<Done>> Enrollment::confirm_contact(Caller caller, UserAccount user, MethodType channel, Secret code) {
+Task<Result<Done>> Registration::confirm_contact(Caller caller, UserAccount user, MethodType channel, Secret code) {
   const auto key = std::make_pair(user.name, channel);
   {
     const auto it = pending_contacts_.find(key);
@@ -326,7 +326,7 @@ Task<Result<Done>> Enrollment::confirm_contact(Caller caller, UserAccount user, 
   co_return co_await commit(user, std::move(record), channel, false, std::move(before));
 }
 
-Task<Result<Done>> Enrollment::set_questions(Caller caller, UserAccount user,
+Task<Result<Done>> Registration::set_questions(Caller caller, UserAccount user,
                                              std::vector<std::pair<std::string, Secret>> answers) {
   if (!offered(MethodType::questions)) co_return ErrorCode::MethodNotOffered;
   if (answers.size() != config_.questions_count) co_return ErrorCode::InvalidAnswers;
@@ -369,7 +369,7 @@ Task<Result<Done>> Enrollment::set_questions(Caller caller, UserAccount user,
   co_return co_await commit(user, std::move(record), MethodType::questions, false, std::move(before));
 }
 
-Task<Result<std::vector<Secret>>> Enrollment::regenerate_recovery_codes(Caller caller, UserAccount user) {
+Task<Result<std::vector<Secret>>> Registration::regenerate_recovery_codes(Caller caller, UserAccount user) {
   if (!offered(MethodType::recovery_codes)) co_return ErrorCode::MethodNotOffered;
   const auto held = co_await locks_.lock(user.name);
   auto loaded = co_await load_for_change(caller, user);
@@ -389,7 +389,7 @@ Task<Result<std::vector<Secret>>> Enrollment::regenerate_recovery_codes(Caller c
   co_return codes;
 }
 
-Task<Result<Done>> Enrollment::remove_method(Caller caller, UserAccount user, MethodType type) {
+Task<Result<Done>> Registration::remove_method(Caller caller, UserAccount user, MethodType type) {
   const auto held = co_await locks_.lock(user.name);
   auto loaded = co_await load_for_change(caller, user);
   if (!loaded) co_return loaded.error();
@@ -400,7 +400,7 @@ Task<Result<Done>> Enrollment::remove_method(Caller caller, UserAccount user, Me
   co_return co_await commit(user, std::move(record), type, true, std::move(before));
 }
 
-Task<Result<Grace>> Enrollment::skip_registration(UserAccount user) {
+Task<Result<Grace>> Registration::skip_registration(UserAccount user) {
   const auto held = co_await locks_.lock(user.name);
   auto loaded = co_await store_.load(user.name);
   if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
@@ -417,7 +417,7 @@ Task<Result<Grace>> Enrollment::skip_registration(UserAccount user) {
   co_return after;
 }
 
-Task<Result<Done>> Enrollment::reconfirm(UserAccount user) {
+Task<Result<Done>> Registration::reconfirm(UserAccount user) {
   const auto held = co_await locks_.lock(user.name);
   auto loaded = co_await store_.load(user.name);
   if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
@@ -430,7 +430,7 @@ Task<Result<Done>> Enrollment::reconfirm(UserAccount user) {
   co_return Done{};
 }
 
-Task<Result<Done>> Enrollment::step_up(Caller caller, UserAccount user, std::string method, Secret response) {
+Task<Result<Done>> Registration::step_up(Caller caller, UserAccount user, std::string method, Secret response) {
   if (method == "recovery_code") method = to_string(MethodType::recovery_codes);  // the older spelling
   const auto type = method_type_from_string(method);
   const bool code = type == MethodType::totp || type == MethodType::recovery_codes;
@@ -461,14 +461,14 @@ Task<Result<Done>> Enrollment::step_up(Caller caller, UserAccount user, std::str
   co_return finish_step_up(caller, user.name, method, proven);
 }
 
-Result<Done> Enrollment::finish_step_up(const Caller& caller, const std::string& user, std::string_view method,
+Result<Done> Registration::finish_step_up(const Caller& caller, const std::string& user, std::string_view method,
                                         bool proven) {
   auto counted = proofs_.count(Proofs::Purpose::step_up, user, method, proven);
   if (counted) step_ups_[{caller.sender, user}] = clock_() + kStepUpLifetime;
   return counted;
 }
 
-void Enrollment::forget_caller(const std::string& sender) {
+void Registration::forget_caller(const std::string& sender) {
   std::erase_if(step_ups_, [&](const auto& entry) { return entry.first.first == sender; });
 }
 

@@ -1,7 +1,7 @@
-// Registration of security info: enrolment and confirmation of each method, removal,
+// Registration of security info: adding and confirming each method, removal,
 // recovery codes, skip and reconfirmation, with step-up for users who already have methods,
 // a cooling-off for changes, notices to every registered channel, and an audit event for
-// every change. No sd-bus in here (enrollment_bus.cpp is the glue).
+// every change. No sd-bus in here (registration_bus.cpp is the glue).
 #pragma once
 
 #include "async/task.hpp"
@@ -57,9 +57,9 @@ struct RegistrationDetails {
 // Every step that may wait (the store, a hash, a password check, the directory) is a
 // coroutine (async/task.hpp): arguments are taken by value, the outcome is the task's value. A
 // step that reads a record, decides and writes it back holds the user's lock across both.
-class Enrollment {
+class Registration {
  public:
-  Enrollment(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
+  Registration(const Config& config, const RegistrationStore& store, const Verifier& verifier, AuditLog& audit,
              Messenger& messenger, throttle::Throttle& throttle, UserLocks& locks, Clock clock = system_clock_now);
 
   std::vector<MethodType> offered_methods() const;

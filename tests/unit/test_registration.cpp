@@ -1,10 +1,10 @@
-// Enrollment logic with the two seams real parts cannot reach in a test: the clock (to let a
+// Registration logic with the two seams real parts cannot reach in a test: the clock (to let a
 // code expire) and delivery (a recorder instead of SMTP). Everything else is real: the store
 // on disk, the crypto, the audit file.
 #include "cmocka.hpp"
 #include "run_now.hpp"
 #include "crypto/totp.hpp"
-#include "enrollment.hpp"
+#include "registration.hpp"
 #include "state_directory.hpp"
 #include "throttle/throttle.hpp"
 
@@ -46,14 +46,14 @@ struct World {
   std::unique_ptr<throttle::Throttle> throttle;
   Verifier verifier{Secret(std::string(32, 'k'))};
   UserLocks locks;
-  std::unique_ptr<Enrollment> enrollment;
+  std::unique_ptr<Registration> registration;
   UserAccount user{"alice", 1001, 1001, {}};
   Caller self{1001, ":1.42"};
 };
 
 int setup(void** state) {
   auto* w = new World;
-  char tmpl[] = "/tmp/sspr-enrollment-test-XXXXXX";
+  char tmpl[] = "/tmp/sspr-registration-test-XXXXXX";
   w->dir = mkdtemp(tmpl);
   std::string problem;
   auto dir = open_state_directory(w->dir + "/state", problem);
@@ -62,7 +62,7 @@ int setup(void** state) {
   w->config.mail_from = "sspr@example.com";
   w->throttle = std::make_unique<throttle::Throttle>(open_private_subdirectory(dir.get(), "throttle", problem),
                                                      throttle::Policy{}, [w] { return w->now; });
-  w->enrollment = std::make_unique<Enrollment>(w->config, *w->store, w->verifier, *w->audit, w->messenger,
+  w->registration = std::make_unique<Registration>(w->config, *w->store, w->verifier, *w->audit, w->messenger,
                                                *w->throttle, w->locks, [w] { return w->now; });
   *state = w;
   return 0;
@@ -84,9 +84,9 @@ void expect_error(const Result<T>& r, ErrorCode code) {
 }
 
 Result<Done> add_email(World& w, const Caller& caller) {
-  auto started = run_now(w.enrollment->begin_contact(caller, w.user, MethodType::email, "alice@example.com", [](auto) {}));
+  auto started = run_now(w.registration->begin_contact(caller, w.user, MethodType::email, "alice@example.com", [](auto) {}));
   if (!started) return started;
-  return run_now(w.enrollment->confirm_contact(caller, w.user, MethodType::email, Secret(w.messenger.last_code)));
+  return run_now(w.registration->confirm_contact(caller, w.user, MethodType::email, Secret(w.messenger.last_code)));
 }
 
 // A store that waits, as the directory's does: reads and writes on a worker thread.
@@ -111,42 +111,42 @@ struct WaitingStore final : RegistrationStore {
 static void test_a_sent_code_expires_after_its_lifetime(void** state) {
   auto& w = world(state);
   std::string shown;
-  assert_true(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com",
+  assert_true(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "alice@example.com",
                                   [&](Result<ContactOffer> offer) { shown = offer->masked_destination; }))
                   .ok());
   assert_str(shown, "a***@e***.com");
   w.now += 5 * 60;  // exactly the lifetime: no longer valid
-  expect_error(run_now(w.enrollment->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code))),
+  expect_error(run_now(w.registration->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code))),
                ErrorCode::ChallengeExpired);
   // and it is gone
-  expect_error(run_now(w.enrollment->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code))),
+  expect_error(run_now(w.registration->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code))),
                ErrorCode::NotPermitted);
 }
 
 static void test_a_code_just_inside_its_lifetime_works(void** state) {
   auto& w = world(state);
-  assert_true(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})).ok());
+  assert_true(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})).ok());
   w.now += 5 * 60 - 1;
-  assert_true(run_now(w.enrollment->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code))).ok());
+  assert_true(run_now(w.registration->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code))).ok());
 }
 
-static void test_totp_enrolment_expires_after_ten_minutes(void** state) {
+static void test_totp_registration_expires_after_ten_minutes(void** state) {
   auto& w = world(state);
-  auto offer = run_now(w.enrollment->begin_totp(w.self, w.user));
+  auto offer = run_now(w.registration->begin_totp(w.self, w.user));
   assert_true(offer.ok());
   w.now += 10 * 60 + 1;
-  expect_error(run_now(w.enrollment->confirm_totp(w.self, w.user, Secret("123456"))), ErrorCode::ChallengeExpired);
+  expect_error(run_now(w.registration->confirm_totp(w.self, w.user, Secret("123456"))), ErrorCode::ChallengeExpired);
 }
 
 static void test_cooling_off_applies_to_changes_after_the_first_registration(void** state) {
   auto& w = world(state);
   assert_true(add_email(w, Caller{0, ""}).ok());  // first registration (by root, at login)
-  auto details = run_now(w.enrollment->details(w.user));
+  auto details = run_now(w.registration->details(w.user));
   assert_int_equal(details->methods[0].usable_from, kStart);
   w.now += 3600;
-  auto codes = run_now(w.enrollment->regenerate_recovery_codes(Caller{0, ""}, w.user));
+  auto codes = run_now(w.registration->regenerate_recovery_codes(Caller{0, ""}, w.user));
   assert_true(codes.ok());
-  details = run_now(w.enrollment->details(w.user));
+  details = run_now(w.registration->details(w.user));
   assert_int_equal(details->methods.size(), 2);
   assert_int_equal(details->methods[1].added, kStart + 3600);
   assert_int_equal(details->methods[1].usable_from, kStart + 3600 + 24 * 3600);
@@ -159,12 +159,12 @@ static void test_cooling_off_applies_to_changes_after_the_first_registration(voi
 static void test_step_up_guesses_are_limited_persistently(void** state) {
   auto& w = world(state);
   assert_true(add_email(w, Caller{0, ""}).ok());
-  expect_error(run_now(w.enrollment->regenerate_recovery_codes(w.self, w.user)), ErrorCode::StepUpRequired);
+  expect_error(run_now(w.registration->regenerate_recovery_codes(w.self, w.user)), ErrorCode::StepUpRequired);
   // Failed proofs are identity failures: the fifth in 24 hours blocks for 24 hours.
   for (int i = 0; i < 4; ++i)
-    expect_error(run_now(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"))), ErrorCode::BadCode);
-  expect_error(run_now(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"))), ErrorCode::RateLimited);
-  expect_error(run_now(w.enrollment->step_up(w.self, w.user, "password", Secret("anything"))), ErrorCode::RateLimited);
+    expect_error(run_now(w.registration->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"))), ErrorCode::BadCode);
+  expect_error(run_now(w.registration->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"))), ErrorCode::RateLimited);
+  expect_error(run_now(w.registration->step_up(w.self, w.user, "password", Secret("anything"))), ErrorCode::RateLimited);
   // A restarted daemon (a new Throttle over the same directory) still knows.
   std::string problem;
   auto dir = open_state_directory(w.dir + "/state", problem);
@@ -172,39 +172,39 @@ static void test_step_up_guesses_are_limited_persistently(void** state) {
                                [&w] { return w.now; });
   assert_true(restarted.check("alice")->blocked);
   w.now += 24 * 3600;
-  expect_error(run_now(w.enrollment->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"))), ErrorCode::BadCode);
-  expect_error(run_now(w.enrollment->step_up(w.self, w.user, "sorcery", Secret("x"))), ErrorCode::InvalidArgument);
+  expect_error(run_now(w.registration->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"))), ErrorCode::BadCode);
+  expect_error(run_now(w.registration->step_up(w.self, w.user, "sorcery", Secret("x"))), ErrorCode::InvalidArgument);
 }
 
 static void test_sending_codes_is_limited(void** state) {
   auto& w = world(state);
   // More than 10 messages in 10 minutes block sending for 24 hours (Entra's rule).
   for (int i = 0; i < 10; ++i)
-    assert_true(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})).ok());
-  expect_error(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})),
+    assert_true(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})).ok());
+  expect_error(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})),
                ErrorCode::RateLimited);
   w.now += 10 * 60;
-  expect_error(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})),
+  expect_error(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})),
                ErrorCode::RateLimited);
   w.now += 24 * 3600;
-  assert_true(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})).ok());
+  assert_true(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})).ok());
 }
 
 static void test_skip_only_within_grace(void** state) {
   auto& w = world(state);
   for (std::uint32_t left : {2u, 1u, 0u}) {
-    auto grace = run_now(w.enrollment->skip_registration(w.user));
+    auto grace = run_now(w.registration->skip_registration(w.user));
     assert_true(grace.ok());
     assert_int_equal(grace->skips_left, left);
   }
-  expect_error(run_now(w.enrollment->skip_registration(w.user)), ErrorCode::NotPermitted);
+  expect_error(run_now(w.registration->skip_registration(w.user)), ErrorCode::NotPermitted);
 }
 
 static void test_methods_not_offered_are_refused(void** state) {
   auto& w = world(state);
-  expect_error(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::sms, "+4915112345678", [](auto) {})),
+  expect_error(run_now(w.registration->begin_contact(w.self, w.user, MethodType::sms, "+4915112345678", [](auto) {})),
                ErrorCode::MethodNotOffered);  // no webhook configured
-  expect_error(run_now(w.enrollment->begin_contact(w.self, w.user, MethodType::email, "not an address", [](auto) {})),
+  expect_error(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "not an address", [](auto) {})),
                ErrorCode::InvalidAddress);
 }
 
@@ -213,7 +213,7 @@ static void test_methods_not_offered_are_refused(void** state) {
 // lock from read to write, so the second reads the code already spent.
 static void test_two_sessions_racing_spend_a_recovery_code_once(void** state) {
   auto& w = world(state);
-  auto codes = run_now(w.enrollment->regenerate_recovery_codes(Caller{0, ""}, w.user));
+  auto codes = run_now(w.registration->regenerate_recovery_codes(Caller{0, ""}, w.user));
   assert_true(codes.ok());
   const std::string code(codes.value()[0].reveal());
 
@@ -222,7 +222,7 @@ static void test_two_sessions_racing_spend_a_recovery_code_once(void** state) {
   {
     Worker worker(event, "store", 2, 8);
     WaitingStore waiting(*w.store, worker);
-    Enrollment racing(w.config, waiting, w.verifier, *w.audit, w.messenger, *w.throttle, w.locks, [&w] { return w.now; });
+    Registration racing(w.config, waiting, w.verifier, *w.audit, w.messenger, *w.throttle, w.locks, [&w] { return w.now; });
     std::vector<Result<Done>> outcomes;
     for (const char* sender : {":1.7", ":1.8"})
       spawn(racing.step_up(Caller{1001, sender}, w.user, "recovery_codes", Secret(code)),
@@ -235,14 +235,14 @@ static void test_two_sessions_racing_spend_a_recovery_code_once(void** state) {
   }
   sd_event_unref(event);
   // And the code is spent in the record: a third try fails too.
-  expect_error(run_now(w.enrollment->step_up(w.self, w.user, "recovery_codes", Secret(code))), ErrorCode::BadCode);
+  expect_error(run_now(w.registration->step_up(w.self, w.user, "recovery_codes", Secret(code))), ErrorCode::BadCode);
 }
 
 int main() {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_setup_teardown(test_a_sent_code_expires_after_its_lifetime, setup, teardown),
       cmocka_unit_test_setup_teardown(test_a_code_just_inside_its_lifetime_works, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_totp_enrolment_expires_after_ten_minutes, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_totp_registration_expires_after_ten_minutes, setup, teardown),
       cmocka_unit_test_setup_teardown(test_cooling_off_applies_to_changes_after_the_first_registration, setup, teardown),
       cmocka_unit_test_setup_teardown(test_step_up_guesses_are_limited_persistently, setup, teardown),
       cmocka_unit_test_setup_teardown(test_sending_codes_is_limited, setup, teardown),

@@ -1,4 +1,4 @@
-#include "enrollment_bus.hpp"
+#include "registration_bus.hpp"
 
 #include "bus_auth.hpp"
 #include "bus_context.hpp"
@@ -60,7 +60,7 @@ int reply_details(sd_bus_message* m, const Result<RegistrationDetails>& details,
   return sd_bus_send(nullptr, reply.get(), nullptr);
 }
 
-// The secret goes back exactly once, to the enrolling user; the reply is wiped when freed.
+// The secret goes back exactly once, to the registering user; the reply is wiped when freed.
 int reply_totp_offer(sd_bus_message* m, const Result<TotpOffer>& offer, sd_bus_error* error) {
   if (!offer) return set_bus_error(error, offer.error());
   MessagePtr reply;
@@ -106,7 +106,7 @@ void track_caller(BusContext& ctx, sd_bus_message* m, const std::string& sender)
         const std::string name = it->first;
         c->tracked_callers.erase(it);  // drops the last reference to `t`
         c->caller_uids.forget(name);
-        if (c->enrollment) c->enrollment->forget_caller(name);
+        if (c->registration) c->registration->forget_caller(name);
         if (c->reset) c->reset->forget_owner(name);
         break;
       }
@@ -121,16 +121,16 @@ void track_caller(BusContext& ctx, sd_bus_message* m, const std::string& sender)
 
 int method_get_registration(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("GetRegistration", m, userdata, error, [&](BusContext& ctx, const Caller&, const UserAccount& u) {
-    return answer(m, ctx.enrollment->details(u), reply_details);
+    return answer(m, ctx.registration->details(u), reply_details);
   });
 }
 
 int method_get_directory_contacts(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("GetDirectoryContacts", m, userdata, error, [&](BusContext& ctx, const Caller&, const UserAccount& u) {
-    const Enrollment* enrollment = ctx.enrollment;
-    return answer(m, enrollment->find_directory_contacts(u),
-                  [enrollment](sd_bus_message* call, const DirectoryContacts& known, sd_bus_error*) {
-                    const auto [email, phone] = enrollment->masked_contacts(known);
+    const Registration* registration = ctx.registration;
+    return answer(m, registration->find_directory_contacts(u),
+                  [registration](sd_bus_message* call, const DirectoryContacts& known, sd_bus_error*) {
+                    const auto [email, phone] = registration->masked_contacts(known);
                     return sd_bus_reply_method_return(call, "ss", email.c_str(), phone.c_str());
                   });
   });
@@ -138,7 +138,7 @@ int method_get_directory_contacts(sd_bus_message* m, void* userdata, sd_bus_erro
 
 int method_begin_totp(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("BeginTotp", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
-    return answer(m, ctx.enrollment->begin_totp(c, u), reply_totp_offer);
+    return answer(m, ctx.registration->begin_totp(c, u), reply_totp_offer);
   });
 }
 
@@ -148,7 +148,7 @@ int method_confirm_totp(sd_bus_message* m, void* userdata, sd_bus_error* error) 
     int r = sd_bus_message_read(m, "s", &code);
     if (r < 0) return r;
     if (too_long(code, kMaxShortArgument)) return set_bus_error(error, ErrorCode::InvalidArgument);
-    return answer(m, ctx.enrollment->confirm_totp(c, u, Secret(code)), reply_done);
+    return answer(m, ctx.registration->confirm_totp(c, u, Secret(code)), reply_done);
   });
 }
 
@@ -169,7 +169,7 @@ int method_begin_contact(sd_bus_message* m, void* userdata, sd_bus_error* error)
         sd_bus_reply_method_errorf(call.get(), info.bus_name.data(), "%s", info.message.data());
       }
     };
-    return answer(m, ctx.enrollment->begin_contact(c, u, *method, address, std::move(on_sent)), reply_when_delivered);
+    return answer(m, ctx.registration->begin_contact(c, u, *method, address, std::move(on_sent)), reply_when_delivered);
   });
 }
 
@@ -180,7 +180,7 @@ int method_confirm_contact(sd_bus_message* m, void* userdata, sd_bus_error* erro
     if (r < 0) return r;
     const auto method = read_method(type);
     if (!method || too_long(code, kMaxShortArgument)) return set_bus_error(error, ErrorCode::InvalidArgument);
-    return answer(m, ctx.enrollment->confirm_contact(c, u, *method, Secret(code)), reply_done);
+    return answer(m, ctx.registration->confirm_contact(c, u, *method, Secret(code)), reply_done);
   });
 }
 
@@ -190,7 +190,7 @@ int method_get_security_questions(sd_bus_message* m, void* userdata, sd_bus_erro
     MessagePtr reply;
     int r = new_reply(m, reply);
     if (r < 0) return r;
-    if ((r = append_strings(reply.get(), ctx.enrollment->question_pool())) < 0) return r;
+    if ((r = append_strings(reply.get(), ctx.registration->question_pool())) < 0) return r;
     if ((r = sd_bus_message_append(reply.get(), "u", ctx.manager.config().questions_count)) < 0) return r;
     return sd_bus_send(nullptr, reply.get(), nullptr);
   });
@@ -209,14 +209,14 @@ int method_set_security_questions(sd_bus_message* m, void* userdata, sd_bus_erro
     }
     if (r < 0) return r;
     if ((r = sd_bus_message_exit_container(m)) < 0) return r;
-    return answer(m, ctx.enrollment->set_questions(c, u, std::move(answers)), reply_done);
+    return answer(m, ctx.registration->set_questions(c, u, std::move(answers)), reply_done);
   });
 }
 
 int method_regenerate_recovery_codes(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("RegenerateRecoveryCodes", m, userdata, error,
                      [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
-                       return answer(m, ctx.enrollment->regenerate_recovery_codes(c, u), reply_recovery_codes);
+                       return answer(m, ctx.registration->regenerate_recovery_codes(c, u), reply_recovery_codes);
                      });
 }
 
@@ -227,7 +227,7 @@ int method_remove_method(sd_bus_message* m, void* userdata, sd_bus_error* error)
     if (r < 0) return r;
     const auto method = read_method(type);
     if (!method) return set_bus_error(error, ErrorCode::InvalidArgument);
-    return answer(m, ctx.enrollment->remove_method(c, u, *method), reply_done);
+    return answer(m, ctx.registration->remove_method(c, u, *method), reply_done);
   });
 }
 
@@ -235,13 +235,13 @@ int method_skip_registration(sd_bus_message* m, void* userdata, sd_bus_error* er
   return with_target("SkipRegistration", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
     // Skipping is a login decision: only root (pam_sspr) may take it.
     if (c.uid != 0) return set_bus_error(error, ErrorCode::AccessDenied);
-    return answer(m, ctx.enrollment->skip_registration(u), reply_grace);
+    return answer(m, ctx.registration->skip_registration(u), reply_grace);
   });
 }
 
 int method_confirm_registration(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("ConfirmRegistration", m, userdata, error, [&](BusContext& ctx, const Caller&, const UserAccount& u) {
-    return answer(m, ctx.enrollment->reconfirm(u), reply_done);
+    return answer(m, ctx.registration->reconfirm(u), reply_done);
   });
 }
 
@@ -253,7 +253,7 @@ int method_step_up(sd_bus_message* m, void* userdata, sd_bus_error* error) noexc
     if (too_long(method, kMaxShortArgument) || too_long(response, kMaxSecretArgument))
       return set_bus_error(error, ErrorCode::InvalidArgument);
     BusContext* context = &ctx;
-    return answer(m, ctx.enrollment->step_up(c, u, method, Secret(response)),
+    return answer(m, ctx.registration->step_up(c, u, method, Secret(response)),
                   [context, sender = c.sender](sd_bus_message* call, const Result<Done>& proven, sd_bus_error* refusal) {
                     if (proven) track_caller(*context, call, sender);  // the step-up dies with the connection
                     return reply_done(call, proven, refusal);
