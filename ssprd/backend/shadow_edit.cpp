@@ -27,8 +27,8 @@ std::string entry_of(std::string_view user, std::size_t line) {
 
 }  // namespace
 
-std::optional<ErrorCode> check_entry_request(std::string_view user, std::string_view new_hash, std::int64_t today_days,
-                                             std::string& problem) {
+Result<Done> check_entry_request(std::string_view user, std::string_view new_hash, std::int64_t today_days,
+                                 std::string& problem) {
   if (!valid_user_name(user)) {
     problem = "invalid user name";
     return ErrorCode::InvalidUserName;
@@ -47,12 +47,12 @@ std::optional<ErrorCode> check_entry_request(std::string_view user, std::string_
     problem = "negative day of last change";
     return ErrorCode::InvalidArgument;
   }
-  return std::nullopt;
+  return Done{};
 }
 
 Result<std::string> replace_shadow_entry(std::string_view content, std::string_view user, std::string_view new_hash,
                                          std::int64_t today_days, std::string& problem) {
-  if (const auto error = check_entry_request(user, new_hash, today_days, problem)) return *error;
+  if (const auto checked = check_entry_request(user, new_hash, today_days, problem); !checked) return checked.error();
 
   // Find the line(s) whose first field is the user; remember where the first one is.
   std::string_view target;

@@ -20,9 +20,9 @@ inline constexpr std::size_t kMaxHashLength = 1024;
 // Checks that need no file: InvalidUserName unless valid_user_name(user) (so it has no ':' or
 // newline and cannot name a NIS "+"/"-" line); InvalidArgument if the hash is empty, longer
 // than kMaxHashLength, or has a byte outside printable ASCII or a ':' (it would split or add a
-// line), or if today_days is negative. nullopt when the request is well-formed.
-std::optional<ErrorCode> check_entry_request(std::string_view user, std::string_view new_hash, std::int64_t today_days,
-                                             std::string& problem);
+// line), or if today_days is negative; `problem` says which, for the log.
+Result<Done> check_entry_request(std::string_view user, std::string_view new_hash, std::int64_t today_days,
+                                 std::string& problem);
 
 // The whole new file content. Besides the request checks: NoSuchUser if no line's first field
 // is `user`; Internal if more than one is, or if the user's line is not 9 fields with fields

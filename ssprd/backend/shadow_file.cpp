@@ -207,9 +207,9 @@ Result<Done> set_password_hash(const ShadowPaths& paths, const std::string& user
                                std::int64_t today_days, std::chrono::milliseconds lock_wait, const FileOps& ops) {
   try {
     std::string problem;
-    if (const auto error = check_entry_request(user, new_hash, today_days, problem)) {
+    if (const auto checked = check_entry_request(user, new_hash, today_days, problem); !checked) {
       log_error("refusing to set a password hash: %s", problem.c_str());
-      return *error;
+      return checked.error();
     }
     if (!plain_name(paths.file) || !plain_name(paths.lock_file) || !plain_name(paths.pwd_lock)) {
       log_error("shadow file and lock names must be plain file names");

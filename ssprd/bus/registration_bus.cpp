@@ -233,9 +233,7 @@ int method_remove_method(sd_bus_message* m, void* userdata, sd_bus_error* error)
 
 int method_skip_registration(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("SkipRegistration", m, userdata, error, [&](BusContext& ctx, const Caller& c, const UserAccount& u) {
-    // Skipping is a login decision: only root (pam_sspr) may take it.
-    if (c.uid != 0) return set_bus_error(error, ErrorCode::AccessDenied);
-    return answer(m, ctx.registration->skip_registration(u), reply_grace);
+    return answer(m, ctx.registration->skip_registration(c, u), reply_grace);
   });
 }
 

@@ -228,10 +228,9 @@ int method_unlock_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) 
     int r = sd_bus_message_read(m, "s", &user);
     if (r < 0) return r;
     if (std::string_view(user).size() > kMaxArgument) return set_bus_error(error, ErrorCode::InvalidUserName);
-    // Root only (the vtable says so too): a block is lifted by an administrator's decision.
     uid_t caller = 0;
-    if (caller_uid(ctx.caller_uids, m, &caller) < 0 || caller != 0) return set_bus_error(error, ErrorCode::AccessDenied);
-    const auto done = ctx.blocks->unlock(user, "uid 0");
+    if (caller_uid(ctx.caller_uids, m, &caller) < 0) return set_bus_error(error, ErrorCode::AccessDenied);
+    const auto done = ctx.blocks->unlock(caller, user);
     if (!done) return set_bus_error(error, done.error());
     return sd_bus_reply_method_return(m, "");
   });

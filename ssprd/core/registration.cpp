@@ -400,7 +400,8 @@ Task<Result<Done>> Registration::remove_method(Caller caller, UserAccount user, 
   co_return co_await commit(user, std::move(record), type, true, std::move(before));
 }
 
-Task<Result<Grace>> Registration::skip_registration(UserAccount user) {
+Task<Result<Grace>> Registration::skip_registration(Caller caller, UserAccount user) {
+  if (caller.uid != 0) co_return ErrorCode::AccessDenied;
   const auto held = co_await locks_.lock(user.name);
   auto loaded = co_await store_.load(user.name);
   if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;

@@ -82,7 +82,8 @@ class Registration {
   Task<Result<std::vector<Secret>>> regenerate_recovery_codes(Caller caller, UserAccount user);
   Task<Result<Done>> remove_method(Caller caller, UserAccount user, MethodType type);
 
-  Task<Result<Grace>> skip_registration(UserAccount user);
+  // Skipping is a login decision: only root (pam_sspr at the login prompt) may take it.
+  Task<Result<Grace>> skip_registration(Caller caller, UserAccount user);
   Task<Result<Done>> reconfirm(UserAccount user);
 
   // Proves the caller is the user with an already registered TOTP or recovery code, or with

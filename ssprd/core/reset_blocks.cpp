@@ -36,13 +36,14 @@ std::string ResetBlocks::notice(const std::string& user) const {
          ". Please try again then, or ask an administrator.";
 }
 
-Result<Done> ResetBlocks::unlock(const std::string& user, const std::string& by) {
+Result<Done> ResetBlocks::unlock(uid_t caller, const std::string& user) {
+  if (caller != 0) return ErrorCode::AccessDenied;
   if (!valid_user_name(user)) return ErrorCode::InvalidUserName;
   decoys_.clear(user);
   if (by_name_(user)) {
     if (auto cleared = throttle_.clear(user); !cleared) return cleared.error();
   }
-  audit_.record(AuditEvent::reset_unlocked, user, {{"by", by}});
+  audit_.record(AuditEvent::reset_unlocked, user, {{"by", "uid " + std::to_string(caller)}});
   return Done{};
 }
 

@@ -26,8 +26,9 @@ class ResetBlocks {
   // The text a RateLimited refusal carries for `user`: how long the block lasts, or that an
   // administrator must lift it (the table's text when the user is not blocked).
   std::string notice(const std::string& user) const;
-  // Ends every reset block of `user` (an administrator's decision; audited as by `by`).
-  Result<Done> unlock(const std::string& user, const std::string& by);
+  // Ends every reset block of `user`: an administrator's decision, so root only (the bus
+  // policy says so too); audited with who did it.
+  Result<Done> unlock(uid_t caller, const std::string& user);
 
  private:
   throttle::Throttle& throttle_;

@@ -11,9 +11,10 @@
 namespace sspr::ldap {
 namespace {
 
-std::optional<ErrorCode> refuse_name(std::string_view user, Diagnostic& diag) {
+// Only a valid name reaches the directory (InvalidUserName, and the log says why).
+Result<Done> check_name(std::string_view user, Diagnostic& diag) {
   diag = {};
-  if (valid_user_name(user)) return std::nullopt;
+  if (valid_user_name(user)) return Done{};
   diag.log_text = "invalid user name \"" + escape_untrusted(user) + "\": not sent to the directory";
   return ErrorCode::InvalidUserName;
 }
@@ -41,7 +42,7 @@ Result<Located> locate(const LdapSettings& settings, std::string_view user, Diag
 
 Result<Done> reset_password(const LdapSettings& settings, std::string_view user, const Secret& new_password,
                             Diagnostic& diag) {
-  if (auto refused = refuse_name(user, diag)) return *refused;
+  if (auto named = check_name(user, diag); !named) return named.error();
   auto located = locate(settings, user, diag);
   if (!located) return located.error();
   return modify_password(located->connection, located->dn, nullptr, new_password, diag);
@@ -49,7 +50,7 @@ Result<Done> reset_password(const LdapSettings& settings, std::string_view user,
 
 Result<Done> change_password(const LdapSettings& settings, std::string_view user, const Secret& old_password,
                              const Secret& new_password, Diagnostic& diag) {
-  if (auto refused = refuse_name(user, diag)) return *refused;
+  if (auto named = check_name(user, diag); !named) return named.error();
   if (!settings.dn_template.empty()) {
     // The DN needs no lookup: bind as the user straight away (with failover), no service
     // account involved.
@@ -70,7 +71,7 @@ Result<Done> change_password(const LdapSettings& settings, std::string_view user
 
 Result<Done> verify_password(const LdapSettings& settings, std::string_view user, const Secret& password,
                              Diagnostic& diag) {
-  if (auto refused = refuse_name(user, diag)) return *refused;
+  if (auto named = check_name(user, diag); !named) return named.error();
   if (!settings.dn_template.empty()) {
     const std::string dn = dn_from_template(settings, user);
     auto connection = Connection::open(
@@ -85,7 +86,7 @@ Result<Done> verify_password(const LdapSettings& settings, std::string_view user
 
 Result<std::optional<std::string>> read_registration(const LdapSettings& settings, std::string_view user,
                                                    Diagnostic& diag) {
-  if (auto refused = refuse_name(user, diag)) return *refused;
+  if (auto named = check_name(user, diag); !named) return named.error();
   auto located = locate(settings, user, diag);
   if (!located) return located.error();
   auto attributes = read_entry(located->connection, located->dn, {settings.registration_attribute}, diag);
@@ -102,7 +103,7 @@ Result<std::optional<std::string>> read_registration(const LdapSettings& setting
 
 Result<Done> write_registration(const LdapSettings& settings, std::string_view user, std::string_view json,
                               Diagnostic& diag) {
-  if (auto refused = refuse_name(user, diag)) return *refused;
+  if (auto named = check_name(user, diag); !named) return named.error();
   if (json.empty() || json.size() > kMaxRecordBytes) {
     diag.log_text = "registration record of " + std::to_string(json.size()) + " bytes: must be 1 to " +
                     std::to_string(kMaxRecordBytes);
@@ -142,7 +143,7 @@ Result<Done> write_registration(const LdapSettings& settings, std::string_view u
 }
 
 Result<Contacts> read_contacts(const LdapSettings& settings, std::string_view user, Diagnostic& diag) {
-  if (auto refused = refuse_name(user, diag)) return *refused;
+  if (auto named = check_name(user, diag); !named) return named.error();
   auto located = locate(settings, user, diag);
   if (!located) return located.error();
   auto attributes =
