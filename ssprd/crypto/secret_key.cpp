@@ -122,6 +122,20 @@ Created create_key(int dir_fd, std::optional<Secret>& key, std::string& problem)
   return Created::yes;
 }
 
+// The key at `source`, from `fd` as open() left it (`open_errno` when it failed): the key, or
+// Internal with the problem; nothing when there is no such file.
+std::optional<Result<Secret>> key_at(const UniqueFd& fd, int open_errno, const KeySource& source,
+                                     std::string& problem) {
+  if (!fd) {
+    if (open_errno == ENOENT) return std::nullopt;
+    problem = open_problem(source, open_errno);
+    return Result<Secret>(ErrorCode::Internal);
+  }
+  auto key = read_key(fd.get(), source, problem);
+  if (!key) return Result<Secret>(ErrorCode::Internal);
+  return Result<Secret>(std::move(*key));
+}
+
 }  // namespace
 
 Result<Secret> load_or_create_key(int state_dir_fd, std::string& problem) {
@@ -136,31 +150,15 @@ Result<Secret> load_or_create_key(int state_dir_fd, std::string& problem) {
           "CREDENTIALS_DIRECTORY is not an absolute path; ssprd must be started by systemd or with an absolute path";
       return ErrorCode::Internal;
     }
-    UniqueFd fd(::open(source.shown.c_str(), kOpenFlags));
-    if (fd) {
-      key = read_key(fd.get(), source, problem);
-      if (!key) return ErrorCode::Internal;
-      return std::move(*key);
-    }
-    if (errno != ENOENT) {
-      problem = open_problem(source, errno);
-      return ErrorCode::Internal;
-    }
+    const UniqueFd fd(::open(source.shown.c_str(), kOpenFlags));
+    if (auto found = key_at(fd, errno, source, problem)) return std::move(*found);
   }
 
   const KeySource source{kSecretKeyFile, false};
   // Two rounds: if another process creates the key between our open and our link, read its key.
   for (int round = 0; round < 2; ++round) {
-    UniqueFd fd(::openat(state_dir_fd, kSecretKeyFile, kOpenFlags));
-    if (fd) {
-      key = read_key(fd.get(), source, problem);
-      if (!key) return ErrorCode::Internal;
-      return std::move(*key);
-    }
-    if (errno != ENOENT) {
-      problem = open_problem(source, errno);
-      return ErrorCode::Internal;
-    }
+    const UniqueFd fd(::openat(state_dir_fd, kSecretKeyFile, kOpenFlags));
+    if (auto found = key_at(fd, errno, source, problem)) return std::move(*found);
     switch (create_key(state_dir_fd, key, problem)) {
       case Created::yes: return std::move(*key);
       case Created::lost_race: continue;

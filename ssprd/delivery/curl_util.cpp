@@ -78,6 +78,27 @@ UrlParts parse_url(const std::string& url) {
   return parts;
 }
 
+CurlTransfer::CurlTransfer(CURL* curl, const std::string& url, const char* protocols, long timeout_seconds,
+                           const std::string& ca_file)
+    : curl_(curl) {
+  set(CURLOPT_ERRORBUFFER, error_buffer_);
+  set(CURLOPT_URL, url.c_str());
+  set(CURLOPT_PROTOCOLS_STR, protocols);
+  set(CURLOPT_NOSIGNAL, 1L);
+  set(CURLOPT_PROXY, "");
+  set(CURLOPT_TIMEOUT, timeout_seconds);
+  set(CURLOPT_CONNECTTIMEOUT, timeout_seconds);
+  set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  set(CURLOPT_SSL_VERIFYPEER, 1L);
+  set(CURLOPT_SSL_VERIFYHOST, 2L);
+  if (!ca_file.empty()) set(CURLOPT_CAINFO, ca_file.c_str());
+}
+
+CURLcode CurlTransfer::perform() {
+  if (result_ == CURLE_OK) result_ = curl_easy_perform(curl_);
+  return result_;
+}
+
 std::string curl_error_text(CURLcode code, const char* error_buffer) {
   const char* text = (error_buffer != nullptr && error_buffer[0] != '\0') ? error_buffer : curl_easy_strerror(code);
   return escape_untrusted(text);

@@ -42,6 +42,31 @@ UrlParts parse_url(const std::string& url);
 // "<curl's detailed message>" or, without one, curl_easy_strerror(); safe for one log line.
 std::string curl_error_text(CURLcode code, const char* error_buffer);
 
+// One transfer's options, set one after another; the first failure sticks, so none is silently
+// ignored (an ignored TLS option would be a downgrade). What every transfer of ours needs is
+// set at construction: the error buffer, the URL and the protocols allowed, no signals (worker
+// threads: no SIGALRM-based DNS timeouts), no proxy from *_proxy variables (a code goes where
+// the configuration says), the timeouts, TLS 1.2 or newer with peer and host verified, and the
+// CA file when one is given.
+class CurlTransfer {
+ public:
+  CurlTransfer(CURL* curl, const std::string& url, const char* protocols, long timeout_seconds,
+               const std::string& ca_file);
+  template <class Value>
+  void set(CURLoption option, Value value) {
+    if (result_ == CURLE_OK) result_ = curl_easy_setopt(curl_, option, value);
+  }
+  CURLcode result() const noexcept { return result_; }
+  // The transfer itself (refused if an option could not be set).
+  CURLcode perform();
+  std::string error_text() const { return curl_error_text(result_, error_buffer_); }
+
+ private:
+  CURL* curl_;
+  CURLcode result_ = CURLE_OK;
+  char error_buffer_[CURL_ERROR_SIZE] = "";
+};
+
 // Wipes a string's bytes (it may hold a code) when the scope ends.
 class WipeOnExit {
  public:

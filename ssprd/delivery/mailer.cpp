@@ -202,41 +202,23 @@ DeliveryResult send_mail(const MailConfig& config, const std::string& to, const 
   CurlPtr curl(curl_easy_init());
   CurlSlistPtr recipients;
   if (!curl || !slist_append(recipients, "<" + to + ">")) return fail(masked_to, "out of memory");
-  char error_buffer[CURL_ERROR_SIZE] = "";
   Upload upload{*message};
-  const long timeout = static_cast<long>(config.timeout_seconds);
-  CURL* c = curl.get();
-  CURLcode r = CURLE_OK;
-  // Each option is checked: a silently ignored TLS option would be a downgrade.
-  auto set = [&](CURLoption option, auto value) {
-    if (r == CURLE_OK) r = curl_easy_setopt(c, option, value);
-  };
-  set(CURLOPT_ERRORBUFFER, error_buffer);
-  set(CURLOPT_URL, config.smtp_url.c_str());
-  set(CURLOPT_PROTOCOLS_STR, "smtp,smtps");
-  set(CURLOPT_NOSIGNAL, 1L);  // worker threads: no SIGALRM-based DNS timeouts
-  set(CURLOPT_PROXY, "");     // ignore *_proxy variables: mail goes where smtp_url says
-  set(CURLOPT_TIMEOUT, timeout);
-  set(CURLOPT_CONNECTTIMEOUT, timeout);
-  set(CURLOPT_USE_SSL, config.require_starttls ? static_cast<long>(CURLUSESSL_ALL) : static_cast<long>(CURLUSESSL_NONE));
-  set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  set(CURLOPT_SSL_VERIFYPEER, 1L);
-  set(CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!config.ca_file.empty()) set(CURLOPT_CAINFO, config.ca_file.c_str());
+  CurlTransfer transfer(curl.get(), config.smtp_url, "smtp,smtps", static_cast<long>(config.timeout_seconds),
+                        config.ca_file);
+  transfer.set(CURLOPT_USE_SSL,
+               config.require_starttls ? static_cast<long>(CURLUSESSL_ALL) : static_cast<long>(CURLUSESSL_NONE));
   if (password) {
-    set(CURLOPT_USERNAME, config.username.c_str());
-    set(CURLOPT_PASSWORD, password->c_str());
+    transfer.set(CURLOPT_USERNAME, config.username.c_str());
+    transfer.set(CURLOPT_PASSWORD, password->c_str());
   }
   const std::string mail_from = "<" + config.from + ">";
-  set(CURLOPT_MAIL_FROM, mail_from.c_str());
-  set(CURLOPT_MAIL_RCPT, recipients.get());
-  set(CURLOPT_UPLOAD, 1L);
-  set(CURLOPT_READFUNCTION, read_upload);
-  set(CURLOPT_READDATA, &upload);
-  if (r != CURLE_OK) return fail(masked_to, "cannot configure libcurl: " + curl_error_text(r, error_buffer));
-
-  r = curl_easy_perform(c);
-  if (r != CURLE_OK) return fail(masked_to, curl_error_text(r, error_buffer));
+  transfer.set(CURLOPT_MAIL_FROM, mail_from.c_str());
+  transfer.set(CURLOPT_MAIL_RCPT, recipients.get());
+  transfer.set(CURLOPT_UPLOAD, 1L);
+  transfer.set(CURLOPT_READFUNCTION, read_upload);
+  transfer.set(CURLOPT_READDATA, &upload);
+  if (transfer.result() != CURLE_OK) return fail(masked_to, "cannot configure libcurl: " + transfer.error_text());
+  if (transfer.perform() != CURLE_OK) return fail(masked_to, transfer.error_text());
   log_info("mail to %s sent", masked_to.c_str());
   return {true, {}};
 }

@@ -93,37 +93,19 @@ DeliveryResult send_sms(const SmsConfig& config, const std::string& number, cons
   for (const auto& header : config.headers) ok = ok && slist_append(headers, header);
   if (!ok) return fail(masked_number, "out of memory");
 
-  char error_buffer[CURL_ERROR_SIZE] = "";
-  const long timeout = static_cast<long>(config.timeout_seconds);
-  CURL* c = curl.get();
-  CURLcode r = CURLE_OK;
-  auto set = [&](CURLoption option, auto value) {
-    if (r == CURLE_OK) r = curl_easy_setopt(c, option, value);
-  };
-  set(CURLOPT_ERRORBUFFER, error_buffer);
-  set(CURLOPT_URL, config.webhook_url.c_str());
-  set(CURLOPT_PROTOCOLS_STR, url.scheme == "https" ? "https" : "http");
-  set(CURLOPT_FOLLOWLOCATION, 0L);
-  set(CURLOPT_NOSIGNAL, 1L);
-  set(CURLOPT_PROXY, "");  // ignore *_proxy variables: the code goes where webhook_url says
-  set(CURLOPT_TIMEOUT, timeout);
-  set(CURLOPT_CONNECTTIMEOUT, timeout);
-  set(CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
-  set(CURLOPT_SSL_VERIFYPEER, 1L);
-  set(CURLOPT_SSL_VERIFYHOST, 2L);
-  if (!config.ca_file.empty()) set(CURLOPT_CAINFO, config.ca_file.c_str());
-  set(CURLOPT_USERAGENT, "sspr");
-  set(CURLOPT_HTTPHEADER, headers.get());
-  set(CURLOPT_POST, 1L);
-  set(CURLOPT_POSTFIELDS, body->c_str());  // not copied by curl: *body outlives the transfer
-  set(CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
-  set(CURLOPT_WRITEFUNCTION, discard_response);
-  if (r != CURLE_OK) return fail(masked_number, "cannot configure libcurl: " + curl_error_text(r, error_buffer));
-
-  r = curl_easy_perform(c);
-  if (r != CURLE_OK) return fail(masked_number, curl_error_text(r, error_buffer));
+  CurlTransfer transfer(curl.get(), config.webhook_url, url.scheme == "https" ? "https" : "http",
+                        static_cast<long>(config.timeout_seconds), config.ca_file);
+  transfer.set(CURLOPT_FOLLOWLOCATION, 0L);
+  transfer.set(CURLOPT_USERAGENT, "sspr");
+  transfer.set(CURLOPT_HTTPHEADER, headers.get());
+  transfer.set(CURLOPT_POST, 1L);
+  transfer.set(CURLOPT_POSTFIELDS, body->c_str());  // not copied by curl: *body outlives the transfer
+  transfer.set(CURLOPT_POSTFIELDSIZE, static_cast<long>(body->size()));
+  transfer.set(CURLOPT_WRITEFUNCTION, discard_response);
+  if (transfer.result() != CURLE_OK) return fail(masked_number, "cannot configure libcurl: " + transfer.error_text());
+  if (transfer.perform() != CURLE_OK) return fail(masked_number, transfer.error_text());
   long status = 0;
-  curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &status);
   if (status < 200 || status >= 300) return fail(masked_number, "HTTP " + std::to_string(status));
   log_info("SMS to %s handed to the gateway", masked_number.c_str());
   return {true, {}};
