@@ -70,6 +70,9 @@ constexpr auto kTable = std::to_array<ErrorInfo>({
     {ErrorCode::NoSuchSession, ErrorOrigin::sspr, SSPR_ERR("NoSuchSession"), ESTALE, PAM_AUTH_ERR, false,
      "The password reset session has ended. Please start again.",
      Consequence::refusal, false, false},
+    {ErrorCode::TooManySessions, ErrorOrigin::sspr, SSPR_ERR("TooManySessions"), EMFILE, PAM_MAXTRIES, false,
+     "Too many password resets are under way. Finish or cancel one, or try again in a few minutes.",
+     Consequence::refusal, false, false},
     {ErrorCode::StepUpRequired, ErrorOrigin::sspr, SSPR_ERR("StepUpRequired"), EKEYEXPIRED, PAM_PERM_DENIED, false,
      "To change your security info, first confirm it is you with a method you registered before, or with your "
      "current password.",

@@ -29,6 +29,7 @@ enum class ErrorCode : std::uint8_t {
   BackendUnavailable,
   DeliveryFailed,
   NoSuchSession,
+  TooManySessions,
   StepUpRequired,
   MethodNotOffered,
   InvalidAddress,

@@ -26,7 +26,8 @@ struct BusContext {
   CallerUids caller_uids;
 };
 
-// Starts watching the sender of `m` (once per unique name).
-void track_caller(BusContext& ctx, sd_bus_message* m, const std::string& sender);
+// Starts watching the sender of `m` (once per unique name), so what it holds (a step-up, reset
+// sessions) ends when it leaves the bus. False when it cannot be watched: it has already left.
+bool track_caller(BusContext& ctx, sd_bus_message* m, const std::string& sender);
 
 }  // namespace sspr::daemon

@@ -23,8 +23,10 @@ int caller_first(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcep
     std::shared_ptr<sd_bus_message> call(sd_bus_message_ref(m), sd_bus_message_unref);
     const int r = ask_caller_uid(ctx.caller_uids, m, [call, userdata](int known) {
       if (known < 0) {
-        log_warning("%s: cannot establish the caller's uid (%d); denied", sd_bus_message_get_member(call.get()),
-                    known);
+        // A caller that left before it could be asked (ENXIO) is ordinary, and a flood of them
+        // must not flood the log; anything else is worth a warning.
+        log_message(known == -ENXIO ? LOG_DEBUG : LOG_WARNING, "%s: cannot establish the caller's uid (%d); denied",
+                    sd_bus_message_get_member(call.get()), known);
         sd_bus_error denied = SD_BUS_ERROR_NULL;
         set_bus_error(&denied, ErrorCode::AccessDenied);
         sd_bus_reply_method_error(call.get(), &denied);

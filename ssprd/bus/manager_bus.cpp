@@ -90,7 +90,7 @@ const sd_bus_vtable kManagerVtable[] = {
                             caller_first<method_step_up>, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
     // Anyone may start a reset for any user name: the registered methods are the proof.
     SD_BUS_METHOD_WITH_ARGS("StartReset", SD_BUS_ARGS("s", user_name),
-                            SD_BUS_RESULT("o", session, "a(ss)", methods, "u", methods_required), method_start_reset,
+                            SD_BUS_RESULT("o", session, "a(ss)", methods, "u", methods_required), caller_first<method_start_reset>,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     // A user who knows the password changes it (root may for anyone, as passwd does).
     SD_BUS_METHOD_WITH_ARGS("ChangePassword", SD_BUS_ARGS("s", user_name, "s", current_password, "s", new_password),

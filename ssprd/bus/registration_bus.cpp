@@ -95,30 +95,6 @@ int reply_when_delivered(sd_bus_message*, const Result<Done>& queued, sd_bus_err
 
 }  // namespace
 
-// A step-up, and a reset session, die with the connection that earned them.
-void track_caller(BusContext& ctx, sd_bus_message* m, const std::string& sender) {
-  if (sender.empty() || ctx.tracked_callers.count(sender) != 0) return;
-  sd_bus_track* track = nullptr;
-  auto on_gone = [](sd_bus_track* t, void* userdata) noexcept -> int {
-    auto* c = static_cast<BusContext*>(userdata);
-    for (auto it = c->tracked_callers.begin(); it != c->tracked_callers.end(); ++it) {
-      if (it->second.get() == t) {
-        const std::string name = it->first;
-        c->tracked_callers.erase(it);  // drops the last reference to `t`
-        c->caller_uids.forget(name);
-        if (c->registration) c->registration->forget_caller(name);
-        if (c->reset) c->reset->forget_owner(name);
-        break;
-      }
-    }
-    return 0;
-  };
-  if (sd_bus_track_new(sd_bus_message_get_bus(m), &track, on_gone, &ctx) < 0) return;
-  TrackPtr owned(track);
-  if (sd_bus_track_add_sender(track, m) < 0) return;
-  ctx.tracked_callers.emplace(sender, std::move(owned));
-}
-
 int method_get_registration(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return with_target("GetRegistration", m, userdata, error, [&](BusContext& ctx, const Caller&, const UserAccount& u) {
     return answer(m, ctx.registration->details(u), reply_details);
@@ -253,7 +229,8 @@ int method_step_up(sd_bus_message* m, void* userdata, sd_bus_error* error) noexc
     BusContext* context = &ctx;
     return answer(m, ctx.registration->step_up(c, u, method, Secret(response)),
                   [context, sender = c.sender](sd_bus_message* call, const Result<Done>& proven, sd_bus_error* refusal) {
-                    if (proven) track_caller(*context, call, sender);  // the step-up dies with the connection
+                    // The step-up dies with the connection; one whose caller already left is dropped.
+                    if (proven && !track_caller(*context, call, sender)) context->registration->forget_caller(sender);
                     return reply_done(call, proven, refusal);
                   });
   });

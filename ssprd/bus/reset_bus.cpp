@@ -186,6 +186,7 @@ int reply_started(sd_bus_message* m, const StartedReset& started) {
 
 }  // namespace
 
+// The caller's uid is known before this runs (caller_first).
 int method_start_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return guard_bus_call("StartReset", error, [&]() -> int {
     auto& ctx = *static_cast<BusContext*>(userdata);
@@ -193,12 +194,21 @@ int method_start_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) n
     int r = sd_bus_message_read(m, "s", &user);
     if (r < 0) return r;
     if (std::string_view(user).size() > kMaxArgument) return set_bus_error(error, ErrorCode::InvalidUserName);
+    uid_t caller = 0;
+    if (caller_uid(ctx.caller_uids, m, &caller) < 0) return set_bus_error(error, ErrorCode::AccessDenied);
+    // Watched before a session exists, so the session ends with the connection: a caller that
+    // has already left gets none (a flood of resets on closed connections leaves nothing).
     const std::string sender = sender_of(m);
-    return answer(m, ctx.reset->start(sender, user),
+    if (!track_caller(ctx, m, sender)) return set_bus_error(error, ErrorCode::NoSuchSession);
+    return answer(m, ctx.reset->start(sender, caller, user),
                   [&ctx, sender, name = std::string(user)](sd_bus_message* call, const Result<StartedReset>& started,
                                                            sd_bus_error* refusal) {
                     if (!started) return refuse(refusal, ctx, started.error(), name);
-                    track_caller(ctx, call, sender);  // the session dies with this connection
+                    // Left while the record was read: its sessions end now.
+                    if (ctx.tracked_callers.count(sender) == 0) {
+                      ctx.reset->forget_owner(sender);
+                      return set_bus_error(refusal, ErrorCode::NoSuchSession);
+                    }
                     return reply_started(call, *started);
                   });
   });

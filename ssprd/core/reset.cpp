@@ -16,8 +16,6 @@
 namespace sspr::daemon {
 namespace {
 
-constexpr std::size_t kMaxSessions = 1000;
-
 std::string random_id() {
   unsigned char bytes[16];
   randombytes_buf(bytes, sizeof bytes);
@@ -53,11 +51,11 @@ Result<Done> ResetService::count_try(const std::string& user, throttle::Event ev
   return ErrorCode::RateLimited;
 }
 
-Task<Result<StartedReset>> ResetService::start(std::string owner, std::string user) {
+Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_uid, std::string user) {
   if (!valid_user_name(user)) co_return ErrorCode::InvalidUserName;
   const std::int64_t now = clock_();
   std::erase_if(sessions_, [now](const auto& kv) { return kv.second->expires() <= now; });
-  if (sessions_.size() >= kMaxSessions) co_return ErrorCode::RateLimited;
+  if (auto room = room_for(owner_uid); !room) co_return room.error();
   const auto account = by_name_(user);
   const std::string name(user);
 
@@ -87,7 +85,7 @@ Task<Result<StartedReset>> ResetService::start(std::string owner, std::string us
 
   const bool real = account && !usable.empty();
   if (!real && parts_.blocks.decoy_blocked(name, now)) co_return ErrorCode::RateLimited;
-  if (sessions_.size() >= kMaxSessions) co_return ErrorCode::RateLimited;  // again: others started meanwhile
+  if (auto room = room_for(owner_uid); !room) co_return room.error();  // again: others started meanwhile
 
   StartedReset started;
   started.id = random_id();
@@ -100,9 +98,18 @@ Task<Result<StartedReset>> ResetService::start(std::string owner, std::string us
   } else {
     started.methods.push_back({MethodType::totp, {}});  // a decoy: the same shape as a real one
   }
-  sessions_.emplace(started.id, std::make_shared<ResetSession>(name, usable, required, now, owner, real));
+  sessions_.emplace(started.id, std::make_shared<ResetSession>(name, usable, required, now, owner, real, owner_uid));
   parts_.audit.record(AuditEvent::reset_started, name, {{"methods_required", std::to_string(required)}});
   co_return started;
+}
+
+Result<Done> ResetService::room_for(uid_t owner_uid) const {
+  if (sessions_.size() >= kMaxSessions) return ErrorCode::TooManySessions;
+  if (owner_uid == 0) return Done{};  // root: pam_sspr, for every login prompt at once
+  const auto held = std::count_if(sessions_.begin(), sessions_.end(),
+                                  [owner_uid](const auto& kv) { return kv.second->owner_uid() == owner_uid; });
+  if (static_cast<std::size_t>(held) >= kMaxSessionsPerUid) return ErrorCode::TooManySessions;
+  return Done{};
 }
 
 std::shared_ptr<ResetSession> ResetService::find(const std::string& id, const std::string& owner) const {

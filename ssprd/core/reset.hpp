@@ -66,8 +66,13 @@ class ResetService {
 
   // Anyone may start a reset for a user name; what proves the right to finish it are the
   // methods. A name that is unknown or has nothing registered gets a session that looks the
-  // same (one authenticator app) and can never verify.
-  Task<Result<StartedReset>> start(std::string owner, std::string user);
+  // same (one authenticator app) and can never verify. `owner` (a unique bus name, already
+  // watched so its sessions end with it) and `owner_uid` started it: a non-root uid holds at
+  // most kMaxSessionsPerUid live sessions, so no local user can fill the table that root's
+  // resets at the login prompt need (TooManySessions).
+  Task<Result<StartedReset>> start(std::string owner, uid_t owner_uid, std::string user);
+  static constexpr std::size_t kMaxSessions = 1000;
+  static constexpr std::size_t kMaxSessionsPerUid = 16;
   // The session `id` if `owner` started it (null otherwise: to anybody else it does not exist).
   std::shared_ptr<ResetSession> find(const std::string& id, const std::string& owner) const;
 
@@ -95,6 +100,8 @@ class ResetService {
   // A refusal the throttle decides: counts a try, audits a block.
   Result<Done> count_try(const std::string& user, throttle::Event event);
   void drop(const ResetSession& session);
+  // TooManySessions when the table, or `owner_uid`'s share of it, is full.
+  Result<Done> room_for(uid_t owner_uid) const;
 
   const Config& config_;
   Parts parts_;

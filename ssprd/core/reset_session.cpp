@@ -5,9 +5,10 @@
 namespace sspr::daemon {
 
 ResetSession::ResetSession(std::string user, std::vector<MethodType> usable, unsigned required, std::int64_t now,
-                           std::string owner, bool real)
+                           std::string owner, bool real, uid_t owner_uid)
     : user_(std::move(user)),
       owner_(std::move(owner)),
+      owner_uid_(owner_uid),
       real_(real),
       usable_(real ? std::move(usable) : std::vector<MethodType>{}),
       required_(required),

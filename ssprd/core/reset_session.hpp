@@ -15,6 +15,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 namespace sspr::daemon {
@@ -51,12 +52,14 @@ class ResetSession : public std::enable_shared_from_this<ResetSession> {
  public:
   // `usable`: the user's methods that may prove identity now (registered, past cooling-off,
   // not disabled); `required`: how many distinct methods must be proven (1 or 2). `real`
-  // false: a decoy, which looks the same from outside and can never verify.
+  // false: a decoy, which looks the same from outside and can never verify. `owner` is the
+  // creator's unique bus name, `owner_uid` its uid (what a caller's sessions are counted by).
   ResetSession(std::string user, std::vector<MethodType> usable, unsigned required, std::int64_t now,
-               std::string owner = {}, bool real = true);
+               std::string owner = {}, bool real = true, uid_t owner_uid = 0);
 
   const std::string& user() const noexcept { return user_; }
   const std::string& owner() const noexcept { return owner_; }
+  uid_t owner_uid() const noexcept { return owner_uid_; }
   bool real() const noexcept { return real_; }
   SessionState state() const noexcept { return state_; }
   std::int64_t expires() const noexcept { return expires_; }
@@ -111,6 +114,7 @@ class ResetSession : public std::enable_shared_from_this<ResetSession> {
 
   std::string user_;
   std::string owner_;
+  uid_t owner_uid_;
   bool real_;
   std::vector<MethodType> usable_;
   std::vector<MethodType> proven_;
