@@ -41,6 +41,10 @@ class ShadowBackend final : public PasswordBackend {
     return verify_local_password(directory_, user, password);
   }
 
+  std::string reset_refusal(const std::string& user) const override {
+    return local_reset_refusal(directory_, user, clock_() / 86400);
+  }
+
  private:
   std::string directory_;
   std::function<std::int64_t()> clock_;

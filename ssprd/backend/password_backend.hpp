@@ -32,6 +32,8 @@ class PasswordBackend {
   virtual PasswordOutcome change(const std::string& user, const Secret& current, const Secret& next) const = 0;
   // Is `password` the user's current one (step-up before changing security info)?
   virtual bool verify(const std::string& user, const Secret& password) const = 0;
+  // Why the user's password may not be reset (locked, disabled, expired), or "" when it may.
+  virtual std::string reset_refusal(const std::string& /*user*/) const { return {}; }
 };
 
 // The local accounts: <shadow_directory>/shadow, hashed per /etc/login.defs.

@@ -5,28 +5,42 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sspr::daemon {
 namespace {
 
 constexpr std::size_t kMaxShadowLine = 4096;
 
-// The hash field of `user`'s line in /etc/shadow, read directly (not through NSS, and not
-// through libc's *spent functions, which ASan's interceptors break): local accounts only.
-// nullopt when the file has no line for the user.
-std::optional<std::string> shadow_hash_of(const std::string& directory, const std::string& user) {
+// The fields of `user`'s line in /etc/shadow, read directly (not through NSS, and not through
+// libc's *spent functions, which ASan's interceptors break): local accounts only. nullopt when
+// the file has no line for the user.
+std::optional<std::vector<std::string>> shadow_fields_of(const std::string& directory, const std::string& user) {
   std::ifstream in(directory + "/shadow");
   std::string line;
   while (std::getline(in, line)) {
     if (line.size() > kMaxShadowLine) continue;
     const auto colon = line.find(':');
     if (colon == std::string::npos || line.compare(0, colon, user) != 0 || colon != user.size()) continue;
-    const auto end = line.find(':', colon + 1);
-    std::string hash = line.substr(colon + 1, end == std::string::npos ? std::string::npos : end - colon - 1);
+    std::vector<std::string> fields;
+    for (std::size_t pos = 0;;) {
+      const auto end = line.find(':', pos);
+      fields.push_back(line.substr(pos, end == std::string::npos ? std::string::npos : end - pos));
+      if (end == std::string::npos) break;
+      pos = end + 1;
+    }
     secure_wipe(line.data(), line.size());
-    return hash;
+    return fields;
   }
   return std::nullopt;
+}
+
+std::optional<std::string> shadow_hash_of(const std::string& directory, const std::string& user) {
+  auto fields = shadow_fields_of(directory, user);
+  if (!fields) return std::nullopt;
+  std::string hash = fields->size() > 1 ? std::move((*fields)[1]) : std::string();
+  for (auto& field : *fields) secure_wipe(field.data(), field.size());
+  return hash;
 }
 
 }  // namespace
@@ -71,6 +85,29 @@ std::string local_hash_setting(const std::string& shadow_directory, const std::s
     return setting;
   } catch (...) {
     return {};
+  }
+}
+
+std::string local_reset_refusal(const std::string& shadow_directory, const std::string& user,
+                                std::int64_t today_days) noexcept {
+  try {
+    auto fields = shadow_fields_of(shadow_directory, user);
+    if (!fields) return {};
+    std::string why;
+    // passwd -l, usermod -L ("!" before the hash), an account never given a password ("!"),
+    // or one that may not log in with a password ("*"): an administrator's decision.
+    if (fields->size() > 1 && !(*fields)[1].empty() && ((*fields)[1].front() == '!' || (*fields)[1].front() == '*'))
+      why = "the account is locked";
+    // Field 8: the day the account expired (pam_unix refuses it from that day on).
+    if (why.empty() && fields->size() > 7 && !(*fields)[7].empty()) {
+      char* end = nullptr;
+      const long long expires = std::strtoll((*fields)[7].c_str(), &end, 10);
+      if (end != nullptr && *end == '\0' && expires >= 0 && today_days >= expires) why = "the account has expired";
+    }
+    for (auto& field : *fields) secure_wipe(field.data(), field.size());
+    return why;
+  } catch (...) {
+    return "the shadow file cannot be read";
   }
 }
 

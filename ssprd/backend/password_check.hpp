@@ -4,6 +4,7 @@
 
 #include "secret.hpp"
 
+#include <cstdint>
 #include <string>
 
 namespace sspr::daemon {
@@ -20,5 +21,11 @@ bool has_local_entry(const std::string& shadow_directory, const std::string& use
 // The method and parameters of `user`'s current hash, without the hash itself ("$y$j9T$salt",
 // "$6$rounds=N$salt"); empty when there is no line or no such part.
 std::string local_hash_setting(const std::string& shadow_directory, const std::string& user) noexcept;
+
+// Why `user`'s local account may not have its password reset, or "" when it may: locked or
+// disabled (the hash starts with '!' or '*'), or expired (shadow field 8, on `today_days` or
+// before). A reset must never undo an administrator's lock.
+std::string local_reset_refusal(const std::string& shadow_directory, const std::string& user,
+                                std::int64_t today_days) noexcept;
 
 }  // namespace sspr::daemon

@@ -99,6 +99,14 @@ Result<std::string> replace_shadow_entry(std::string_view content, std::string_v
     }
   }
 
+  // Never over an administrator's lock: a locked or disabled hash ('!', '*'). ResetService
+  // refuses such accounts (and expired ones) before a session is real; this holds even if the
+  // lock came meanwhile.
+  if (!fields[1].empty() && (fields[1].front() == '!' || fields[1].front() == '*')) {
+    problem = entry_of(user, target_line) + " is locked";
+    return ErrorCode::NotPermitted;
+  }
+
   // Fields 4-9 are copied as the bytes they were, with the ':' before them.
   const std::string_view tail = target.substr(static_cast<std::size_t>(fields[3].data() - target.data()) - 1);
   const std::string day = std::to_string(today_days);

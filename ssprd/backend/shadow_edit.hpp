@@ -27,7 +27,8 @@ Result<Done> check_entry_request(std::string_view user, std::string_view new_has
 // The whole new file content. Besides the request checks: NoSuchUser if no line's first field
 // is `user`; Internal if more than one is, or if the user's line is not 9 fields with fields
 // 3-9 empty or a decimal number (a CR of a CRLF ending makes field 9 malformed: sspr refuses
-// rather than guess). `problem` says which, with line numbers, for the log; it never quotes a
+// rather than guess); NotPermitted if the entry is locked or disabled (its hash starts with '!'
+// or '*'): a reset never undoes a lock. `problem` says which, with line numbers, for the log; it never quotes a
 // hash.
 Result<std::string> replace_shadow_entry(std::string_view content, std::string_view user, std::string_view new_hash,
                                          std::int64_t today_days, std::string& problem);

@@ -32,4 +32,10 @@ Task<PasswordOutcome> PasswordWriter::write(std::string user, Secret new_passwor
   co_return std::move(outcome);
 }
 
+Task<std::string> PasswordWriter::reset_refusal(std::string user) {
+  auto job = [user, passwords = &passwords_] { return passwords->owner_of(user).reset_refusal(user); };
+  auto refusal = co_await on_worker(worker_, std::move(job));
+  co_return refusal.value_or("the account could not be checked (too much work under way)");
+}
+
 }  // namespace sspr::daemon

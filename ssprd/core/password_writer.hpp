@@ -21,6 +21,9 @@ class PasswordWriter {
   // Which backend holds the user is decided on the worker too (it reads the shadow file). A
   // full worker queue is RateLimited (nothing was started).
   Task<PasswordOutcome> write(std::string user, Secret password, std::optional<Secret> current = std::nullopt);
+  // Why `user`'s password may not be reset (locked, disabled, expired), or "" when it may;
+  // read on the worker (the shadow file). A full worker is a refusal too: fail closed.
+  Task<std::string> reset_refusal(std::string user);
 
  private:
   Worker& worker_;

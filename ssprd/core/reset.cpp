@@ -83,6 +83,14 @@ Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_ui
       }
   }
 
+  // A locked, disabled or expired account is never reset (an administrator's decision): it
+  // gets the decoy an unknown name gets, and the audit says why.
+  if (account && !usable.empty()) {
+    if (const auto refusal = co_await parts_.writer.reset_refusal(account->name); !refusal.empty()) {
+      parts_.audit.record(AuditEvent::reset_blocked, account->name, {{"reason", refusal}});
+      usable.clear();
+    }
+  }
   const bool real = account && !usable.empty();
   if (!real && parts_.blocks.decoy_blocked(name, now)) co_return ErrorCode::RateLimited;
   if (auto room = room_for(owner_uid); !room) co_return room.error();  // again: others started meanwhile

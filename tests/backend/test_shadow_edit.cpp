@@ -51,6 +51,9 @@ static void test_minimal_cases(void**) {
 }
 
 static void test_refusals(void**) {
+  // An administrator's lock is never written over: passwd -l, no password yet, no password logins.
+  for (const char* line : {"a:!$y$j9T$s$h:1::::::\n", "a:!:1::::::\n", "a:*:1::::::\n", "a:!!:1::::::\n"})
+    expect_error(line, "a", "H", 9, ErrorCode::NotPermitted, "the entry of 'a' (line 1) is locked");
   const auto mixed = slurp(kFixtures + "mixed");
   expect_error(mixed, "mallory", kNew, 1, ErrorCode::NoSuchUser, "user 'mallory' has no entry");
   expect_error(mixed, "nisuser", kNew, 1, ErrorCode::NoSuchUser, "user 'nisuser' has no entry");

@@ -138,6 +138,7 @@ static void test_refusals_leave_file_unchanged(void**) {
   expect_code(set(dir, "nisuser"), ErrorCode::NoSuchUser);
   expect_code(set(dir, "carol"), ErrorCode::Internal);  // CRLF: field 9 is "\r"
   expect_code(set(dir, "dave"), ErrorCode::Internal);   // 2 fields
+  expect_code(set(dir, "alice.old"), ErrorCode::NotPermitted);  // locked ("!" before the hash)
   assert_true(dir.content() == mixed);
   expect_entries(dir, {".pwd.lock", "shadow"});
 
