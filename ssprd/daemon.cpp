@@ -146,7 +146,7 @@ int run_daemon(const Config& config) {
   ResetBlocks blocks(manager.config(), throttle, *audit, by_name, system_clock_now);
   ResetService reset(manager.config(),
                      {store, verifier, *audit, throttle, password_worker, messenger, writer, notices, blocks, locks}, by_name);
-  PasswordChange change(manager.config(), throttle, *audit, notices, writer);
+  PasswordChange change(manager.config(), throttle, *audit, notices, writer, locks);
   BusContext context{manager, &registration, &reset, &change, &blocks, {}, {}};
   StateSweep sweep(state_dir.get(), local_store, throttle, by_name, *audit);
 

@@ -6,6 +6,9 @@
 namespace sspr::daemon {
 
 Task<PasswordOutcome> PasswordChange::change(UserAccount user, Secret current, Secret new_password) {
+  // One change per user at a time, from the throttle's check to the failure it may record: a
+  // guess waits for the one before it to count, so no burst of guesses slips under the limit.
+  const auto held = co_await locks_.lock(user.name);
   const auto verdict = throttle_.check(user.name);
   if (!verdict || verdict->blocked) co_return PasswordOutcome{ErrorCode::RateLimited, {}};
   const auto quality = check_password_quality(new_password, user.name, &current,

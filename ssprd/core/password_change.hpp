@@ -4,6 +4,7 @@
 // written like a reset's. The user hears about it on every registered channel.
 #pragma once
 
+#include "async/user_locks.hpp"
 #include "audit.hpp"
 #include "config.hpp"
 #include "manager.hpp"
@@ -19,8 +20,8 @@ namespace sspr::daemon {
 class PasswordChange {
  public:
   PasswordChange(const Config& config, throttle::Throttle& throttle, AuditLog& audit, Notices& notices,
-                 PasswordWriter& writer)
-      : config_(config), throttle_(throttle), audit_(audit), notices_(notices), writer_(writer) {}
+                 PasswordWriter& writer, UserLocks& locks)
+      : config_(config), throttle_(throttle), audit_(audit), notices_(notices), writer_(writer), locks_(locks) {}
 
   // Refuses at once a blocked user or a weak new password (the outcome's user_text says why);
   // otherwise checks the current password and writes the new one on the worker.
@@ -32,6 +33,7 @@ class PasswordChange {
   AuditLog& audit_;
   Notices& notices_;
   PasswordWriter& writer_;
+  UserLocks& locks_;
 };
 
 }  // namespace sspr::daemon

@@ -89,10 +89,7 @@ static void test_an_ordinary_account_still_resets(void**) {
 }
 
 int main() {
-  if (geteuid() != 0) {
-    std::fprintf(stderr, "SKIP: the shipped bus policy lets only root own io.sspr.reset1; run as root\n");
-    return 77;
-  }
+  if (!root_or_skip()) return 77;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_a_locked_account_cannot_be_reset),
       cmocka_unit_test(test_an_ordinary_account_still_resets),

@@ -119,10 +119,7 @@ static void test_one_uid_cannot_hold_every_session(void**) {
 }
 
 int main() {
-  if (geteuid() != 0) {
-    std::fprintf(stderr, "SKIP: the shipped bus policy lets only root own io.sspr.reset1; run as root\n");
-    return 77;
-  }
+  if (!root_or_skip()) return 77;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_resets_of_callers_that_left_leave_nothing_behind),
       cmocka_unit_test(test_one_uid_cannot_hold_every_session),
