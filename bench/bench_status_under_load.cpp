@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i <= kResets; ++i) {
     char name[16];
     std::snprintf(name, sizeof name, "load%02d", i);
-    shadow += std::string(name) + ":!:19000:0:99999:7:::\n";
+    shadow += std::string(name) + ":$6$loadsalt$loadhash:19000:0:99999:7:::\n";  // an ordinary account
   }
   write_file(bed->dir() + "/etc/shadow", shadow, 0640);
   bed->write_config(std::string(kStandardConfig) + "[email]\nfrom = sspr@example.com\nrequire_starttls = no\n"
