@@ -77,9 +77,9 @@ bool step_up(RegistrationClient& client, Conversation& conv, const Registration&
       }
     }
     auto response = method == "password" ? conv.ask_secret(prompt) : [&]() -> std::optional<Secret> {
-      auto line = conv.ask(prompt);
-      if (!line) return std::nullopt;
-      return Secret(trim(*line));
+      auto code = conv.ask_code(prompt);
+      if (!code) return std::nullopt;
+      return Secret(trim(code->reveal()));
     }();
     if (!response) return false;
     auto ok = client.step_up("", method, *response);

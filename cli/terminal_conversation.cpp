@@ -1,5 +1,6 @@
 #include "terminal_conversation.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <termios.h>
 #include <unistd.h>
@@ -10,20 +11,37 @@ namespace {
 constexpr std::size_t kMaxLine = 1024;
 
 // Reads one line (without the newline) from stdin; nullopt at end of input or if too long.
+// Byte by byte with read(2), not stdio: no buffer of ours or libc's keeps a copy of what was
+// typed (it may be a password or a code), and the one string is sized once, then wiped by the
+// caller; a line too long is wiped here.
 std::optional<std::string> read_line() {
   std::string line;
+  line.reserve(kMaxLine + 1);
   for (;;) {
-    const int c = std::fgetc(stdin);
-    if (c == EOF) {
+    char c = 0;
+    const ssize_t n = ::read(STDIN_FILENO, &c, 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
       if (line.empty()) return std::nullopt;
       break;
     }
     if (c == '\n') break;
-    if (line.size() >= kMaxLine) return std::nullopt;
-    line.push_back(static_cast<char>(c));
+    if (line.size() >= kMaxLine) {
+      secure_wipe(line.data(), line.size());
+      return std::nullopt;
+    }
+    line.push_back(c);
   }
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
+}
+
+std::optional<Secret> secret_line() {
+  auto line = read_line();
+  if (!line) return std::nullopt;
+  Secret secret(*line);
+  secure_wipe(line->data(), line->size());
+  return secret;
 }
 
 }  // namespace
@@ -44,15 +62,18 @@ std::optional<Secret> TerminalConversation::ask_secret(std::string_view prompt) 
     quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
   }
-  auto line = read_line();
+  auto secret = secret_line();
   if (tty) {
     ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
     std::fputc('\n', stdout);
   }
-  if (!line) return std::nullopt;
-  Secret secret(*line);
-  secure_wipe(line->data(), line->size());
   return secret;
+}
+
+std::optional<Secret> TerminalConversation::ask_code(std::string_view prompt) {
+  std::fwrite(prompt.data(), 1, prompt.size(), stdout);
+  std::fflush(stdout);
+  return secret_line();
 }
 
 void TerminalConversation::info(std::string_view text) {

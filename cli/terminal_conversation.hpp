@@ -10,6 +10,7 @@ class TerminalConversation final : public client::Conversation {
  public:
   std::optional<std::string> ask(std::string_view prompt) override;
   std::optional<Secret> ask_secret(std::string_view prompt) override;
+  std::optional<Secret> ask_code(std::string_view prompt) override;
   void info(std::string_view text) override;
   void error(std::string_view text) override;
 };

@@ -153,9 +153,9 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
     // refusals go back to the choice of method.
     Result<ResetProgress> progress = ErrorCode::BadCode;
     do {
-      auto answer = conv.ask(type == "totp" ? "Code shown by the app: " : sent_code ? "Code from the message: " : "Recovery code: ");
+      auto answer = conv.ask_code(type == "totp" ? "Code shown by the app: " : sent_code ? "Code from the message: " : "Recovery code: ");
       if (!answer) return ResetOutcome::no_conversation;
-      progress = client.verify(type, Secret(trim(*answer)));
+      progress = client.verify(type, Secret(trim(answer->reveal())));
       if (!progress) conv.error(refusal_text(client, progress.error()));
     } while (!progress && sent_code && progress.error() == ErrorCode::BadCode);
     if (!progress) {

@@ -39,9 +39,9 @@ Step register_totp(RegistrationClient& client, Conversation& conv, const std::st
   conv.info(key_line);
   secure_wipe(key_line.data(), key_line.size());
   for (int attempt = 0; attempt < kMaxCodeTries; ++attempt) {
-    auto code = conv.ask("Code shown by the app: ");
+    auto code = conv.ask_code("Code shown by the app: ");
     if (!code) return Step::no_conversation;
-    auto confirmed = client.confirm_totp(user, Secret(trim(*code)));
+    auto confirmed = client.confirm_totp(user, Secret(trim(code->reveal())));
     if (confirmed) {
       conv.info("Authenticator app registered.");
       return Step::done;
@@ -68,9 +68,9 @@ Step register_contact(RegistrationClient& client, Conversation& conv, const std:
   }
   conv.info("A code was sent to " + offer->masked_destination + ".");
   for (int attempt = 0; attempt < kMaxCodeTries; ++attempt) {
-    auto code = conv.ask("Code from the message: ");
+    auto code = conv.ask_code("Code from the message: ");
     if (!code) return Step::no_conversation;
-    auto confirmed = client.confirm_contact(user, type, Secret(trim(*code)));
+    auto confirmed = client.confirm_contact(user, type, Secret(trim(code->reveal())));
     if (confirmed) {
       conv.info(std::string(email ? "E-mail address" : "Mobile number") + " registered.");
       return Step::done;

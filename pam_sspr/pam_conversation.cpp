@@ -18,10 +18,10 @@ std::optional<T> prompt(pam_handle_t* pamh, int style, std::string_view text) {
     if (response) std::free(response);
     return std::nullopt;
   }
-  const std::size_t n = strnlen(response, kMaxAnswer + 1);
+  const std::size_t n = std::strlen(response);
   std::optional<T> out;
   if (n <= kMaxAnswer) out.emplace(std::string_view(response, n));
-  secure_wipe(response, n);
+  secure_wipe(response, n);  // all of it, however long
   std::free(response);
   return out;
 }
@@ -34,6 +34,10 @@ std::optional<std::string> PamConversation::ask(std::string_view text) {
 
 std::optional<Secret> PamConversation::ask_secret(std::string_view text) {
   return prompt<Secret>(pamh_, PAM_PROMPT_ECHO_OFF, text);
+}
+
+std::optional<Secret> PamConversation::ask_code(std::string_view text) {
+  return prompt<Secret>(pamh_, PAM_PROMPT_ECHO_ON, text);
 }
 
 void PamConversation::info(std::string_view text) {
