@@ -667,7 +667,8 @@ reads the same files only for the two keys of
 .BR [enforcement] ,
 and only when it needs them (module option
 .BR config= );
-if they have errors, it logs them and uses the defaults.
+a line with an error is logged and left out, and the keys that parsed still apply
+(a file that is not root's, or that others may write, is not read at all).
 .SH OPTIONS
 The keys by section, each with its meaning, the values it accepts and its default.
 )roff";

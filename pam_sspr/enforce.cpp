@@ -22,12 +22,15 @@ void tell_user(pam_handle_t* pamh, int flags, std::string_view message) {
 }
 
 // ssprd is the authority on who must register; the module reads only the two keys that say
-// what to do when ssprd cannot be asked, or the user cannot be.
+// what to do when ssprd cannot be asked, or the user cannot be. A mistake elsewhere in the
+// file is logged and costs only its own line: the keys that parsed stay, so an administrator's
+// `when_unavailable = deny` is not dropped for a typo two lines below it. (A file that is not
+// safe to read — not root's, or writable by others — is not read at all: defaults.)
 Config local_policy(pam_handle_t* pamh, const ModuleOptions& options) {
-  const auto loaded = load_config(options.config_path, false);
+  auto loaded = load_config(options.config_path, false);
   for (const auto& e : loaded.errors)
     pam_syslog(pamh, LOG_WARNING, "config: %s", escape_untrusted(e.to_string(), 512).c_str());
-  return loaded.ok() ? loaded.config : Config::defaults();
+  return std::move(loaded.config);
 }
 
 int refuse(pam_handle_t* pamh, int flags, ErrorCode code) {

@@ -236,6 +236,11 @@ int group_setup(void**) {
   bed->write_pam_service("sspr-login-deny",
                          "account [success=ok ignore=ignore default=bad] @MODULE@ config=" + bed->dir() + "/deny.conf\n"
                          "account required @PERMIT@\n");
+  // The same choice with a mistake further down the file.
+  write_file(bed->dir() + "/deny-and-a-typo.conf",
+             "[enforcement]\nwhen_unavailable = deny\n[registration]\nmin_uid = many\n", 0644);
+  bed->write_pam_service("sspr-login-deny-typo", "account [success=ok ignore=ignore default=bad] @MODULE@ config=" +
+                                                     bed->dir() + "/deny-and-a-typo.conf\naccount required @PERMIT@\n");
   return 0;
 }
 
@@ -358,6 +363,11 @@ static void test_when_unavailable_deny_refuses_with_a_message(void**) {
   const auto r = run_account_stack("sspr-login-deny", "bob");
   assert_int_equal(r.code, PAM_AUTHINFO_UNAVAIL);
   assert_str(r.errors, "The password reset service is not available.\n");
+  // Attack (issue 11, item 8): a mistake elsewhere in the file must not turn the
+  // administrator's deny into the default allow.
+  const auto typo = run_account_stack("sspr-login-deny-typo", "bob");
+  assert_int_equal(typo.code, PAM_AUTHINFO_UNAVAIL);
+  assert_str(typo.errors, "The password reset service is not available.\n");
 }
 
 // Nobody is locked out by an answer that is not ssprd's: each steps aside, says why in the log,
