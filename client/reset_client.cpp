@@ -153,6 +153,16 @@ Result<Done> ResetClient::change_password(const std::string& user, const Secret&
   return call_password_write(bus_.get(), request.get(), reason);
 }
 
+Result<Done> ResetClient::ping() {
+  BusError error;
+  sd_bus_message* raw = nullptr;
+  const int r = sd_bus_call_method(bus_.get(), bus::kServiceName, bus::kManagerPath, "org.freedesktop.DBus.Peer",
+                                   "Ping", error.get(), &raw, "");
+  MessagePtr reply(raw);
+  if (r < 0) return refused(error, r);
+  return Done{};
+}
+
 Result<Done> ResetClient::unlock(const std::string& user) {
   BusError error;
   sd_bus_message* raw = nullptr;

@@ -26,6 +26,8 @@ struct ResetProgress {
 class ResetClient {
  public:
   static Result<ResetClient> connect(std::uint64_t timeout_ms);
+  // Does ssprd itself answer (started by activation if need be), not only the bus?
+  Result<Done> ping();
 
   Result<ResetStart> start(const std::string& user);
   // E-mail or SMS: ssprd sends a code; returns where to (masked).

@@ -14,6 +14,9 @@ namespace sspr::pam {
 
 namespace {
 
+// Set on the handle by the preliminary pass when ssprd could not be reached.
+constexpr const char* kAway = "sspr_change_ssprd_away";
+
 // Leaving the change to the next module. pam-auth-update gives the modules after a primary one
 // `use_authtok`, so in the update pass they expect the new password from us, as from
 // pam_pwquality: ask for it (libpam's own prompts, which chpasswd's conversation answers).
@@ -31,15 +34,26 @@ int change_password(pam_handle_t* pamh, int flags, const ModuleOptions& options)
   // one to ask: that is pam_unix's alone, as pam_unix itself decides by the real uid. An
   // expired password at root's own login (PAM_CHANGE_EXPIRED_AUTHTOK) is a user's change.
   if (::getuid() == 0 && (flags & PAM_CHANGE_EXPIRED_AUTHTOK) == 0) return step_aside(pamh, flags);
-  // Preliminary pass: say whether ssprd will take the change. If it cannot be reached, the
-  // rest of the stack (pam_unix) handles this change as if sspr were not there.
-  if ((flags & PAM_PRELIM_CHECK) != 0) {
-    auto probe = client::ResetClient::connect(options.timeout_ms);
-    return probe ? PAM_SUCCESS : PAM_IGNORE;
-  }
   const char* user = nullptr;
   if (pam_get_user(pamh, &user, nullptr) != PAM_SUCCESS || user == nullptr || !valid_user_name(user))
     return step_aside(pamh, flags);
+  // Preliminary pass: say whether ssprd will take the change — ssprd itself, not only the bus.
+  // If it cannot be reached, the rest of the stack (pam_unix) handles this change as if sspr
+  // were not there, in the update pass too (remembered on the handle).
+  if ((flags & PAM_PRELIM_CHECK) != 0) {
+    auto probe = client::ResetClient::connect(options.timeout_ms);
+    const auto answered = probe ? probe->ping() : Result<Done>(probe.error());
+    if (!answered) {
+      pam_syslog(pamh, LOG_WARNING, "cannot reach ssprd (%s); the password of %s is left to the next module",
+                 error_info(answered.error()).bus_name.data(), user);
+      pam_set_data(pamh, kAway, const_cast<char*>(kAway), nullptr);
+      return PAM_IGNORE;
+    }
+    pam_set_data(pamh, kAway, nullptr, nullptr);
+    return PAM_SUCCESS;
+  }
+  const void* away = nullptr;
+  if (pam_get_data(pamh, kAway, &away) == PAM_SUCCESS && away != nullptr) return step_aside(pamh, flags);
   auto client = client::ResetClient::connect(options.timeout_ms);
   if (!client) {
     pam_syslog(pamh, LOG_WARNING, "cannot reach ssprd; the password of %s is left to the next module", user);

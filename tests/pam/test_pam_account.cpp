@@ -141,9 +141,9 @@ DirectResult call_account(const char* user, std::vector<const char*> extra = {},
   return call_module("pam_sm_acct_mgmt", user, extra, flags);
 }
 
-// pam_chauthtok as root through a stack of pam_sspr then pam_permit, with a conversation that
-// types `password`: the result and every prompt shown.
-std::string root_changes_password(const char* user, const char* password) {
+// pam_chauthtok (as root, or as the user inside a UserRealUid scope) through a stack of pam_sspr
+// then pam_permit, with a conversation that types `password`: the result and every prompt shown.
+std::string changes_password(const char* user, const char* password) {
   struct Typist {
     std::string password, prompts;
   } typist{password, {}};
@@ -416,7 +416,20 @@ static void test_other_phases_step_aside(void**) {
   const auto prelim = call_module("pam_sm_chauthtok", "bob", {}, PAM_PRELIM_CHECK);
   assert_int_equal(prelim.code, PAM_IGNORE);
   assert_str(prelim.errors, "");
-  assert_str(root_changes_password("bob", "Root-Set-Pass-1"), "Success|New password: |Retype new password: |");
+  assert_str(changes_password("bob", "Root-Set-Pass-1"), "Success|New password: |Retype new password: |");
+}
+
+// Attack (issue 11, item 8): with the bus up but ssprd away, a user's passwd must not die in
+// pam_sspr: the preliminary pass asks ssprd itself, and the update pass leaves the change to the
+// next module (pam_unix), as when the bus is away.
+static void test_a_change_steps_aside_when_ssprd_is_away(void**) {
+  assert_int_equal(bed->stop_ssprd(), 0);
+  std::string outcome;
+  {
+    sspr::test::UserRealUid as_bob;  // bob's own passwd
+    outcome = changes_password("bob", "Bobs-New-Pass-1");
+  }
+  assert_str(outcome, "Success|New password: |Retype new password: |");
 }
 
 int main() {
@@ -437,6 +450,7 @@ int main() {
       cmocka_unit_test_setup(test_no_bus_at_all_steps_aside_within_100ms, ensure_ssprd),
       cmocka_unit_test_setup(test_hung_daemon_steps_aside_within_5s, ensure_ssprd),
       cmocka_unit_test_setup(test_when_unavailable_deny_refuses_with_a_message, ensure_ssprd),
+      cmocka_unit_test_setup(test_a_change_steps_aside_when_ssprd_is_away, ensure_ssprd),
       cmocka_unit_test_setup(test_unexpected_replies_step_aside, ensure_ssprd),
       cmocka_unit_test_setup(test_other_phases_step_aside, ensure_ssprd),
   };
