@@ -1,5 +1,7 @@
 #include "backend/password_check.hpp"
 
+#include "backend/password_hash.hpp"
+
 #include <crypt.h>
 #include <fstream>
 #include <memory>
@@ -51,7 +53,7 @@ bool verify_local_password(const std::string& shadow_directory, const std::strin
     std::string hash = shadow_hash_of(shadow_directory, user).value_or(std::string());
     bool ok = false;
     // "!" and "*" prefixes lock an account; an empty hash is not a password to check against.
-    if (!hash.empty() && hash.front() != '!' && hash.front() != '*') {
+    if (!hash.empty() && !backend::is_locked_hash(hash)) {
       auto data = std::make_unique<crypt_data>();
       // crypt_rn: never returns a "failure token" that could compare equal by accident.
       const char* computed = crypt_rn(password.c_str(), hash.c_str(), data.get(), sizeof(crypt_data));
@@ -96,8 +98,7 @@ std::string local_reset_refusal(const std::string& shadow_directory, const std::
     std::string why;
     // passwd -l, usermod -L ("!" before the hash), an account never given a password ("!"),
     // or one that may not log in with a password ("*"): an administrator's decision.
-    if (fields->size() > 1 && !(*fields)[1].empty() && ((*fields)[1].front() == '!' || (*fields)[1].front() == '*'))
-      why = "the account is locked";
+    if (fields->size() > 1 && backend::is_locked_hash((*fields)[1])) why = "the account is locked";
     // Field 8: the day the account expired (pam_unix refuses it from that day on).
     if (why.empty() && fields->size() > 7 && !(*fields)[7].empty()) {
       char* end = nullptr;

@@ -59,7 +59,7 @@ Result<std::string> hash_password(const Secret& password, const HashPolicy& poli
 }
 
 bool password_matches(const Secret& password, std::string_view hash) noexcept {
-  if (!acceptable_password(password) || hash.empty() || hash.front() == '!' || hash.front() == '*' ||
+  if (!acceptable_password(password) || hash.empty() || is_locked_hash(hash) ||
       hash.find('\0') != std::string_view::npos)
     return false;
   try {

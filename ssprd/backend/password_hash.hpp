@@ -22,6 +22,12 @@ inline constexpr std::size_t kMaxPasswordBytes = 511;
 // NUL byte (C strings would silently truncate it); Internal if libxcrypt fails.
 Result<std::string> hash_password(const Secret& password, const HashPolicy& policy);
 
+// A shadow hash field an administrator set so that no password works: '!' in front (passwd -l,
+// usermod -L, an account never given a password) or '*' (no password logins).
+constexpr bool is_locked_hash(std::string_view hash) noexcept {
+  return !hash.empty() && (hash.front() == '!' || hash.front() == '*');
+}
+
 // True only if `hash` is a usable hash (not empty, not locked with '!' or '*') and the password
 // hashes to it. The comparison takes time that depends on the lengths only.
 bool password_matches(const Secret& password, std::string_view hash) noexcept;

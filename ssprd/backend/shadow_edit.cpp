@@ -1,5 +1,7 @@
 #include "backend/shadow_edit.hpp"
 
+#include "backend/password_hash.hpp"
+
 #include "user_name.hpp"
 
 #include <array>
@@ -102,7 +104,7 @@ Result<std::string> replace_shadow_entry(std::string_view content, std::string_v
   // Never over an administrator's lock: a locked or disabled hash ('!', '*'). ResetService
   // refuses such accounts (and expired ones) before a session is real; this holds even if the
   // lock came meanwhile.
-  if (!fields[1].empty() && (fields[1].front() == '!' || fields[1].front() == '*')) {
+  if (is_locked_hash(fields[1])) {
     problem = entry_of(user, target_line) + " is locked";
     return ErrorCode::NotPermitted;
   }

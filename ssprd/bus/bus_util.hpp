@@ -54,12 +54,11 @@ int append_strings(sd_bus_message* reply, const Items& items) noexcept {
   return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
-// Runs `body(error)`, a handler of `m`, after sd-bus's dispatch returned: its own reply, or
-// its error as the reply (sd-bus does that only for handlers it calls itself).
-template <class Body>
-void run_deferred(sd_bus_message* m, Body&& body) noexcept {
+// Runs `handler` for `m` after sd-bus's dispatch returned: its own reply, or its error as the
+// reply (sd-bus does that only for handlers it calls itself).
+inline void run_deferred(sd_bus_message_handler_t handler, sd_bus_message* m, void* userdata) noexcept {
   sd_bus_error error = SD_BUS_ERROR_NULL;
-  const int r = guard_bus_call("deferred call", &error, [&] { return body(&error); });
+  const int r = handler(m, userdata, &error);
   if (r < 0) {
     if (sd_bus_error_is_set(&error))
       sd_bus_reply_method_error(m, &error);
@@ -67,10 +66,6 @@ void run_deferred(sd_bus_message* m, Body&& body) noexcept {
       sd_bus_reply_method_errno(m, r, nullptr);
   }
   sd_bus_error_free(&error);
-}
-
-inline void run_deferred(sd_bus_message_handler_t handler, sd_bus_message* m, void* userdata) noexcept {
-  run_deferred(m, [&](sd_bus_error* error) { return handler(m, userdata, error); });
 }
 
 // Sends the reply to `call` that `reply(message, value, error)` makes of the task's value (it

@@ -5,6 +5,7 @@
 #include "log.hpp"
 
 #include <cstring>
+#include <memory>
 #include <optional>
 
 namespace sspr::daemon {
@@ -42,14 +43,16 @@ Task<LoadedRecord> LdapRegistrationStore::load(std::string user) const {
 }
 
 Task<Result<Done>> LdapRegistrationStore::save(std::string user, RegistrationRecord record) const {
-  auto local_write = [this, user, record]() -> std::optional<Result<Done>> {
+  // One copy of the record, shared by whichever job writes it.
+  auto shared = std::make_shared<const RegistrationRecord>(std::move(record));
+  auto local_write = [this, user, shared]() -> std::optional<Result<Done>> {
     if (is_directory_user_(user)) return std::nullopt;
-    return write_local(user, record);
+    return write_local(user, *shared);
   };
   auto local = co_await on_worker(local_worker_, std::move(local_write));
   if (!local) co_return ErrorCode::Internal;  // too many calls under way
   if (*local) co_return std::move(**local);
-  auto directory_write = [this, user, record = std::move(record)] { return write_directory(user, record); };
+  auto directory_write = [this, user, shared] { return write_directory(user, *shared); };
   auto written = co_await on_worker(directory_worker_, std::move(directory_write));
   if (!written) co_return ErrorCode::BackendUnavailable;  // too many directory calls under way
   co_return std::move(*written);

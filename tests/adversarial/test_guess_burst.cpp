@@ -28,17 +28,13 @@ TestBed* bed = nullptr;
 constexpr uid_t kIvan = 1009;
 
 int group_setup(void**) {
-  std::string error;
-  static std::unique_ptr<TestBed> holder = TestBed::create(error);
-  if (!holder) return std::fprintf(stderr, "test bed: %s\n", error.c_str()), -1;
-  bed = holder.get();
-  mkdir((bed->dir() + "/etc").c_str(), 0755);
   // ivan's password is "Ivan-Password-1" (yescrypt, as passwd writes it here).
   const char* setting = crypt_gensalt("$y$", 0, nullptr, 0);
   const char* hashed = setting ? crypt("Ivan-Password-1", setting) : nullptr;
   if (hashed == nullptr || hashed[0] != '$') return std::fprintf(stderr, "cannot hash ivan's password\n"), -1;
-  const std::string hash = hashed;
-  write_file(bed->dir() + "/etc/shadow", "root:*:19000:0:99999:7:::\nivan:" + hash + ":19000:0:99999:7:::\n", 0640);
+  if (!(bed = TestBed::shared("root:*:19000:0:99999:7:::\nivan:" + std::string(hashed) + ":19000:0:99999:7:::\n")))
+    return -1;
+  std::string error;
   bed->write_config("[reset]\nshadow_directory = " + bed->dir() + "/etc\n");
   if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
   return 0;

@@ -36,12 +36,8 @@ const std::string kShadow =
 std::string shadow() { return read_file(bed->dir() + "/etc/shadow"); }
 
 int group_setup(void**) {
+  if (!(bed = TestBed::shared(kShadow))) return -1;
   std::string error;
-  static std::unique_ptr<TestBed> holder = TestBed::create(error);
-  if (!holder) return std::fprintf(stderr, "test bed: %s\n", error.c_str()), -1;
-  bed = holder.get();
-  mkdir((bed->dir() + "/etc").c_str(), 0755);
-  write_file(bed->dir() + "/etc/shadow", kShadow, 0640);
   mkdir((bed->dir() + "/faillock").c_str(), 0755);
   for (const char* user : {"lena", "bob", "gina", "hank"})
     write_file(bed->dir() + "/faillock/" + user, std::string(64, '\1'), 0600);  // tallies pam_faillock left

@@ -41,12 +41,8 @@ std::string start_reset_on_a_new_connection(const char* user) {
 }
 
 int group_setup(void**) {
+  if (!(bed = TestBed::shared("root:*:19000:0:99999:7:::\nalice:$y$j9T$old$hash:19000:0:99999:7:::\n"))) return -1;
   std::string error;
-  static std::unique_ptr<TestBed> holder = TestBed::create(error);
-  if (!holder) return std::fprintf(stderr, "test bed: %s\n", error.c_str()), -1;
-  bed = holder.get();
-  mkdir((bed->dir() + "/etc").c_str(), 0755);
-  write_file(bed->dir() + "/etc/shadow", "root:*:19000:0:99999:7:::\nalice:$y$j9T$old$hash:19000:0:99999:7:::\n", 0640);
   bed->write_config("[reset]\nshadow_directory = " + bed->dir() + "/etc\n");
   if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
   return 0;

@@ -30,6 +30,10 @@ class TestBed {
  public:
   // Starts the private bus. Returns nullptr and sets `error` if that fails.
   static std::unique_ptr<TestBed> create(std::string& error);
+  // The one bed of a test program, made at the first call and kept to the end, with `shadow`
+  // as <dir>/etc/shadow (0640) for ssprd's [reset] shadow_directory; nullptr (said on stderr)
+  // if it cannot be made.
+  static TestBed* shared(const std::string& shadow);
   ~TestBed();
   TestBed(const TestBed&) = delete;
   TestBed& operator=(const TestBed&) = delete;
