@@ -11,7 +11,8 @@ bench_binary=$3 iterations=${4:-2000}
 
 machine_for_logins bench sspr
 in_ct useradd -m -s /bin/bash ann
-printf '3\nyes\n' | in_ct runuser -u ann -- sspr register >/dev/null 2>&1
+echo 'ann:Ann-Password-123' | in_ct chpasswd
+printf 'Ann-Password-123\n3\nyes\n' | in_ct runuser -u ann -- sspr register >/dev/null 2>&1
 grep -q '^Registered: *yes' <<<"$(in_ct runuser -u ann -- sspr status)" || die "ann could not register"
 put /root/bench_login_system 0755 <"$bench_binary"
 # The module as pam-auth-update's profile places it in common-account, and the same stack with

@@ -14,7 +14,8 @@ max_records=100000 samples=1000 clients=50 seconds=3
 
 machine_for_logins users sspr
 in_ct useradd -m -s /bin/bash ann
-printf '3\nyes\n' | in_ct runuser -u ann -- sspr register >/dev/null 2>&1
+echo 'ann:Ann-Password-123' | in_ct chpasswd
+printf 'Ann-Password-123\n3\nyes\n' | in_ct runuser -u ann -- sspr register >/dev/null 2>&1
 grep -q '^Registered: *yes' <<<"$(in_ct runuser -u ann -- sspr status)" || die "ann could not register"
 put /root/bench_users_system 0755 <"$bench_binary"
 records=$ROOT/var/lib/sspr/registrations

@@ -1,6 +1,7 @@
 // sspr: the user's command for self-service password reset security info. Talks to ssprd over
 // the system bus as the calling user; ssprd lets a user act only on their own registration.
 #include "errors.hpp"
+#include "proof.hpp"
 #include "registration_client.hpp"
 #include "reset_client.hpp"
 #include "reset_flow.hpp"
@@ -45,50 +46,13 @@ int fail(ErrorCode code) {
 }
 
 
-// Before changing existing info, prove it is you (ssprd remembers it for this connection).
+// Before any change, prove it is you (ssprd remembers it for this connection). Root needs no
+// proof.
 bool step_up(RegistrationClient& client, Conversation& conv, const Registration& current) {
-  if (current.methods.empty()) return true;
-  bool has_totp = false, has_codes = false;
-  for (const auto& m : current.methods) {
-    has_totp |= m.type == "totp";
-    has_codes |= m.type == "recovery_codes";
-  }
-  conv.info("To change your security info, first confirm it is you.");
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    std::string method = "password";
-    std::string prompt = "Current password: ";
-    if (has_totp || has_codes) {
-      std::string menu = "  1) Your current password";
-      if (has_totp) menu += "\n  2) A code from your authenticator app";
-      if (has_codes) menu += "\n  3) One of your recovery codes";
-      conv.info(menu);
-      auto choice = conv.ask("Your choice: ");
-      if (!choice) return false;
-      const auto c = std::string(trim(*choice));
-      if (c == "2" && has_totp) {
-        method = "totp";
-        prompt = "Code shown by the app: ";
-      } else if (c == "3" && has_codes) {
-        method = "recovery_codes";
-        prompt = "Recovery code: ";
-      } else if (c != "1") {
-        conv.error("Please choose one of the listed options.");
-        continue;
-      }
-    }
-    auto response = method == "password" ? conv.ask_secret(prompt) : [&]() -> std::optional<Secret> {
-      auto code = conv.ask_code(prompt);
-      if (!code) return std::nullopt;
-      return Secret(trim(code->reveal()));
-    }();
-    if (!response) return false;
-    auto ok = client.step_up("", method, *response);
-    if (ok) return true;
-    conv.error(ok.error() == ErrorCode::BadCode && method == "password" ? "The password is not correct."
-                                                                        : error_info(ok.error()).message);
-    if (ok.error() != ErrorCode::BadCode) return false;
-  }
-  return false;
+  if (getuid() == 0) return true;
+  std::vector<std::string> registered;
+  for (const auto& m : current.methods) registered.push_back(m.type);
+  return prove_identity(client, conv, "", registered) == ProofOutcome::proven;
 }
 
 int cmd_status(RegistrationClient& client) {

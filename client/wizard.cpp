@@ -1,6 +1,7 @@
 #include "wizard.hpp"
 
 #include "errors.hpp"
+#include "proof.hpp"
 #include "text.hpp"
 
 #include <algorithm>
@@ -190,6 +191,7 @@ WizardOutcome run_registration_wizard(RegistrationClient& client, Conversation& 
   }
 
   bool changed = false;
+  bool proven = !options.ask_password_first;
   for (int round = 0; round < kMaxMenuRounds; ++round) {
     auto current = client.registration(user);
     if (!current) {
@@ -235,6 +237,12 @@ WizardOutcome run_registration_wizard(RegistrationClient& client, Conversation& 
       continue;
     }
     const auto& type = choices[*n - 1];
+    if (!proven) {
+      const auto proof = prove_identity(client, conv, user, {});
+      if (proof == ProofOutcome::no_conversation) return WizardOutcome::no_conversation;
+      if (proof == ProofOutcome::refused) continue;  // told why; the menu again (skip or quit)
+      proven = true;
+    }
     Step step = Step::retry_menu;
     if (type == "totp") step = register_totp(client, conv, user);
     else if (type == "email" || type == "sms") step = register_contact(client, conv, user, type);

@@ -21,6 +21,9 @@ enum class WizardOutcome {
 
 struct WizardOptions {
   bool allow_skip = true;  // false in `sspr register`: skipping is a login decision
+  // The login proved nothing the wizard may rely on (a login by SSH key): the first change
+  // waits for the current password (whoever holds the key must not get a reset of their own).
+  bool ask_password_first = false;
 };
 
 // `status` is what ssprd said about the user just before.

@@ -9,7 +9,11 @@
 #include "user_name.hpp"
 #include "wizard.hpp"
 
+#include <cstring>
+#include <shadow.h>
+#include <unistd.h>
 #include <security/pam_ext.h>
+#include <security/pam_modutil.h>
 #include <security/pam_modules.h>
 #include <syslog.h>
 
@@ -31,6 +35,37 @@ Config local_policy(pam_handle_t* pamh, const ModuleOptions& options) {
   for (const auto& e : loaded.errors)
     pam_syslog(pamh, LOG_WARNING, "config: %s", escape_untrusted(e.to_string(), 512).c_str());
   return std::move(loaded.config);
+}
+
+// What the login itself proved before the account phase: the password, checked by pam_unix
+// in this PAM handle (its record of the outcome, "unix_setcred_return", which pam_unix has
+// kept under that name since Linux-PAM 0.x; libpam itself wipes PAM_AUTHTOK when
+// pam_authenticate returns), or root acting (su or runuser by root: real uid 0, PAM_RUSER
+// root, no remote host; sshd and login set no PAM_RUSER). Otherwise nothing the wizard may
+// build on — a login by SSH key, or a password checked by another module — and the password
+// is asked before the first change.
+bool login_proved_the_user(pam_handle_t* pamh) {
+  const void* unix_outcome = nullptr;
+  if (pam_get_data(pamh, "unix_setcred_return", &unix_outcome) == PAM_SUCCESS && unix_outcome != nullptr &&
+      *static_cast<const int*>(unix_outcome) == PAM_SUCCESS)
+    return true;
+  const void* ruser = nullptr;
+  const void* rhost = nullptr;
+  if (pam_get_item(pamh, PAM_RUSER, &ruser) != PAM_SUCCESS || ruser == nullptr) return false;
+  if (pam_get_item(pamh, PAM_RHOST, &rhost) == PAM_SUCCESS && rhost != nullptr &&
+      *static_cast<const char*>(rhost) != '\0')
+    return false;
+  return getuid() == 0 && std::strcmp(static_cast<const char*>(ruser), "root") == 0;
+}
+
+// An account whose /etc/shadow entry has no password (empty, or locked with '!' or '*') logs
+// in by key only and has no password a reset could replace: its security info would serve
+// nothing, and it could not prove itself to register. Not in /etc/shadow: not known here.
+bool has_no_local_password(pam_handle_t* pamh, const char* user) {
+  const spwd* found = pam_modutil_getspnam(pamh, user);  // kept by libpam with the handle
+  if (found == nullptr) return false;
+  const char* hash = found->sp_pwdp;
+  return hash == nullptr || *hash == '\0' || *hash == '!' || *hash == '*';
 }
 
 int refuse(pam_handle_t* pamh, int flags, ErrorCode code) {
@@ -86,13 +121,19 @@ int enforce_registration(pam_handle_t* pamh, int flags, const ModuleOptions& opt
   const client::Status& status = reply;
   if (!status.action_needed()) return PAM_SUCCESS;
 
+  const bool proved = login_proved_the_user(pamh);
+  if (!proved && has_no_local_password(pamh, user)) {
+    pam_syslog(pamh, LOG_NOTICE, "%s has no password that a reset could replace; registration is not enforced", user);
+    return PAM_SUCCESS;
+  }
   auto client = client::RegistrationClient::connect(options.timeout_ms);
   if (!client) {
     pam_syslog(pamh, LOG_ERR, "cannot reach ssprd for the registration of %s; registration is not enforced", user);
     return PAM_IGNORE;
   }
   PamConversation conversation(pamh, (flags & PAM_SILENT) != 0);
-  const auto outcome = client::run_registration_wizard(client.value(), conversation, user, status);
+  const auto outcome = client::run_registration_wizard(client.value(), conversation, user, status,
+                                                       {.allow_skip = true, .ask_password_first = !proved});
   switch (outcome) {
     case client::WizardOutcome::registered:
       pam_syslog(pamh, LOG_NOTICE, "%s registered security info at login", user);

@@ -118,7 +118,10 @@ Task<Result<LoadedRecord>> Registration::load_for_change(Caller caller, UserAcco
     log_error("registration record of %s is damaged (%s); refusing a change", user.name.c_str(), loaded.problem.c_str());
     co_return ErrorCode::CorruptRecord;
   }
-  if (caller.uid != 0 && loaded.record.method_count() > 0) {
+  // Every change by the user needs proof, the first one too: a first method registered by
+  // whoever holds the user's session would be a reset waiting for them (the password proves
+  // it while there is no method). Root is pam_sspr at login, or an admin.
+  if (caller.uid != 0) {
     const auto it = step_ups_.find({caller.sender, user.name});
     if (it == step_ups_.end() || it->second < clock_()) co_return ErrorCode::StepUpRequired;
   }
@@ -129,6 +132,9 @@ Task<Result<Done>> Registration::commit(UserAccount user, RegistrationRecord rec
                                       std::vector<std::pair<MethodType, std::string>> notify_before) {
   const std::int64_t now = clock_();
   const bool was_registered = record.first_registered != 0;
+  // The first method an account ever gets is news to the contacts it already has (the
+  // directory's mail and mobile): if it was not the user, they hear of it.
+  const bool first_method = !removed && !was_registered && record.method_count() == 1;
   if (!removed) {
     auto& times = record.times(changed);
     times.added = now;
@@ -155,6 +161,11 @@ Task<Result<Done>> Registration::commit(UserAccount user, RegistrationRecord rec
   const std::string event = std::string(removed ? "removed: " : "registered: ") + display_name(changed);
   if (was_registered || removed)
     for (const auto& [channel, destination] : recipients) messenger_.send_notice(channel, destination, user.name, event);
+  if (first_method) {
+    const auto known = co_await find_directory_contacts(user);
+    for (const auto channel : {MethodType::email, MethodType::sms})
+      if (offered(channel) && known.of(channel)) messenger_.send_notice(channel, *known.of(channel), user.name, event);
+  }
   co_return Done{};
 }
 

@@ -1,5 +1,5 @@
 // Registration of security info: adding and confirming each method, removal,
-// recovery codes, skip and reconfirmation, with step-up for users who already have methods,
+// recovery codes, skip and reconfirmation, with step-up before any change by the user,
 // a cooling-off for changes, notices to every registered channel, and an audit event for
 // every change. No sd-bus in here (registration_bus.cpp is the glue).
 #pragma once
@@ -29,7 +29,7 @@
 namespace sspr::daemon {
 
 // Who is asking: root (pam_sspr at login, admin tools) is trusted to act for the user; a user
-// acting for itself must step up before changing existing security info.
+// acting for itself must step up before any change, the first registration included.
 struct Caller {
   uid_t uid = 0;
   std::string sender;  // unique bus name; step-up is bound to it

@@ -116,10 +116,13 @@ std::string lena_dn() { return SlapdInstance::user_dn("lena"); }
 }  // namespace
 
 static void test_register_on_host_a_and_reset_on_host_b(void**) {
-  // Login on A: lena must register; she picks the authenticator app.
+  // Login on A: lena must register; she picks the authenticator app. The login (the account
+  // phase alone, as for a key) proved nothing pam_sspr can see: she gives her password, which
+  // ssprd checks with a bind as her.
   host_a->make_current();
   Script registration;
-  registration.steps = {say("Your choice: ", "1"), {"Code shown by the app: ", code_for_shown_key}};
+  registration.steps = {say("Your choice: ", "1"), say("Current password: ", SlapdInstance::user("lena").password),
+                        {"Code shown by the app: ", code_for_shown_key}};
   assert_int_equal(run_scripted(PAMTEST_ACCOUNT, "login", "lena", registration), PAM_SUCCESS);
   expect_contains(registration.transcript, "Authenticator app registered.\n");
   // The record is in her entry (sealed: the key is not in it), not in A's state directory.
@@ -196,7 +199,7 @@ static void test_the_directory_address_is_offered_and_confirmed(void**) {
   host_a->make_current();
   std::string code;
   Script script;
-  script.steps = {say("Your choice: ", "2"),
+  script.steps = {say("Your choice: ", "2"), say("Current password: ", SlapdInstance::user("mark").password),
                   say("Your e-mail address [Enter: m***@e***.test]: ", ""),
                   {"Code from the message: ", [&](const std::string&) {
                      return code = dt::newest_code(*smtp);
@@ -205,6 +208,10 @@ static void test_the_directory_address_is_offered_and_confirmed(void**) {
   expect_contains(script.transcript, "A code was sent to m***@e***.test.\nCode from the message: " + code +
                                          "\nE-mail address registered.\n");
   expect_contains(dt::wait_for_message(*smtp, 0, {"RCPT TO: mark@example.test\n", code}), "RCPT TO: mark@example.test\n");
+  // His first method is told to the address the directory keeps for him (issue 11, 1: if it
+  // was not him, he hears of it there).
+  expect_contains(dt::wait_for_message(*smtp, 0, {"RCPT TO: mark@example.test\n", "registered: E-mail"}),
+                  "registered: E-mail");
   const auto stored = slapd->read_as(std::string(SlapdInstance::kServiceDn), std::string(SlapdInstance::kServicePassword),
                                      SlapdInstance::user_dn("mark"), "ssprEnrollment");
   assert_int_equal(stored.size(), 1);

@@ -1,7 +1,9 @@
 // The registration wizard in the login conversation (pam_sspr account phase, libpamtest +
 // pam_wrapper, real ssprd): completing it, skipping within grace with the countdown, grace
 // exhausted, reconfirmation, and logins that cannot converse. The TOTP code is computed by
-// oathtool from the key the wizard shows, as a user's phone would.
+// oathtool from the key the wizard shows, as a user's phone would. Password logins (pam_matrix
+// in the auth phase) have proved the user; a login by key (the account phase alone, as sshd
+// runs it) gives the password before the first change.
 #include "bus_names.hpp"
 #include "cmocka.hpp"
 #include "pam_script.hpp"
@@ -9,6 +11,7 @@
 #include "testbed.hpp"
 
 #include <cstdio>
+#include <crypt.h>
 #include <cstring>
 #include <ctime>
 #include <security/pam_appl.h>
@@ -33,9 +36,15 @@ std::string oathtool_code(const std::string& transcript) {
   return capture_output({SSPR_OATHTOOL, "--totp", "-b", "--now=@" + std::to_string(std::time(nullptr)), key});
 }
 
+// A password login (the password is "pw-USER", in pam_matrix's passdb).
 int run_account(const char* service, const char* user, Script& script) {
-  return run_scripted(PAMTEST_ACCOUNT, service, user, script);
+  if (std::strcmp(service, "login") != 0) return run_scripted(PAMTEST_ACCOUNT, service, user, script);
+  script.steps.insert(script.steps.begin(), say("Password: ", std::string("pw-") + user));
+  return run_login_scripted(service, user, script);
 }
+
+// A login by SSH key: sshd runs the account phase alone.
+int run_key_login(const char* user, Script& script) { return run_scripted(PAMTEST_ACCOUNT, "sshd-key", user, script); }
 
 std::string date_in_days(std::int64_t days) {
   const std::time_t t = std::time(nullptr) + days * kDay;
@@ -56,13 +65,29 @@ std::string record(const std::string& user, std::int64_t confirmed, std::int64_t
 }
 
 const char* kStack = "account [success=ok ignore=ignore default=bad] @MODULE@ config=@CONFIG@\naccount required @PERMIT@\n";
+constexpr const char* kLoadPassword = "Load-Password-1";
 
 int group_setup(void**) {
   std::string error;
-  static std::unique_ptr<TestBed> holder = TestBed::create(error);
-  if (!holder) return std::fprintf(stderr, "test bed: %s\n", error.c_str()), -1;
-  bed = holder.get();
-  bed->write_pam_service("login", kStack);
+  // ssprd checks the key users' passwords in this shadow file (yescrypt, as passwd writes it).
+  const char* setting = crypt_gensalt("$y$", 0, nullptr, 0);
+  const char* hashed = setting ? crypt(kLoadPassword, setting) : nullptr;
+  if (hashed == nullptr || hashed[0] != '$') return std::fprintf(stderr, "cannot hash a password\n"), -1;
+  std::string shadow = "root:*:19000:0:99999:7:::\n";
+  for (const char* user : {"load01", "load02", "load03"}) shadow += std::string(user) + ":" + hashed + ":19000:0:99999:7:::\n";
+  if (!(bed = TestBed::shared(shadow))) return -1;
+  std::string passdb;
+  for (const char* user : {"alice", "bob", "erin", "frank", "gina", "hank", "ivan"})
+    passdb += std::string(user) + ":pw-" + user + ":login\n";
+  passdb += std::string("load03:") + kLoadPassword + ":login-other\n";
+  write_file(bed->dir() + "/passdb", passdb, 0600);
+  bed->write_config(std::string(kStandardConfig) + "[reset]\nshadow_directory = " + bed->dir() + "/etc\n");
+  // A password login: the password checked, and pam_unix's record of it (as the real one leaves).
+  bed->write_pam_service("login", "auth required " SSPR_PAM_MATRIX " passdb=" + bed->dir() +
+                                      "/passdb\nauth required " SSPR_PAM_UNIX_OUTCOME "\n" + kStack);
+  // A password checked by a module pam_sspr does not know (pam_sss, say): proves nothing to it.
+  bed->write_pam_service("login-other", "auth required " SSPR_PAM_MATRIX " passdb=" + bed->dir() + "/passdb\n" + kStack);
+  bed->write_pam_service("sshd-key", kStack);
   bed->write_pam_service("other", "account required @PERMIT@\n");
   write_file(bed->dir() + "/allow.conf", "[enforcement]\nwhen_non_interactive = allow\n", 0644);
   bed->write_pam_service("login-allow", "account [success=ok ignore=ignore default=bad] @MODULE@ config=" + bed->dir() +
@@ -90,7 +115,7 @@ static void test_wizard_registers_an_authenticator_app(void**) {
   // The next login goes straight through.
   Script again;
   assert_int_equal(run_account("login", "bob", again), PAM_SUCCESS);
-  assert_str(again.transcript, "");
+  assert_str(again.transcript, "Password: pw-bob\n");
 }
 
 static void test_a_wrong_code_can_be_retried(void**) {
@@ -142,7 +167,7 @@ static void test_reconfirmation_is_asked_when_due(void**) {
   expect_contains(script.transcript, "Thank you, your security info is confirmed.\n");
   Script after;  // confirmed: not asked again
   assert_int_equal(run_account("login", "alice", after), PAM_SUCCESS);
-  assert_str(after.transcript, "");
+  assert_str(after.transcript, "Password: pw-alice\n");
 }
 
 static void test_recovery_codes_through_the_wizard(void**) {
@@ -150,6 +175,59 @@ static void test_recovery_codes_through_the_wizard(void**) {
   script.steps = {say("Your choice: ", "3"), say("Type 'yes' once you have stored them somewhere safe: ", "yes")};
   assert_int_equal(run_account("login", "ivan", script), PAM_SUCCESS);
   expect_contains(script.transcript, "Your recovery codes (each works once; they are shown only now):\n  ");
+  expect_contains(script.transcript, "Recovery codes registered.\nYour security info is registered. Thank you.\n");
+}
+
+// The attack (issue 11, 1): whoever holds a user's SSH key logs in and registers an app of
+// their own, to reset the password with it (and use the password for sudo). The wizard asks
+// for the password before the first change; three wrong ones lead back to the menu, nothing
+// registered. The user, with the password, registers.
+static void test_a_key_login_gives_the_password_before_registering(void**) {
+  Script attack;
+  attack.steps = {say("Your choice: ", "3"), say("Current password: ", "guess-1"), say("Current password: ", "guess-2"),
+                  say("Current password: ", "guess-3"), say("Your choice: ", "q")};
+  assert_int_equal(run_key_login("load01", attack), PAM_PERM_DENIED);
+  expect_contains(attack.transcript, "Your choice: 3\nTo change your security info, first confirm it is you.\n"
+                                     "Current password: guess-1\nERROR: The password is not correct.\n");
+  assert_true(attack.transcript.find("Your recovery codes") == std::string::npos);
+  // Nothing registered (read_file gives "" for a file that is not there).
+  assert_true(read_file(bed->state_dir() + "/registrations/load01.json").find("recovery_codes") == std::string::npos);
+
+  Script user;
+  user.steps = {say("Your choice: ", "3"), say("Current password: ", kLoadPassword),
+                say("Type 'yes' once you have stored them somewhere safe: ", "yes")};
+  assert_int_equal(run_key_login("load01", user), PAM_SUCCESS);
+  expect_contains(user.transcript, "Recovery codes registered.\nYour security info is registered. Thank you.\n");
+}
+
+// The wizard's reconfirm path: "no" leads to the menu, and a change by a key login needs the
+// password there too (it replaced methods without any proof before).
+static void test_a_key_login_reconfirming_no_gives_the_password(void**) {
+  const auto now = static_cast<std::int64_t>(std::time(nullptr));
+  bed->write_record("load02", record("load02", now - 181 * kDay, 0, 0, true));
+  Script script;
+  script.steps = {say("Is this still correct? [yes/no/skip]: ", "no"), say("Your choice: ", "3"),
+                  say("Current password: ", "not it"), say("Current password: ", kLoadPassword),
+                  say("Type 'yes' once you have stored them somewhere safe: ", "yes")};
+  assert_int_equal(run_key_login("load02", script), PAM_SUCCESS);
+  expect_contains(script.transcript, "Current password: not it\nERROR: The password is not correct.\n"
+                                     "Current password: " + std::string(kLoadPassword) + "\nYour recovery codes");
+  assert_true(read_file(bed->state_dir() + "/registrations/load02.json").find(R"("digests":["00"])") == std::string::npos);
+  // Confirming ("yes") is no change: a key login needs no password for it.
+  bed->write_record("load02", record("load02", now - 181 * kDay, 0, 0, true));
+  Script confirm;
+  confirm.steps = {say("Is this still correct? [yes/no/skip]: ", "yes")};
+  assert_int_equal(run_key_login("load02", confirm), PAM_SUCCESS);
+  assert_true(confirm.transcript.find("Current password") == std::string::npos);
+}
+
+// A password checked by a module pam_sspr cannot read (pam_sss, pam_ldap) proves nothing to it:
+// asked again, once, before the first change.
+static void test_a_password_checked_elsewhere_is_asked_again(void**) {
+  Script script;
+  script.steps = {say("Password: ", kLoadPassword), say("Your choice: ", "3"), say("Current password: ", kLoadPassword),
+                  say("Type 'yes' once you have stored them somewhere safe: ", "yes")};
+  assert_int_equal(run_login_scripted("login-other", "load03", script), PAM_SUCCESS);
   expect_contains(script.transcript, "Recovery codes registered.\nYour security info is registered. Thank you.\n");
 }
 
@@ -167,7 +245,7 @@ static void test_non_interactive_logins_follow_policy(void**) {
   bed->write_record("hank", record("hank", 0, 0, 0, false));
   Script denied;
   denied.interactive = false;
-  assert_int_equal(run_account("login", "hank", denied), PAM_PERM_DENIED);
+  assert_int_equal(run_key_login("hank", denied), PAM_PERM_DENIED);  // ssh with a command, by key
   expect_contains(denied.transcript,
                   "ERROR: Your account must register password-reset security info, which needs an interactive "
                   "login. Log in at the console or with an interactive session (for example ssh without a command) "
@@ -189,6 +267,9 @@ int main() {
       cmocka_unit_test(test_grace_exhausted_refuses_with_the_message),
       cmocka_unit_test(test_reconfirmation_is_asked_when_due),
       cmocka_unit_test(test_recovery_codes_through_the_wizard),
+      cmocka_unit_test(test_a_key_login_gives_the_password_before_registering),
+      cmocka_unit_test(test_a_key_login_reconfirming_no_gives_the_password),
+      cmocka_unit_test(test_a_password_checked_elsewhere_is_asked_again),
       cmocka_unit_test(test_every_decision_is_audited),
       cmocka_unit_test(test_non_interactive_logins_follow_policy),
   };

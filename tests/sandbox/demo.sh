@@ -65,9 +65,9 @@ printf '1\nwrong password\n' | setpriv --reuid=bob --regid=bob --init-groups "$B
 
 say "eve registers recovery codes, then forgets her password"
 echo 'eve:Old-Password-123' | chpasswd
-printf '%s$ (as eve) sspr register%s   (she picks 3, recovery codes)\n' "$bold" "$normal"
-printf '3\nyes\n' | setpriv --reuid=eve --regid=eve --init-groups "$BUILD/cli/sspr" register >"$SANDBOX/eve.out" 2>&1
-sed -E 's/(Your choice: |somewhere safe: )/\1\n/g' "$SANDBOX/eve.out" | sed '/^$/d; s/^/  /'
+printf '%s$ (as eve) sspr register%s   (her password first, then 3: recovery codes)\n' "$bold" "$normal"
+printf 'Old-Password-123\n3\nyes\n' | setpriv --reuid=eve --regid=eve --init-groups "$BUILD/cli/sspr" register >"$SANDBOX/eve.out" 2>&1
+sed -E 's/(Current password: |Your choice: |somewhere safe: )/\1\n/g' "$SANDBOX/eve.out" | sed '/^$/d; s/^/  /'
 codes=$(grep -oE '^  [0-9A-Z]{5}-[0-9A-Z]{5}$' "$SANDBOX/eve.out" | tr -d ' ')
 code=$(head -n 1 <<<"$codes")
 cat >/etc/pam.d/sspr-unix <<'PAM'

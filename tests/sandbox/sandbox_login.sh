@@ -14,7 +14,8 @@ trap sandbox_teardown EXIT
 mapfile -t app_env < <(sandbox_pam_app_env)
 as_pam_app() { env "${app_env[@]}" "$@"; }
 
-for u in alice bob carol; do sandbox_useradd "$u"; done
+for u in alice bob carol dora; do sandbox_useradd "$u"; done
+echo 'bob:Bob-Password-5' | chpasswd  # dora keeps useradd's locked '!': no password at all
 sandbox_register alice
 # No terminal here: the registration wizard cannot run, so the login is refused (the default
 # when_non_interactive = deny). sandbox_registration.sh drives the wizard through a pty.
@@ -38,6 +39,10 @@ $message
 pamtester: Permission denied" "$rc|$out"
 out=$(as_pam_app pamtester sspr-check alice acct_mgmt 2>&1); rc=$?
 check "pamtester: alice passes" "0|pamtester: account management done." "$rc|$out"
+# An account with no password (keys only) has nothing a reset could replace, and could not
+# prove itself to register: enforcement steps aside for it, and says so.
+out=$(as_pam_app pamtester sspr-check dora acct_mgmt 2>&1 </dev/null); rc=$?
+check "pamtester: dora, who has no password, passes" "0|pamtester: account management done." "$rc|$out"
 
 # Real uids on the bus: alice may ask about herself, never about bob.
 bus_call() { busctl --system call io.sspr.reset1 /io/sspr/reset1 io.sspr.reset1.Manager GetRegistrationStatus s "$1"; }

@@ -87,9 +87,16 @@ check "sspr remove totp, proven with a recovery code" "0|Removed: Authenticator 
 feed "3\n$first_code\n" "$BUILD/cli/sspr" remove recovery_codes
 check "a used recovery code does not work again" "1|sspr: To change your security info, first confirm it is you with a method you registered before, or with your current password." "$rc|$last"
 
-# sspr register: the same wizard on the terminal (sam has nothing yet, so no proof is needed).
+# sspr register: the same wizard on the terminal. sam has nothing yet, and proves it is him all
+# the same: with the password (or whoever runs as sam would register a method for a reset).
 sandbox_useradd sam
-out=$(printf '3\nyes\n' | setpriv --reuid=sam --regid=sam --init-groups "$BUILD/cli/sspr" register 2>&1); rc=$?
+echo 'sam:Sam-Password-77' | chpasswd
+out=$(printf 'not-his-password\n' | setpriv --reuid=sam --regid=sam --init-groups "$BUILD/cli/sspr" register 2>&1); rc=$?
+check "sspr register as sam without his password" "1|To change your security info, first confirm it is you.
+Current password: The password is not correct.
+Current password: sspr: To change your security info, first confirm it is you with a method you registered before, or with your current password." "$rc|$out"
+test ! -e "$SANDBOX/state/registrations/sam.json"; check "... and nothing registered" "0" "$?"
+out=$(printf 'Sam-Password-77\n3\nyes\n' | setpriv --reuid=sam --regid=sam --init-groups "$BUILD/cli/sspr" register 2>&1); rc=$?
 check "sspr register as sam: recovery codes" "0|Recovery codes registered.
 Your security info is registered. Thank you." "$rc|$(tail -n 2 <<<"$out" | sed -E 's/^(Type .yes. once you have stored them somewhere safe: )//')"
 

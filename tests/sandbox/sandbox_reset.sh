@@ -28,7 +28,7 @@ unix_login() {  # unix_login USER PASSWORD -> pamtester's exit status
 unix_login una Old-Password-123; check "the old password works before the reset" "0" "$?"
 
 # una registers recovery codes, as herself.
-codes=$(printf '3\nyes\n' | setpriv --reuid=una --regid=una --init-groups "$BUILD/cli/sspr" register 2>&1 \
+codes=$(printf 'Old-Password-123\n3\nyes\n' | setpriv --reuid=una --regid=una --init-groups "$BUILD/cli/sspr" register 2>&1 \
   | grep -oE '^  [0-9A-Z]{5}-[0-9A-Z]{5}$' | tr -d ' ')
 check "una has ten recovery codes" "10" "$(wc -l <<<"$codes")"
 code=$(head -n 1 <<<"$codes")

@@ -82,4 +82,14 @@ int run_scripted(int pamtest_op, const char* service, const char* user, Script& 
   return (rc == PAMTEST_ERR_OK || rc == PAMTEST_ERR_CASE) ? tests[0].op_rv : -1;
 }
 
+int run_login_scripted(const char* service, const char* user, Script& script) {
+  pam_testcase tests[] = {{PAMTEST_AUTHENTICATE, PAM_SUCCESS, 0, 0, {nullptr}},
+                          {PAMTEST_ACCOUNT, PAM_SUCCESS, 0, 0, {nullptr}}};
+  const auto rc = _pamtest_conv(service, user, script_conv, &script, tests, 2, nullptr);
+  if (!script.problem.empty())
+    std::fprintf(stderr, "%s\ntranscript:\n%s\n", script.problem.c_str(), script.transcript.c_str());
+  if (rc != PAMTEST_ERR_OK && rc != PAMTEST_ERR_CASE) return -1;
+  return tests[0].op_rv != PAM_SUCCESS ? tests[0].op_rv : tests[1].op_rv;
+}
+
 }  // namespace sspr::test

@@ -44,5 +44,8 @@ class UserRealUid {
 // Runs one PAM operation (a libpamtest op, e.g. PAMTEST_ACCOUNT) with the script as the
 // conversation (PAMTEST_CHAUTHTOK under UserRealUid); returns the operation's PAM code (-1 if libpamtest failed to run it).
 int run_scripted(int pamtest_op, const char* service, const char* user, Script& script);
+// A login: authentication, then the account phase, on one PAM handle (what the first leaves,
+// PAM_AUTHTOK, the second sees). The code of the first that fails, or the account phase's.
+int run_login_scripted(const char* service, const char* user, Script& script);
 
 }  // namespace sspr::test

@@ -46,7 +46,7 @@ score=$(in_ct systemd-analyze security --no-pager ssprd.service | sed -n 's/.*Ov
 check "live systemd-analyze security ssprd: exposure <= 2.0 (was $score)" "yes" "$(awk -v s="$score" 'BEGIN { print (s != "" && s <= 2.0) ? "yes" : "no" }')"
 
 # anna registers recovery codes as herself; root resets her password from its console.
-codes=$(printf '3\nyes\n' | in_ct runuser -u anna -- sspr register 2>&1 | grep -oE '^  [0-9A-Z]{5}-[0-9A-Z]{5}$' | tr -d ' ')
+codes=$(printf 'Old-Password-123\n3\nyes\n' | in_ct runuser -u anna -- sspr register 2>&1 | grep -oE '^  [0-9A-Z]{5}-[0-9A-Z]{5}$' | tr -d ' ')
 check "anna has ten recovery codes" "10" "$(grep -c . <<<"$codes")"
 before=$(in_ct cat /etc/shadow)
 out=$(printf '1\n%s\nBrand-New-Pass-4711\nBrand-New-Pass-4711\n' "$(sed -n 1p <<<"$codes")" | in_ct sspr reset anna 2>&1); rc=$?
@@ -76,9 +76,10 @@ check "the change wrote yescrypt" '$y$' "$(in_ct grep '^anna:' /etc/shadow | cut
 # An account made while ssprd runs is seen at once: useradd replaces /etc/passwd, /etc/group and
 # /etc/shadow by renaming new files over them, which a bind mount of the old file would hide.
 in_ct useradd -m -s /bin/bash lena
+echo 'lena:Lena-Password-123' | in_ct chpasswd
 check "a user added while ssprd runs can ask about herself" "User:           lena" \
   "$(in_ct runuser -u lena -- sspr status 2>&1 | sed -n 1p)"
-codes_lena=$(printf '3\nyes\n' | in_ct runuser -u lena -- sspr register 2>&1 | grep -cE '^  [0-9A-Z]{5}-[0-9A-Z]{5}$')
+codes_lena=$(printf 'Lena-Password-123\n3\nyes\n' | in_ct runuser -u lena -- sspr register 2>&1 | grep -cE '^  [0-9A-Z]{5}-[0-9A-Z]{5}$')
 check "... and register" "10" "$codes_lena"
 
 # journald: each audit event by its MESSAGE_ID, with its fields.

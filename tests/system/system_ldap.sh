@@ -120,7 +120,7 @@ check "the service account binds with the password file" "dn:cn=sspr-service,ou=
        -D cn=sspr-service,ou=services,dc=example,dc=org -y /etc/sspr/ldap.secret)"
 
 # dave registers (recovery codes) on this host; the record is kept in his entry.
-codes=$(printf '3\nyes\n' | in_ct runuser -u dave -- sspr register 2>&1 | grep -oE '^  [0-9A-Z]{5}-[0-9A-Z]{5}$' | tr -d ' ')
+codes=$(printf 'Dave-Old-Pass-4711\n3\nyes\n' | in_ct runuser -u dave -- sspr register 2>&1 | grep -oE '^  [0-9A-Z]{5}-[0-9A-Z]{5}$' | tr -d ' ')
 check "dave has ten recovery codes" "10" "$(grep -c . <<<"$codes")"
 check "dave's record is in his entry, readable by the service account" "1" \
   "$(as_service -b uid=dave,ou=people,dc=example,dc=org -s base ssprEnrollment | grep -c '^ssprEnrollment')"

@@ -29,7 +29,8 @@ in_ct env DEBIAN_FRONTEND=noninteractive pam-auth-update --enable sspr sspr-pass
 check "pam-auth-update --enable: pam_sspr in common-auth, -account and -password" "1 1 1" \
   "$(for f in auth account password; do in_ct grep -c pam_sspr.so /etc/pam.d/common-$f; done | tr '\n' ' ' | sed 's/ $//')"
 in_ct useradd -m -s /bin/bash uwe
-printf '3\nyes\n' | in_ct runuser -u uwe -- sspr register >/dev/null 2>&1
+echo 'uwe:Uwe-Password-123' | in_ct chpasswd
+printf 'Uwe-Password-123\n3\nyes\n' | in_ct runuser -u uwe -- sspr register >/dev/null 2>&1
 status_of_uwe() { in_ct runuser -u uwe -- sspr status 2>&1 | sed -n 's/^Registered: *\([a-z]*\).*/\1/p'; }
 check "uwe registered" "yes" "$(status_of_uwe)"
 old_pid=$(in_ct systemctl show -p MainPID --value ssprd)

@@ -18,6 +18,7 @@ using namespace sspr::daemon;
 namespace {
 
 constexpr std::int64_t kStart = 1'800'000'000;
+constexpr std::string_view kPassword = "alice's password";
 
 struct Recorder final : Messenger {
   std::string last_code;
@@ -64,6 +65,8 @@ int setup(void** state) {
                                                      throttle::Policy{}, [w] { return w->now; });
   w->registration = std::make_unique<Registration>(w->config, *w->store, w->verifier, *w->audit, w->messenger,
                                                *w->throttle, w->locks, [w] { return w->now; });
+  w->registration->set_password_check(
+      [](const std::string& user, const Secret& password) { return user == "alice" && password.reveal() == kPassword; });
   *state = w;
   return 0;
 }
@@ -82,6 +85,9 @@ void expect_error(const Result<T>& r, ErrorCode code) {
   assert_false(r.ok());
   assert_int_equal(static_cast<int>(r.error()), static_cast<int>(code));
 }
+
+// Alice proves it is her, with her password, on her connection (w.self): valid for 10 minutes.
+void prove(World& w) { assert_true(run_now(w.registration->step_up(w.self, w.user, "password", Secret(kPassword))).ok()); }
 
 Result<Done> add_email(World& w, const Caller& caller) {
   auto started = run_now(w.registration->begin_contact(caller, w.user, MethodType::email, "alice@example.com", [](auto) {}));
@@ -110,6 +116,7 @@ struct WaitingStore final : RegistrationStore {
 
 static void test_a_sent_code_expires_after_its_lifetime(void** state) {
   auto& w = world(state);
+  prove(w);
   std::string shown;
   assert_true(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "alice@example.com",
                                   [&](Result<ContactOffer> offer) { shown = offer->masked_destination; }))
@@ -125,6 +132,7 @@ static void test_a_sent_code_expires_after_its_lifetime(void** state) {
 
 static void test_a_code_just_inside_its_lifetime_works(void** state) {
   auto& w = world(state);
+  prove(w);
   assert_true(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})).ok());
   w.now += 5 * 60 - 1;
   assert_true(run_now(w.registration->confirm_contact(w.self, w.user, MethodType::email, Secret(w.messenger.last_code))).ok());
@@ -132,6 +140,7 @@ static void test_a_code_just_inside_its_lifetime_works(void** state) {
 
 static void test_totp_registration_expires_after_ten_minutes(void** state) {
   auto& w = world(state);
+  prove(w);
   auto offer = run_now(w.registration->begin_totp(w.self, w.user));
   assert_true(offer.ok());
   w.now += 10 * 60 + 1;
@@ -179,6 +188,7 @@ static void test_step_up_guesses_are_limited_persistently(void** state) {
 static void test_sending_codes_is_limited(void** state) {
   auto& w = world(state);
   // More than 10 messages in 10 minutes block sending for 24 hours (Entra's rule).
+  prove(w);
   for (int i = 0; i < 10; ++i)
     assert_true(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})).ok());
   expect_error(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})),
@@ -187,6 +197,7 @@ static void test_sending_codes_is_limited(void** state) {
   expect_error(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})),
                ErrorCode::RateLimited);
   w.now += 24 * 3600;
+  prove(w);
   assert_true(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "alice@example.com", [](auto) {})).ok());
 }
 
@@ -208,6 +219,39 @@ static void test_methods_not_offered_are_refused(void** state) {
                ErrorCode::MethodNotOffered);  // no webhook configured
   expect_error(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "not an address", [](auto) {})),
                ErrorCode::InvalidAddress);
+}
+
+// The attack (issue 11, 1): a process running as a user who registered nothing adds an app
+// of its own, to reset the user's password with it later. The first method needs proof as
+// much as any change; with the password, it is the user's, and it is told to the address the
+// directory keeps for the account (the user may not know of it otherwise).
+static void test_the_first_method_needs_proof(void** state) {
+  auto& w = world(state);
+  w.registration->set_directory_contacts([](const std::string&) {
+    DirectoryContacts known;
+    known.email = "alice.owner@example.com";
+    return known;
+  });
+  expect_error(run_now(w.registration->begin_totp(w.self, w.user)), ErrorCode::StepUpRequired);
+  expect_error(run_now(w.registration->begin_contact(w.self, w.user, MethodType::email, "mallory@example.com", [](auto) {})),
+               ErrorCode::StepUpRequired);
+  expect_error(run_now(w.registration->regenerate_recovery_codes(w.self, w.user)), ErrorCode::StepUpRequired);
+  expect_error(run_now(w.registration->step_up(w.self, w.user, "password", Secret("a guess"))), ErrorCode::BadCode);
+  expect_error(run_now(w.registration->begin_totp(w.self, w.user)), ErrorCode::StepUpRequired);
+  // Proof holds for this connection only: another process of the same uid is asked again.
+  prove(w);
+  expect_error(run_now(w.registration->begin_totp(Caller{1001, ":1.43"}, w.user)), ErrorCode::StepUpRequired);
+  assert_true(w.messenger.notices.empty());
+  auto codes = run_now(w.registration->regenerate_recovery_codes(w.self, w.user));
+  assert_true(codes.ok());
+  assert_int_equal(w.messenger.notices.size(), 1);
+  assert_str(w.messenger.notices[0], "alice.owner@example.com: registered: Recovery codes");
+  // Only the first: later changes are told to the registered channels, as before.
+  assert_true(add_email(w, w.self).ok());
+  assert_int_equal(w.messenger.notices.size(), 2);
+  assert_str(w.messenger.notices[1], "alice@example.com: registered: E-mail");
+  // Root (pam_sspr at login, an admin) needs no proof.
+  assert_true(run_now(w.registration->begin_totp(Caller{0, ":1.1"}, w.user)).ok());
 }
 
 // The attack: one user, two sessions, the same recovery code sent twice at once while the
@@ -250,6 +294,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_sending_codes_is_limited, setup, teardown),
       cmocka_unit_test_setup_teardown(test_skip_only_within_grace, setup, teardown),
       cmocka_unit_test_setup_teardown(test_methods_not_offered_are_refused, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_the_first_method_needs_proof, setup, teardown),
       cmocka_unit_test_setup_teardown(test_two_sessions_racing_spend_a_recovery_code_once, setup, teardown),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
