@@ -122,7 +122,7 @@ int main(int argc, char** argv) {
     resets[i].bus = connect_bus();
     reply = nullptr;
     if (sd_bus_call_method(resets[i].bus.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
-                           "StartReset", e.get(), &reply, "s", name) < 0)
+                           "StartReset", e.get(), &reply, "ss", name, "") < 0)
       return std::fprintf(stderr, "start: %s\n", e.name()), 1;
     const char* path = nullptr;
     sd_bus_message_read(reply, "o", &path);

@@ -42,8 +42,12 @@ ProofOutcome prove_identity(RegistrationClient& client, Conversation& conv, cons
     if (!response) return ProofOutcome::no_conversation;
     auto ok = client.step_up(user, method, *response);
     if (ok) return ProofOutcome::proven;
-    conv.error(ok.error() == ErrorCode::BadCode && method == "password" ? "The password is not correct."
-                                                                        : error_info(ok.error()).message);
+    if (ok.error() == ErrorCode::BadCode && method == "password")
+      conv.error("The password is not correct.");
+    else if (!client.refusal_text().empty())
+      conv.error(client.refusal_text());  // a block: what it stops, and for how long
+    else
+      conv.error(error_info(ok.error()).message);
     if (ok.error() != ErrorCode::BadCode) return ProofOutcome::refused;
   }
   return ProofOutcome::refused;

@@ -3,6 +3,7 @@
 #include "bus_connection.hpp"
 #include "bus_names.hpp"
 #include "errors.hpp"
+#include "text.hpp"
 
 namespace sspr::client {
 namespace {
@@ -34,7 +35,13 @@ Result<Done> RegistrationClient::call(const char* member, bool sensitive, std::u
   raw = nullptr;
   r = sd_bus_call(bus_.get(), request.get(), timeout_usec, error.get(), &raw);
   reply.reset(raw);
-  if (r < 0) return error_code_of(error, r);
+  if (r < 0) {
+    const ErrorCode code = error_code_of(error, r);
+    // ssprd's own words where the table says they are for the user (a block: for how long).
+    refusal_text_ = error_info(code).user_text ? escape_untrusted(error.message()) : std::string();
+    return code;
+  }
+  refusal_text_.clear();
   return Done{};
 }
 

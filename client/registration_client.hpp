@@ -78,6 +78,9 @@ class RegistrationClient {
   Result<Done> confirm_registration(const std::string& user);
   Result<Done> step_up(const std::string& user, const std::string& method, const Secret& response);
 
+  // The text of the last refusal for rows whose reply text is for the user (escaped), or "".
+  const std::string& refusal_text() const noexcept { return refusal_text_; }
+
  private:
   explicit RegistrationClient(BusPtr bus, std::uint64_t timeout_usec) : bus_(std::move(bus)), timeout_usec_(timeout_usec) {}
   // Builds a call to `member`, lets `append` add arguments, sends it; on success `reply` is set.
@@ -85,6 +88,7 @@ class RegistrationClient {
   Result<Done> call(const char* member, bool sensitive, std::uint64_t timeout_usec, Append&& append, MessagePtr& reply);
 
   BusPtr bus_;
+  std::string refusal_text_;
   std::uint64_t timeout_usec_;
 };
 

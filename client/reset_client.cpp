@@ -43,11 +43,11 @@ Result<ResetClient> ResetClient::connect(std::uint64_t timeout_ms) {
   return ResetClient(std::move(bus), timeout_ms * 1000u);
 }
 
-Result<ResetStart> ResetClient::start(const std::string& user) {
+Result<ResetStart> ResetClient::start(const std::string& user, const std::string& remote_host) {
   BusError error;
   sd_bus_message* raw = nullptr;
   int r = sd_bus_call_method(bus_.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, "StartReset",
-                             error.get(), &raw, "s", user.c_str());
+                             error.get(), &raw, "ss", user.c_str(), remote_host.c_str());
   MessagePtr reply(raw);
   if (r < 0) return refused(error, r);
   ResetStart out;

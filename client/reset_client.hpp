@@ -29,7 +29,8 @@ class ResetClient {
   // Does ssprd itself answer (started by activation if need be), not only the bus?
   Result<Done> ping();
 
-  Result<ResetStart> start(const std::string& user);
+  // `remote_host` counts only from root (pam_sspr): where the login comes from.
+  Result<ResetStart> start(const std::string& user, const std::string& remote_host = {});
   // E-mail or SMS: ssprd sends a code; returns where to (masked).
   Result<std::string> send_code(const std::string& method);
   Result<ResetProgress> verify(const std::string& method, const Secret& response);

@@ -92,8 +92,8 @@ ResetOutcome choose_password(ResetClient& client, Conversation& conv) {
 
 }  // namespace
 
-ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::string& user) {
-  auto started = client.start(user);
+ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::string& user, const std::string& remote_host) {
+  auto started = client.start(user, remote_host);
   if (!started) {
     conv.error(refusal_text(client, started.error()));
     return error_info(started.error()).consequence == Consequence::refusal ? ResetOutcome::refused

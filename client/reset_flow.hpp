@@ -16,7 +16,10 @@ enum class ResetOutcome {
   service_error,    // ssprd failed or could not be reached
 };
 
-ResetOutcome run_reset_flow(ResetClient& client, Conversation& conversation, const std::string& user);
+// `remote_host`: where a login comes from (pam_sspr's PAM_RHOST; "" for a local one): ssprd
+// counts failures there when the caller is root.
+ResetOutcome run_reset_flow(ResetClient& client, Conversation& conversation, const std::string& user,
+                            const std::string& remote_host = {});
 
 // A change by a user who knows the password. `current` is asked for when null. On success
 // `chosen` (if given) receives the new password, for PAM_AUTHTOK.

@@ -190,6 +190,10 @@ const std::array kKeys = std::to_array<ConfigKey>({
     {"throttle", "block_minutes", ValueType::unsigned_integer, "1440", 1, 527040, {},
      "How long any of these blocks password reset (an admin ends it early with 'sspr unlock USER').",
      [](Config& c, std::string_view v) { c.throttle_block_minutes = as_u32(v); }},
+    {"throttle", "origins_per_user", ValueType::unsigned_integer, "5", 1, 40, {},
+     "Failures are counted per origin (a local uid, a remote host) and block only that origin; this many origins' "
+     "worth of failures block the account from everywhere (the ceiling: 25 failed proofs a day by default).",
+     [](Config& c, std::string_view v) { c.throttle_origins_per_user = as_u32(v); }},
     {"throttle", "method_failure_limit", ValueType::unsigned_integer, "100", 1, 100000, {},
      "Failures of one method in a row that disable it until an admin runs 'sspr unlock USER'.",
      [](Config& c, std::string_view v) { c.throttle_method_failure_limit = as_u32(v); }},

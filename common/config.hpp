@@ -82,6 +82,7 @@ struct Config {
   std::uint32_t throttle_deliveries_window_minutes{};
   std::uint32_t throttle_block_minutes{};
   std::uint32_t throttle_method_failure_limit{};
+  std::uint32_t throttle_origins_per_user{};
   // [password]
   std::string pwquality_config;
   std::string banned_words_file;

@@ -77,6 +77,15 @@ constexpr auto kTable = std::to_array<ErrorInfo>({
      "To change your security info, first confirm it is you with a method you registered before, or with your "
      "current password.",
      Consequence::retry, false, false},
+    // The blocks of proofs other than a reset's, in their own words (ssprd adds how long).
+    {ErrorCode::StepUpBlocked, ErrorOrigin::sspr, SSPR_ERR("StepUpBlocked"), EDQUOT, PAM_MAXTRIES, false,
+     "Too many failed attempts to confirm it is you: changes to your security info are blocked for a while. Please "
+     "try again later.",
+     Consequence::refusal, true, false},
+    {ErrorCode::ChangeBlocked, ErrorOrigin::sspr, SSPR_ERR("ChangeBlocked"), ERANGE, PAM_MAXTRIES, false,
+     "Too many wrong current passwords: password changes are blocked for a while. Your password still works for "
+     "logging in. Please try again later.",
+     Consequence::refusal, true, false},
     {ErrorCode::MethodNotOffered, ErrorOrigin::sspr, SSPR_ERR("MethodNotOffered"), EOPNOTSUPP, PAM_SERVICE_ERR, false,
      "This method is not offered on this system.",
      Consequence::retry, false, false},

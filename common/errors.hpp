@@ -31,6 +31,8 @@ enum class ErrorCode : std::uint8_t {
   NoSuchSession,
   TooManySessions,
   StepUpRequired,
+  StepUpBlocked,
+  ChangeBlocked,
   MethodNotOffered,
   InvalidAddress,
   InvalidAnswers,

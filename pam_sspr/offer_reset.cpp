@@ -38,7 +38,11 @@ int offer_reset(pam_handle_t* pamh, int flags, const ModuleOptions& options) {
     acknowledge(conversation);
     return PAM_AUTHINFO_UNAVAIL;
   }
-  switch (client::run_reset_flow(client.value(), conversation, user)) {
+  // Where the login comes from: failures there block that host only, never the user elsewhere.
+  const void* rhost = nullptr;
+  const std::string remote_host =
+      pam_get_item(pamh, PAM_RHOST, &rhost) == PAM_SUCCESS && rhost != nullptr ? static_cast<const char*>(rhost) : "";
+  switch (client::run_reset_flow(client.value(), conversation, user, remote_host)) {
     case client::ResetOutcome::changed:
       pam_syslog(pamh, LOG_NOTICE, "password of %s reset at the login prompt", user);
       conversation.info("Log in again with your new password.");

@@ -57,6 +57,16 @@ throttle::Policy throttle_policy(const Config& config) {
   return policy;
 }
 
+// The ceiling across origins: the same windows and blocks, origins_per_user times the counts
+// (bounded by what a state file holds).
+throttle::Policy ceiling_policy(const Config& config) {
+  auto policy = throttle_policy(config);
+  for (auto* rule : {&policy.identity_failure, &policy.validation, &policy.delivery})
+    rule->blocking_count = static_cast<std::uint32_t>(
+        std::min<std::size_t>(std::size_t{rule->blocking_count} * config.throttle_origins_per_user, throttle::kMaxEvents));
+  return policy;
+}
+
 }  // namespace
 
 int run_daemon(const Config& config) {
@@ -79,7 +89,7 @@ int run_daemon(const Config& config) {
   UniqueFd throttle_dir = open_private_subdirectory(state_dir.get(), "throttle", problem);
   if (!throttle_dir)
     return log_error("state directory %s: %s", config.state_directory.c_str(), problem.c_str()), 1;
-  throttle::Throttle throttle(std::move(throttle_dir), throttle_policy(config));
+  throttle::Throttle throttle(std::move(throttle_dir), throttle_policy(config), ceiling_policy(config));
 
   // Passwords: local accounts in the shadow file; with [ldap] enabled, everyone else in the directory.
   std::unique_ptr<PasswordBackend> directory;

@@ -88,8 +88,9 @@ const sd_bus_vtable kManagerVtable[] = {
                             caller_first<method_confirm_registration>, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_ARGS("StepUp", SD_BUS_ARGS("s", user_name, "s", method, "s", response), SD_BUS_NO_RESULT,
                             caller_first<method_step_up>, SD_BUS_VTABLE_UNPRIVILEGED | SD_BUS_VTABLE_SENSITIVE),
-    // Anyone may start a reset for any user name: the registered methods are the proof.
-    SD_BUS_METHOD_WITH_ARGS("StartReset", SD_BUS_ARGS("s", user_name),
+    // Anyone may start a reset for any user name: the registered methods are the proof. The
+    // remote host (pam_sspr's PAM_RHOST) is where failures count, taken from root only.
+    SD_BUS_METHOD_WITH_ARGS("StartReset", SD_BUS_ARGS("s", user_name, "s", remote_host),
                             SD_BUS_RESULT("o", session, "a(ss)", methods, "u", methods_required), caller_first<method_start_reset>,
                             SD_BUS_VTABLE_UNPRIVILEGED),
     // A user who knows the password changes it (root may for anyone, as passwd does).

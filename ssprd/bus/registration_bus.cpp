@@ -228,9 +228,13 @@ int method_step_up(sd_bus_message* m, void* userdata, sd_bus_error* error) noexc
       return set_bus_error(error, ErrorCode::InvalidArgument);
     BusContext* context = &ctx;
     return answer(m, ctx.registration->step_up(c, u, method, Secret(response)),
-                  [context, sender = c.sender](sd_bus_message* call, const Result<Done>& proven, sd_bus_error* refusal) {
+                  [context, c, name = u.name](sd_bus_message* call, const Result<Done>& proven, sd_bus_error* refusal) {
                     // The step-up dies with the connection; one whose caller already left is dropped.
-                    if (proven && !track_caller(*context, call, sender)) context->registration->forget_caller(sender);
+                    if (proven && !track_caller(*context, call, c.sender)) context->registration->forget_caller(c.sender);
+                    // A block says what it stops, from where, and for how long.
+                    if (!proven && proven.error() == ErrorCode::StepUpBlocked && context->blocks != nullptr)
+                      return sd_bus_error_set(refusal, error_info(ErrorCode::StepUpBlocked).bus_name.data(),
+                                              context->blocks->notice(ErrorCode::StepUpBlocked, name, c.origin()).c_str());
                     return reply_done(call, proven, refusal);
                   });
   });

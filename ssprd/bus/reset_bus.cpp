@@ -56,9 +56,10 @@ int reply_written(sd_bus_message* m, const PasswordOutcome& written, sd_bus_erro
 
 // A refusal; a blocked user is told for how long (ResetBlocks::notice), everything else the
 // table's text.
-int refuse(sd_bus_error* error, const BusContext& ctx, ErrorCode code, const std::string& user) {
-  if (code == ErrorCode::RateLimited && !user.empty() && ctx.blocks != nullptr)
-    return sd_bus_error_set(error, error_info(code).bus_name.data(), ctx.blocks->notice(user).c_str());
+int refuse(sd_bus_error* error, const BusContext& ctx, ErrorCode code, const std::string& user, const Origin& origin) {
+  const bool block = code == ErrorCode::RateLimited || code == ErrorCode::ChangeBlocked;
+  if (block && !user.empty() && ctx.blocks != nullptr)
+    return sd_bus_error_set(error, error_info(code).bus_name.data(), ctx.blocks->notice(code, user, origin).c_str());
   return set_bus_error(error, code);
 }
 
@@ -80,9 +81,10 @@ int session_method(sd_bus_message* m, void* userdata, sd_bus_error* error) noexc
 }
 
 // The reply of Verify and VerifyAnswers; a blocked user is told for how long.
-auto reply_verified(BusContext& ctx, std::string user) {
-  return [&ctx, user = std::move(user)](sd_bus_message* m, const Result<VerifyOutcome>& outcome, sd_bus_error* error) {
-    if (!outcome) return refuse(error, ctx, outcome.error(), user);
+auto reply_verified(BusContext& ctx, std::string user, Origin origin) {
+  return [&ctx, user = std::move(user), origin = std::move(origin)](sd_bus_message* m, const Result<VerifyOutcome>& outcome,
+                                                                  sd_bus_error* error) {
+    if (!outcome) return refuse(error, ctx, outcome.error(), user, origin);
     return sd_bus_reply_method_return(m, "bu", outcome->verified, outcome->remaining);
   };
 }
@@ -93,7 +95,7 @@ int method_verify(sd_bus_message* m, BusContext& ctx, std::shared_ptr<ResetSessi
   if (r < 0) return r;
   if (std::string_view(method).size() > kMaxArgument || std::string_view(response).size() > kMaxArgument)
     return set_bus_error(error, ErrorCode::InvalidArgument);
-  auto reply = reply_verified(ctx, session->user());
+  auto reply = reply_verified(ctx, session->user(), session->origin());
   return answer(m, ctx.reset->verify(std::move(session), method, Secret(response)), std::move(reply));
 }
 
@@ -122,9 +124,10 @@ int method_send_code(sd_bus_message* m, BusContext& ctx, std::shared_ptr<ResetSe
     }
   };
   const std::string user = session->user();
+  const Origin origin = session->origin();
   return answer(m, ctx.reset->send_code(std::move(session), method, std::move(sent)),
-                [&ctx, user](sd_bus_message*, const Result<Done>& queued, sd_bus_error* refusal) {
-                  return queued ? 1 : refuse(refusal, ctx, queued.error(), user);  // 1: `sent` replies
+                [&ctx, user, origin](sd_bus_message*, const Result<Done>& queued, sd_bus_error* refusal) {
+                  return queued ? 1 : refuse(refusal, ctx, queued.error(), user, origin);  // 1: `sent` replies
                 });
 }
 
@@ -138,9 +141,11 @@ int reply_questions(sd_bus_message* m, const std::vector<std::string>& asked) {
 
 int method_get_questions(sd_bus_message* m, BusContext& ctx, std::shared_ptr<ResetSession> session, sd_bus_error*) {
   const std::string user = session->user();
+  const Origin origin = session->origin();
   return answer(m, ctx.reset->questions(std::move(session)),
-                [&ctx, user](sd_bus_message* call, const Result<std::vector<std::string>>& asked, sd_bus_error* refusal) {
-                  return asked ? reply_questions(call, *asked) : refuse(refusal, ctx, asked.error(), user);
+                [&ctx, user, origin](sd_bus_message* call, const Result<std::vector<std::string>>& asked,
+                                     sd_bus_error* refusal) {
+                  return asked ? reply_questions(call, *asked) : refuse(refusal, ctx, asked.error(), user, origin);
                 });
 }
 
@@ -156,7 +161,7 @@ int method_verify_answers(sd_bus_message* m, BusContext& ctx, std::shared_ptr<Re
     answers.emplace_back(answer_text);
   }
   if (r < 0) return r;
-  auto reply = reply_verified(ctx, session->user());
+  auto reply = reply_verified(ctx, session->user(), session->origin());
   return answer(m, ctx.reset->verify_answers(std::move(session), std::move(answers)), std::move(reply));
 }
 
@@ -190,20 +195,24 @@ int reply_started(sd_bus_message* m, const StartedReset& started) {
 int method_start_reset(sd_bus_message* m, void* userdata, sd_bus_error* error) noexcept {
   return guard_bus_call("StartReset", error, [&]() -> int {
     auto& ctx = *static_cast<BusContext*>(userdata);
-    const char* user = nullptr;
-    int r = sd_bus_message_read(m, "s", &user);
+    const char *user = nullptr, *remote_host = nullptr;
+    int r = sd_bus_message_read(m, "ss", &user, &remote_host);
     if (r < 0) return r;
     if (std::string_view(user).size() > kMaxArgument) return set_bus_error(error, ErrorCode::InvalidUserName);
+    if (std::string_view(remote_host).size() > kMaxArgument) return set_bus_error(error, ErrorCode::InvalidArgument);
     uid_t caller = 0;
     if (caller_uid(ctx.caller_uids, m, &caller) < 0) return set_bus_error(error, ErrorCode::AccessDenied);
+    // A local user's failures count against its uid, whatever host it names; a login's (root:
+    // pam_sspr) against the remote host it reports.
+    const Origin origin = Origin::of_caller(caller, remote_host);
     // Watched before a session exists, so the session ends with the connection: a caller that
     // has already left gets none (a flood of resets on closed connections leaves nothing).
     const std::string sender = sender_of(m);
     if (!track_caller(ctx, m, sender)) return set_bus_error(error, ErrorCode::NoSuchSession);
-    return answer(m, ctx.reset->start(sender, caller, user),
-                  [&ctx, sender, name = std::string(user)](sd_bus_message* call, const Result<StartedReset>& started,
-                                                           sd_bus_error* refusal) {
-                    if (!started) return refuse(refusal, ctx, started.error(), name);
+    return answer(m, ctx.reset->start(sender, caller, origin, user),
+                  [&ctx, sender, origin, name = std::string(user)](
+                      sd_bus_message* call, const Result<StartedReset>& started, sd_bus_error* refusal) {
+                    if (!started) return refuse(refusal, ctx, started.error(), name, origin);
                     // Left while the record was read: its sessions end now.
                     if (ctx.tracked_callers.count(sender) == 0) {
                       ctx.reset->forget_owner(sender);
@@ -227,7 +236,14 @@ int method_change_password(sd_bus_message* m, void* userdata, sd_bus_error* erro
     if (caller_uid(ctx.caller_uids, m, &caller) < 0) return set_bus_error(error, ErrorCode::AccessDenied);
     auto target = ctx.manager.resolve_target(caller, user);  // root, or the user itself
     if (!target) return set_bus_error(error, target.error());
-    return answer(m, ctx.change->change(target.value(), Secret(current), Secret(next)), reply_written);
+    const std::string name = target.value().name;
+    BusContext* context = &ctx;
+    return answer(m, ctx.change->change(target.value(), Secret(current), Secret(next)),
+                  [context, name, caller](sd_bus_message* call, const PasswordOutcome& written, sd_bus_error* refusal) {
+                    if (!written.result && written.result.error() == ErrorCode::ChangeBlocked)
+                      return refuse(refusal, *context, ErrorCode::ChangeBlocked, name, Origin::of_caller(caller));
+                    return reply_written(call, written, refusal);
+                  });
   });
 }
 

@@ -2,6 +2,7 @@
 
 #include "errors.hpp"
 #include "password_quality.hpp"
+#include "reset_blocks.hpp"
 
 namespace sspr::daemon {
 
@@ -9,8 +10,10 @@ Task<PasswordOutcome> PasswordChange::change(UserAccount user, Secret current, S
   // One change per user at a time, from the throttle's check to the failure it may record: a
   // guess waits for the one before it to count, so no burst of guesses slips under the limit.
   const auto held = co_await locks_.lock(user.name);
-  const auto verdict = throttle_.check(user.name);
-  if (!verdict || verdict->blocked) co_return PasswordOutcome{ErrorCode::RateLimited, {}};
+  // Its own count, apart from resets: a reset blocked by somebody else's failures never stops
+  // a change with the right password (nor the login, which is pam_unix's).
+  const auto verdict = throttle_.check(change_throttle_name(user.name));
+  if (!verdict || verdict->blocked) co_return PasswordOutcome{ErrorCode::ChangeBlocked, {}};
   const auto quality = check_password_quality(new_password, user.name, &current,
                                               {config_.pwquality_config, config_.banned_words_file});
   if (!quality.ok) co_return PasswordOutcome{ErrorCode::LowPasswordQuality, quality.reason};
@@ -20,7 +23,7 @@ Task<PasswordOutcome> PasswordChange::change(UserAccount user, Secret current, S
     audit_.record(AuditEvent::change_done, user.name);
     notices_.to_user(user.name, "password changed");
   } else if (written.result.error() == ErrorCode::BadCode) {
-    (void)throttle_.record(user.name, throttle::Event::identity_failure());
+    (void)throttle_.record(change_throttle_name(user.name), throttle::Event::identity_failure());
     audit_.record(AuditEvent::change_failed, user.name, {{"reason", "wrong current password"}});
   } else if (written.result.error() != ErrorCode::RateLimited) {
     audit_.record(AuditEvent::change_failed, user.name,

@@ -17,16 +17,16 @@ Task<bool> Proofs::check_code(std::string user, RegistrationRecord& record, Meth
   co_return (co_await store_.save(std::move(user), record)).ok();
 }
 
-Result<Done> Proofs::count(Purpose purpose, const std::string& user, std::string_view method, bool proven,
-                           ErrorCode refusal) {
+Result<Done> Proofs::count(Purpose purpose, const std::string& user, const Origin& origin, std::string_view method,
+                           bool proven, ErrorCode refusal, ErrorCode blocked) {
   const auto throttled = throttle::method_from_string(method);  // none for a password
   const bool reset = purpose == Purpose::reset;
   if (!proven) {
-    const auto after = throttle_.record(user, throttle::Event::identity_failure());
+    const auto after = throttle_.record(user, origin.key, throttle::Event::identity_failure());
     if (throttled) (void)throttle_.record(user, throttle::Event::method_failure(*throttled));
     audit_.record(reset ? AuditEvent::reset_step_failed : AuditEvent::step_up_failed, user,
-                  {{"method", std::string(method)}});
-    return after && !after->blocked ? refusal : ErrorCode::RateLimited;
+                  {{"method", std::string(method)}, {"origin", origin.key}});
+    return after && !after->blocked ? refusal : blocked;
   }
   if (throttled) (void)throttle_.record(user, throttle::Event::method_succeeded(*throttled));
   audit_.record(reset ? AuditEvent::reset_step_passed : AuditEvent::step_up_passed, user,

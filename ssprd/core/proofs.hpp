@@ -6,6 +6,7 @@
 #pragma once
 
 #include "audit.hpp"
+#include "origin.hpp"
 #include "record.hpp"
 #include "registration_store.hpp"
 #include "result.hpp"
@@ -34,12 +35,12 @@ class Proofs {
   // `record` and `response` belong to the awaiting frame.
   Task<bool> check_code(std::string user, RegistrationRecord& record, MethodType type, const Secret& response) const;
 
-  // Counts the outcome of a proof of `method` ("totp", "email", "password", ...): a failure is
-  // an identity failure and, for a registered method, a method failure; a success clears the
-  // method's failures. Audited for `purpose`. A failure returns `refusal`, or RateLimited when
-  // it is the one that blocks.
-  Result<Done> count(Purpose purpose, const std::string& user, std::string_view method, bool proven,
-                     ErrorCode refusal = ErrorCode::BadCode);
+  // Counts the outcome of a proof of `method` ("totp", "email", "password", ...) from `origin`:
+  // a failure is an identity failure there (and toward the user's ceiling) and, for a
+  // registered method, a method failure; a success clears the method's failures. Audited for
+  // `purpose`. A failure returns `refusal`, or `blocked` when it is the one that blocks.
+  Result<Done> count(Purpose purpose, const std::string& user, const Origin& origin, std::string_view method,
+                     bool proven, ErrorCode refusal = ErrorCode::BadCode, ErrorCode blocked = ErrorCode::RateLimited);
 
  private:
   const RegistrationStore& store_;

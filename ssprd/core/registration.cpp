@@ -267,7 +267,7 @@ Task<Result<Done>> Registration::send_contact_code(Caller caller, UserAccount us
   const std::int64_t now = clock_();
   // Counted before sending: the message that would exceed the limit is the one refused.
   if (pending_contacts_.size() >= kMaxPending) co_return ErrorCode::RateLimited;
-  const auto verdict = throttle_.record(user.name, throttle::Event::delivery());
+  const auto verdict = throttle_.record(user.name, caller.origin().key, throttle::Event::delivery());
   if (!verdict || verdict->blocked) co_return ErrorCode::RateLimited;
 
   Secret code = crypto::random_digits(config_.code_length);
@@ -447,8 +447,10 @@ Task<Result<Done>> Registration::step_up(Caller caller, UserAccount user, std::s
   const auto type = method_type_from_string(method);
   const bool code = type == MethodType::totp || type == MethodType::recovery_codes;
   if (!code && method != "password") co_return ErrorCode::InvalidArgument;
-  const auto before = throttle_.check(user.name);
-  if (!before || before->blocked) co_return ErrorCode::RateLimited;
+  // Blocked only where the failures came from (or everywhere at the ceiling); a block of
+  // resets elsewhere does not stop the user proving it is them here.
+  const auto before = throttle_.check(user.name, caller.origin().key);
+  if (!before || before->blocked) co_return ErrorCode::StepUpBlocked;
   if (method == "password") {
     if (!password_check_) co_return finish_step_up(caller, user.name, method, false);
     // A second guess while one is checked would pass the throttle before the first counts.
@@ -475,7 +477,8 @@ Task<Result<Done>> Registration::step_up(Caller caller, UserAccount user, std::s
 
 Result<Done> Registration::finish_step_up(const Caller& caller, const std::string& user, std::string_view method,
                                         bool proven) {
-  auto counted = proofs_.count(Proofs::Purpose::step_up, user, method, proven);
+  auto counted =
+      proofs_.count(Proofs::Purpose::step_up, user, caller.origin(), method, proven, ErrorCode::BadCode, ErrorCode::StepUpBlocked);
   if (counted) step_ups_[{caller.sender, user}] = clock_() + kStepUpLifetime;
   return counted;
 }

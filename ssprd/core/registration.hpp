@@ -11,6 +11,7 @@
 #include "directory_contacts.hpp"
 #include "manager.hpp"
 #include "messenger.hpp"
+#include "origin.hpp"
 #include "proofs.hpp"
 #include "record.hpp"
 #include "registration_store.hpp"
@@ -33,6 +34,8 @@ namespace sspr::daemon {
 struct Caller {
   uid_t uid = 0;
   std::string sender;  // unique bus name; step-up is bound to it
+  // Where its failed proofs and sent codes count (a root caller is a login pam_sspr serves).
+  Origin origin() const { return Origin::of_caller(uid); }
 };
 
 struct ContactOffer {

@@ -44,14 +44,14 @@ ResetService::ResetService(const Config& config, Parts parts, UserLookup by_name
       clock_(std::move(clock)),
       proofs_(parts.store, parts.verifier, parts.throttle, parts.audit, clock_) {}
 
-Result<Done> ResetService::count_try(const std::string& user, throttle::Event event) {
-  const auto counted = parts_.throttle.record(user, event);
+Result<Done> ResetService::count_try(const std::string& user, const Origin& origin, throttle::Event event) {
+  const auto counted = parts_.throttle.record(user, origin.key, event);
   if (counted && !counted->blocked) return Done{};
   parts_.audit.record(AuditEvent::reset_blocked, user, {{"reason", counted ? counted->reason : "throttle"}});
   return ErrorCode::RateLimited;
 }
 
-Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_uid, std::string user) {
+Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_uid, Origin origin, std::string user) {
   if (!valid_user_name(user)) co_return ErrorCode::InvalidUserName;
   const std::int64_t now = clock_();
   std::erase_if(sessions_, [now](const auto& kv) { return kv.second->expires() <= now; });
@@ -63,7 +63,7 @@ Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_ui
   std::vector<MethodType> usable;
   LoadedRecord loaded;
   if (account) {
-    const auto verdict = parts_.throttle.check(account->name);
+    const auto verdict = parts_.throttle.check(account->name, origin.key);
     if (!verdict || verdict->blocked) {
       parts_.audit.record(AuditEvent::reset_blocked, account->name, {{"reason", verdict ? verdict->reason : "throttle"}});
       co_return ErrorCode::RateLimited;
@@ -92,7 +92,7 @@ Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_ui
     }
   }
   const bool real = account && !usable.empty();
-  if (!real && parts_.blocks.decoy_blocked(name, now)) co_return ErrorCode::RateLimited;
+  if (!real && parts_.blocks.decoy_blocked(name, origin, now)) co_return ErrorCode::RateLimited;
   if (auto room = room_for(owner_uid); !room) co_return room.error();  // again: others started meanwhile
 
   StartedReset started;
@@ -106,7 +106,7 @@ Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_ui
   } else {
     started.methods.push_back({MethodType::totp, {}});  // a decoy: the same shape as a real one
   }
-  sessions_.emplace(started.id, std::make_shared<ResetSession>(name, usable, required, now, owner, real, owner_uid));
+  sessions_.emplace(started.id, std::make_shared<ResetSession>(name, usable, required, now, owner, real, owner_uid, origin));
   parts_.audit.record(AuditEvent::reset_started, name, {{"methods_required", std::to_string(required)}});
   co_return started;
 }
@@ -139,12 +139,14 @@ Task<Result<VerifyOutcome>> ResetService::verify(std::shared_ptr<ResetSession> h
   // A decoy answers like a real session whose code was wrong, and blocks after as many.
   if (!session.real()) {
     if (*type != MethodType::totp) co_return ErrorCode::NotEnrolled;
-    co_return parts_.blocks.decoy_failed(session.user(), now) ? ErrorCode::RateLimited : ErrorCode::BadCode;
+    co_return parts_.blocks.decoy_failed(session.user(), session.origin(), now) ? ErrorCode::RateLimited
+                                                                                : ErrorCode::BadCode;
   }
   if (auto admitted = session.admit_method(SessionCall::verify, *type, now); !admitted) co_return admitted.error();
 
   const auto& user = session.user();
-  if (auto counted = count_try(user, throttle::Event::validation()); !counted) co_return counted.error();
+  if (auto counted = count_try(user, session.origin(), throttle::Event::validation()); !counted)
+    co_return counted.error();
   Result<Done> proven = ErrorCode::BadCode;
   if (*type == MethodType::email || *type == MethodType::sms) {
     proven = session.spend_code(*type, now, config_.code_max_tries, [&](std::string_view digest) {
@@ -166,7 +168,8 @@ Task<Result<VerifyOutcome>> ResetService::verify(std::shared_ptr<ResetSession> h
 // proving: one that ended meanwhile stays ended).
 Result<VerifyOutcome> ResetService::finish_proof(ResetSession& session, MethodType type, Result<Done> proven) {
   const ErrorCode refusal = proven ? ErrorCode::BadCode : proven.error();
-  if (auto counted = proofs_.count(Proofs::Purpose::reset, session.user(), to_string(type), proven.ok(), refusal);
+  if (auto counted =
+          proofs_.count(Proofs::Purpose::reset, session.user(), session.origin(), to_string(type), proven.ok(), refusal);
       !counted)
     return counted.error();
   session.method_proven(type);
@@ -207,7 +210,8 @@ Task<Result<VerifyOutcome>> ResetService::verify_answers(std::shared_ptr<ResetSe
     co_return admitted.error();
   if (session.asked().empty()) co_return ErrorCode::NotPermitted;  // ask for the questions first (or one is in flight)
   const std::string user = session.user();
-  if (auto counted = count_try(user, throttle::Event::validation()); !counted) co_return counted.error();
+  if (auto counted = count_try(user, session.origin(), throttle::Event::validation()); !counted)
+    co_return counted.error();
   // Right or wrong, the next attempt gets a new subset; taken now, so a second call meanwhile
   // finds nothing asked.
   const auto asked = session.take_asked();
@@ -249,7 +253,7 @@ Task<PasswordOutcome> ResetService::set_password(std::shared_ptr<ResetSession> h
   auto written = co_await parts_.writer.write(user, std::move(new_password));
   if (written.result) {
     session.finish(true);
-    (void)parts_.throttle.record(user, throttle::Event::reset_succeeded());
+    (void)parts_.throttle.record(user, session.origin().key, throttle::Event::reset_succeeded());
     // The password was reset, so earlier failed logins say nothing any more: a user locked
     // out by pam_faillock's tally logs in with the new password.
     backend::clear_faillock_tally(config_.faillock_directory, user);
@@ -282,7 +286,8 @@ Task<Result<Done>> ResetService::send_code(std::shared_ptr<ResetSession> held_se
   const ContactMethod* contact = contact_of(loaded, *type);
   if (contact == nullptr) co_return ErrorCode::NotEnrolled;
   if (auto admitted = session.admit(SessionCall::send_code, clock_()); !admitted) co_return admitted.error();
-  if (auto counted = count_try(user, throttle::Event::delivery()); !counted) co_return counted.error();
+  if (auto counted = count_try(user, session.origin(), throttle::Event::delivery()); !counted)
+    co_return counted.error();
   Secret code = crypto::random_digits(config_.code_length);
   const std::string digest = parts_.verifier.sent_code_digest(code);
   session.code_issued(*type, digest, now + static_cast<std::int64_t>(config_.code_lifetime_minutes) * 60);

@@ -70,7 +70,7 @@ class ResetService {
   // watched so its sessions end with it) and `owner_uid` started it: a non-root uid holds at
   // most kMaxSessionsPerUid live sessions, so no local user can fill the table that root's
   // resets at the login prompt need (TooManySessions).
-  Task<Result<StartedReset>> start(std::string owner, uid_t owner_uid, std::string user);
+  Task<Result<StartedReset>> start(std::string owner, uid_t owner_uid, Origin origin, std::string user);
   static constexpr std::size_t kMaxSessions = 1000;
   static constexpr std::size_t kMaxSessionsPerUid = 16;
   // The session `id` if `owner` started it (null otherwise: to anybody else it does not exist).
@@ -98,7 +98,7 @@ class ResetService {
  private:
   Result<VerifyOutcome> finish_proof(ResetSession& session, MethodType type, Result<Done> proven);
   // A refusal the throttle decides: counts a try, audits a block.
-  Result<Done> count_try(const std::string& user, throttle::Event event);
+  Result<Done> count_try(const std::string& user, const Origin& origin, throttle::Event event);
   void drop(const ResetSession& session);
   // TooManySessions when the table, or `owner_uid`'s share of it, is full.
   Result<Done> room_for(uid_t owner_uid) const;

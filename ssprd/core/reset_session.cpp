@@ -5,10 +5,11 @@
 namespace sspr::daemon {
 
 ResetSession::ResetSession(std::string user, std::vector<MethodType> usable, unsigned required, std::int64_t now,
-                           std::string owner, bool real, uid_t owner_uid)
+                           std::string owner, bool real, uid_t owner_uid, Origin origin)
     : user_(std::move(user)),
       owner_(std::move(owner)),
       owner_uid_(owner_uid),
+      origin_(std::move(origin)),
       real_(real),
       usable_(real ? std::move(usable) : std::vector<MethodType>{}),
       required_(required),

@@ -7,6 +7,7 @@
 #pragma once
 
 #include "record.hpp"
+#include "origin.hpp"
 #include "result.hpp"
 
 #include <cstdint>
@@ -53,13 +54,15 @@ class ResetSession : public std::enable_shared_from_this<ResetSession> {
   // `usable`: the user's methods that may prove identity now (registered, past cooling-off,
   // not disabled); `required`: how many distinct methods must be proven (1 or 2). `real`
   // false: a decoy, which looks the same from outside and can never verify. `owner` is the
-  // creator's unique bus name, `owner_uid` its uid (what a caller's sessions are counted by).
+  // creator's unique bus name, `owner_uid` its uid (what a caller's sessions are counted by),
+  // `origin` where its failures count (origin.hpp).
   ResetSession(std::string user, std::vector<MethodType> usable, unsigned required, std::int64_t now,
-               std::string owner = {}, bool real = true, uid_t owner_uid = 0);
+               std::string owner = {}, bool real = true, uid_t owner_uid = 0, Origin origin = {"login-local"});
 
   const std::string& user() const noexcept { return user_; }
   const std::string& owner() const noexcept { return owner_; }
   uid_t owner_uid() const noexcept { return owner_uid_; }
+  const Origin& origin() const noexcept { return origin_; }
   bool real() const noexcept { return real_; }
   SessionState state() const noexcept { return state_; }
   std::int64_t expires() const noexcept { return expires_; }
@@ -115,6 +118,7 @@ class ResetSession : public std::enable_shared_from_this<ResetSession> {
   std::string user_;
   std::string owner_;
   uid_t owner_uid_;
+  Origin origin_;
   bool real_;
   std::vector<MethodType> usable_;
   std::vector<MethodType> proven_;

@@ -129,10 +129,61 @@ std::int64_t real_time_now() noexcept {
   return static_cast<std::int64_t>(ts.tv_sec);
 }
 
+bool usable_origin_key(std::string_view key) noexcept {
+  if (key.empty() || key.size() > 80 || key.front() == '.') return false;
+  return std::all_of(key.begin(), key.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == ':' || c == '-';
+  });
+}
+
 Throttle::Throttle(UniqueFd dir, Policy policy, Clock clock)
-    : dir_(std::move(dir)), policy_(policy), clock_(std::move(clock)) {}
+    : dir_(std::move(dir)), policy_(policy), ceiling_(policy), clock_(std::move(clock)) {}
+
+Throttle::Throttle(UniqueFd dir, Policy policy, Policy ceiling, Clock clock)
+    : dir_(std::move(dir)), policy_(policy), ceiling_(ceiling), clock_(std::move(clock)) {}
+
+const Policy& Throttle::policy_for(const std::string& name) const noexcept {
+  return name.find('@') == std::string::npos ? ceiling_ : policy_;
+}
+
+namespace {
+
+// The stricter of an origin's verdict and the user's: a block of everyone wins. A method
+// disabled in either is disabled.
+Verdict combined(Verdict at_origin, Verdict everywhere) {
+  const bool ceiling = everywhere.blocked;
+  Verdict& out = ceiling ? everywhere : at_origin;
+  const Verdict& other = ceiling ? at_origin : everywhere;
+  for (auto m : other.disabled_methods)
+    if (std::find(out.disabled_methods.begin(), out.disabled_methods.end(), m) == out.disabled_methods.end())
+      out.disabled_methods.push_back(m);
+  out.scope = ceiling ? Scope::everywhere : Scope::origin;
+  return std::move(out);
+}
+
+}  // namespace
+
+Result<Verdict> Throttle::check(const std::string& user, const std::string& origin) const {
+  if (!usable_origin_key(origin)) return ErrorCode::InvalidArgument;
+  auto at_origin = check(user + "@" + origin);
+  if (!at_origin) return at_origin;
+  auto everywhere = check(user);
+  if (!everywhere) return everywhere;
+  return combined(std::move(*at_origin), std::move(*everywhere));
+}
+
+Result<Verdict> Throttle::record(const std::string& user, const std::string& origin, const Event& event) {
+  if (!usable_origin_key(origin)) return ErrorCode::InvalidArgument;
+  auto at_origin = record(user + "@" + origin, event);
+  if (!at_origin) return at_origin;
+  auto everywhere = record(user, event);
+  if (!everywhere) return everywhere;
+  return combined(std::move(*at_origin), std::move(*everywhere));
+}
 
 Result<Verdict> Throttle::check(const std::string& user) const {
+  const Policy& policy = policy_for(user);
   if (!usable_file_name(user)) return ErrorCode::InvalidUserName;
   const std::int64_t now = clock_();
   auto file = LockedState::open(dir_.get(), user, false);
@@ -144,14 +195,15 @@ Result<Verdict> Throttle::check(const std::string& user) const {
   }
   StoredState state = file.state();
   // Persist a correction at once, or a block would keep sliding with the clock.
-  if (normalise(state, policy_, now)) {
-    prune(state, policy_, now);
+  if (normalise(state, policy, now)) {
+    prune(state, policy, now);
     if (const int r = file.save(state); r < 0) return io_failure("update", user, r);
   }
-  return verdict_of(state, policy_, now);
+  return verdict_of(state, policy, now);
 }
 
 Result<Verdict> Throttle::record(const std::string& user, const Event& event) {
+  const Policy& policy = policy_for(user);
   if (!usable_file_name(user)) return ErrorCode::InvalidUserName;
   const std::int64_t now = clock_();
   auto file = LockedState::open(dir_.get(), user, true);
@@ -162,13 +214,13 @@ Result<Verdict> Throttle::record(const std::string& user, const Event& event) {
     case LockedState::Status::ok: break;
   }
   StoredState state = file.state();
-  normalise(state, policy_, now);
+  normalise(state, policy, now);
   const std::optional<Window> window = window_of(event.type);
   if (window) state.events.push_back({now, *window});
-  prune(state, policy_, now);
+  prune(state, policy, now);
   if (window) {
-    const WindowRule& rule = policy_.rule(*window);
-    if (in_window(state, policy_, *window, now) >= rule.blocking_count) {
+    const WindowRule& rule = policy.rule(*window);
+    if (in_window(state, policy, *window, now) >= rule.blocking_count) {
       std::int64_t& until = state.blocked_until[index(*window)];
       until = std::max(until, saturating_add(now, rule.block));
     }
@@ -179,7 +231,7 @@ Result<Verdict> Throttle::record(const std::string& user, const Event& event) {
       if (failures < std::numeric_limits<std::uint32_t>::max()) ++failures;
       break;
     case Event::Type::method_succeeded:
-      if (failures < policy_.method_failure_limit) failures = 0;  // a disabled method stays so
+      if (failures < policy.method_failure_limit) failures = 0;  // a disabled method stays so
       break;
     case Event::Type::reset_succeeded:
       state.events.clear();
@@ -189,15 +241,20 @@ Result<Verdict> Throttle::record(const std::string& user, const Event& event) {
   }
   if (state != file.state())
     if (const int r = file.save(state); r < 0) return io_failure("save", user, r);
-  return verdict_of(state, policy_, now);
+  return verdict_of(state, policy, now);
 }
 
 Result<Done> Throttle::clear(const std::string& user) {
-  if (!usable_file_name(user)) return ErrorCode::InvalidUserName;
-  std::string problem;
-  if (reset_state_file(dir_.get(), user, problem) < 0) {
-    log_error("cannot clear the throttle state of %s: %s", user.c_str(), problem.c_str());
-    return ErrorCode::Internal;
+  if (!usable_file_name(user) || user.find('@') != std::string::npos) return ErrorCode::InvalidUserName;
+  std::vector<std::string> names = regular_files_in(dir_.get());
+  std::erase_if(names, [&](const std::string& name) { return name.rfind(user + "@", 0) != 0 || !usable_file_name(name); });
+  names.push_back(user);
+  for (const auto& name : names) {
+    std::string problem;
+    if (reset_state_file(dir_.get(), name, problem) < 0) {
+      log_error("cannot clear the throttle state of %s: %s", name.c_str(), problem.c_str());
+      return ErrorCode::Internal;
+    }
   }
   return Done{};
 }
@@ -227,8 +284,8 @@ std::size_t Throttle::remove_expired() {
     auto file = LockedState::open(dir_.get(), name, false);
     if (file.status() != LockedState::Status::ok) continue;  // gone, or unusable: an administrator's
     StoredState state = file.state();
-    normalise(state, policy_, now);
-    prune(state, policy_, now);
+    normalise(state, policy_for(name), now);
+    prune(state, policy_for(name), now);
     const bool blocked = std::any_of(state.blocked_until.begin(), state.blocked_until.end(),
                                      [](std::int64_t until) { return until != 0; });
     const bool failures = std::any_of(state.method_failures.begin(), state.method_failures.end(),
@@ -243,6 +300,7 @@ std::size_t Throttle::remove_expired() {
 }
 
 Result<Counts> Throttle::counts(const std::string& user) const {
+  const Policy& policy = policy_for(user);
   if (!usable_file_name(user)) return ErrorCode::InvalidUserName;
   const std::int64_t now = clock_();
   auto file = LockedState::open(dir_.get(), user, false);
@@ -253,10 +311,10 @@ Result<Counts> Throttle::counts(const std::string& user) const {
     case LockedState::Status::ok: break;
   }
   StoredState state = file.state();
-  normalise(state, policy_, now);
+  normalise(state, policy, now);
   Counts counts;
   for (Window window : kAllWindows) {
-    counts.in_window[index(window)] = in_window(state, policy_, window, now);
+    counts.in_window[index(window)] = in_window(state, policy, window, now);
     const std::int64_t until = state.blocked_until[index(window)];
     counts.blocked_until[index(window)] = until > now ? until : 0;
   }

@@ -36,6 +36,9 @@
 namespace sspr::daemon::throttle {
 
 using Clock = std::function<std::int64_t()>;
+
+// 1 to 80 of [A-Za-z0-9._:-]: a part of a file name, never '/', '@' or a leading '.'.
+bool usable_origin_key(std::string_view key) noexcept;
 // Unix time in seconds (CLOCK_REALTIME).
 std::int64_t real_time_now() noexcept;
 
@@ -66,8 +69,13 @@ inline constexpr std::int64_t kUntilCleared = std::numeric_limits<std::int64_t>:
 
 enum class Cause : std::uint8_t { none, identity_failure, validation, delivery, unusable_state };
 
+// Whom a block stops: the origin the failures came from (a local uid, a remote host), or
+// everyone (the ceiling across origins was reached).
+enum class Scope : std::uint8_t { origin, everywhere };
+
 struct Verdict {
   bool blocked = false;
+  Scope scope = Scope::everywhere;  // when blocked
   std::int64_t until = 0;  // unix time the block ends (0 when not blocked), or kUntilCleared
   Cause cause = Cause::none;
   std::string reason;      // a sentence for logs and administrators; empty when not blocked
@@ -82,11 +90,15 @@ struct Counts {
   std::size_t stored_events = 0;
 };
 
+// Counts are kept per name: a user ("alice", the ceiling across origins) or a user at an origin
+// ("alice@uid-1003"; an origin key is usable_origin_key()). Names with an origin follow
+// `policy`, the user's own name `ceiling`; both have the same windows.
 class Throttle {
  public:
-  // `dir`: the root-only throttle directory (e.g. <state_directory>/throttle). `policy` should
-  // pass policy_problem().
+  // `dir`: the root-only throttle directory (e.g. <state_directory>/throttle). Both policies
+  // should pass policy_problem(), and have the same windows and blocks.
   Throttle(UniqueFd dir, Policy policy, Clock clock = real_time_now);
+  Throttle(UniqueFd dir, Policy policy, Policy ceiling, Clock clock = real_time_now);
 
   // The user's current verdict. Users must satisfy valid_user_name(); names that cannot be
   // file names are refused with InvalidUserName. An unusable state file is a blocked verdict
@@ -96,7 +108,14 @@ class Throttle {
   // Counts `event` and returns the verdict that follows. An event recorded while blocked still
   // counts and may prolong the block (so check() first). Nothing is written to an unusable file.
   Result<Verdict> record(const std::string& user, const Event& event);
-  // Administrator: forgets everything about the user (also replaces an unusable file).
+  // The verdict for `user` at `origin`: blocked when that origin is, or when the user is
+  // everywhere (the ceiling); `scope` says which.
+  Result<Verdict> check(const std::string& user, const std::string& origin) const;
+  // Counts `event` for the user at `origin` and for the user's ceiling; the verdict that
+  // follows, as check(user, origin) would give it.
+  Result<Verdict> record(const std::string& user, const std::string& origin, const Event& event);
+  // Administrator: forgets everything about the user (also replaces an unusable file), at
+  // every origin too.
   Result<Done> clear(const std::string& user);
   // Administrator: re-enables one method (its failure count goes to 0). CorruptRecord when the
   // state file is unusable: clear() it.
@@ -112,8 +131,11 @@ class Throttle {
   const Policy& policy() const noexcept { return policy_; }
 
  private:
+  const Policy& policy_for(const std::string& name) const noexcept;
+
   UniqueFd dir_;
   Policy policy_;
+  Policy ceiling_;
   Clock clock_;
 };
 

@@ -98,7 +98,7 @@ static void test_a_burst_of_guesses_gets_no_more_than_the_limit(void**) {
   const auto out = change_all_at_once(guesses);
   // [throttle] failed_proofs = 5 (Entra's number): five guesses checked, the rest refused.
   assert_int_equal(count(out, "io.sspr.reset1.Error.BadCode"), 5);
-  assert_int_equal(count(out, "io.sspr.reset1.Error.RateLimited"), 11);
+  assert_int_equal(count(out, "io.sspr.reset1.Error.ChangeBlocked"), 11);
   assert_int_equal(count(out, "ok"), 0);
   assert_non_null(std::strstr(read_file(bed->dir() + "/etc/shadow").c_str(), "ivan:$y$"));
 }

@@ -27,7 +27,7 @@ std::string start_reset(sd_bus* bus, const char* user) {
   BusError error;
   sd_bus_message* raw = nullptr;
   if (sd_bus_call_method(bus, bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, "StartReset", error.get(),
-                         &raw, "s", user) < 0)
+                         &raw, "ss", user, "") < 0)
     return std::string("ERROR ") + error.name() + "|" + error.message();
   sd_bus_message_unref(raw);
   return "ok";
@@ -60,7 +60,7 @@ static void test_resets_of_callers_that_left_leave_nothing_behind(void**) {
       if (sd_bus_open_system(&raw) < 0) return std::string("no bus");
       BusPtr bus(raw);
       if (sd_bus_call_method_async(bus.get(), nullptr, bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
-                                   "StartReset", nullptr, nullptr, "s", "alice") < 0 ||
+                                   "StartReset", nullptr, nullptr, "ss", "alice", "") < 0 ||
           sd_bus_flush(bus.get()) < 0)
         return std::string("cannot send");
     }  // each connection closes here, its call unanswered

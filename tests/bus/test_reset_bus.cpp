@@ -233,9 +233,10 @@ static void test_an_admin_reset_tells_the_admin_addresses(void**) {
 static void test_a_blocked_user_is_told_for_how_long_and_root_unlocks(void**) {
   // 24 hours from the blocking failure, in whole minutes rounded down: a second may pass.
   const auto is_block_notice = [](const std::string& text) {
-    const std::string tail = ". Please try again then, or ask an administrator.";
-    return text == "Password reset is blocked for this account for another 24 hours" + tail ||
-           text == "Password reset is blocked for this account for another 23 hours 59 minutes" + tail;
+    // Blocked from here (root's logins without a remote host), not for the user everywhere.
+    const std::string head = "Password reset is blocked for this account from here for another ";
+    const std::string tail = ", after too many failed attempts. Please try again then, or ask an administrator.";
+    return text == head + "24 hours" + tail || text == head + "23 hours 59 minutes" + tail;
   };
   // bob has nothing registered (a decoy session), carol has security questions: both block at
   // the 5th failed proof ([throttle] failed_proofs), with the same words.

@@ -168,7 +168,7 @@ class Client {
     BusError e;
     sd_bus_message* raw = nullptr;
     if (sd_bus_call_method(bus_.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, "StartReset",
-                           e.get(), &raw, "s", "alice") < 0)
+                           e.get(), &raw, "ss", "alice", "") < 0)
       return std::string("ERROR ") + e.name();
     MessagePtr reply(raw);
     const char* path = nullptr;

@@ -184,7 +184,7 @@ static void test_an_expired_code_then_a_new_one(void**) {
 
 static void test_too_many_tries_then_a_block_that_says_how_long(void**) {
   const auto before = shadow();
-  const std::string blocked_prefix = "ERROR: Password reset is blocked for this account for another ";
+  const std::string blocked_prefix = "ERROR: Password reset is blocked for this account from here for another ";
   Script script;
   script.steps = {say("Password: ", "forgotten"),
                   say(kOffer, "reset"),
@@ -209,9 +209,11 @@ static void test_too_many_tries_then_a_block_that_says_how_long(void**) {
   again.steps = {say("Password: ", "forgotten"), say(kOffer, "reset"), say("Press Enter to continue: ", "")};
   assert_int_equal(login("ivan", again), PAM_AUTH_ERR);
   const auto expected_24h = "Password: forgotten\n" + kOffer + "reset\n" + blocked_prefix +
-                            "24 hours. Please try again then, or ask an administrator.\nPress Enter to continue: \n";
+                            "24 hours, after too many failed attempts. Please try again then, or ask an "
+                            "administrator.\nPress Enter to continue: \n";
   const auto expected_23h = "Password: forgotten\n" + kOffer + "reset\n" + blocked_prefix +
-                            "23 hours 59 minutes. Please try again then, or ask an administrator.\n"
+                            "23 hours 59 minutes, after too many failed attempts. Please try again then, or ask an "
+                            "administrator.\n"
                             "Press Enter to continue: \n";
   assert_true(again.transcript == expected_24h || again.transcript == expected_23h);
   assert_str(shadow(), before);

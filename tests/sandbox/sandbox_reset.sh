@@ -69,7 +69,7 @@ Your choice: Code shown by the app: The code is not correct." "$out"
 
 # Guessing blocks the reset (not the login), says for how long, and only root lifts the block.
 out=$(printf '1\nAAAAA-AAAAA\n%.0s' 1 2 3 4 5 6 | setpriv --reuid=sam --regid=sam --init-groups "$BUILD/cli/sspr" reset una 2>&1)
-grep -q 'Password reset is blocked for this account for another 2[34] hours' <<<"$out"
+grep -q 'Password reset is blocked for this account from here for another 2[34] hours' <<<"$out"
 check "the fifth failed proof blocks the reset, saying for how long" "0" "$?"
 out=$(printf '1\n' | setpriv --reuid=sam --regid=sam --init-groups "$BUILD/cli/sspr" reset una 2>&1)
 grep -q 'Password reset is blocked for this account' <<<"$out"; check "the next reset is refused at once" "0" "$?"

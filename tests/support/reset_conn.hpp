@@ -19,11 +19,11 @@ class ResetConn {
     if (sd_bus_open_system(&raw) >= 0) bus_.reset(raw);
   }
   // "path|method,...|required" or "ERROR name"
-  std::string start(const std::string& user) {
+  std::string start(const std::string& user, const std::string& remote_host = "") {
     BusError error;
     sd_bus_message* raw = nullptr;
     if (sd_bus_call_method(bus_.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, "StartReset",
-                           error.get(), &raw, "s", user.c_str()) < 0)
+                           error.get(), &raw, "ss", user.c_str(), remote_host.c_str()) < 0)
       return last_message = error.message(), std::string("ERROR ") + error.name();
     MessagePtr reply(raw);
     const char* path = nullptr;

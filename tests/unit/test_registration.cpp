@@ -172,8 +172,9 @@ static void test_step_up_guesses_are_limited_persistently(void** state) {
   // Failed proofs are identity failures: the fifth in 24 hours blocks for 24 hours.
   for (int i = 0; i < 4; ++i)
     expect_error(run_now(w.registration->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"))), ErrorCode::BadCode);
-  expect_error(run_now(w.registration->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"))), ErrorCode::RateLimited);
-  expect_error(run_now(w.registration->step_up(w.self, w.user, "password", Secret("anything"))), ErrorCode::RateLimited);
+  expect_error(run_now(w.registration->step_up(w.self, w.user, "recovery_code", Secret("AAAAA-AAAAA"))),
+               ErrorCode::StepUpBlocked);
+  expect_error(run_now(w.registration->step_up(w.self, w.user, "password", Secret("anything"))), ErrorCode::StepUpBlocked);
   // A restarted daemon (a new Throttle over the same directory) still knows.
   std::string problem;
   auto dir = open_state_directory(w.dir + "/state", problem);
