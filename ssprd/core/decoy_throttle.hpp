@@ -22,7 +22,7 @@ class DecoyThrottle {
   // Counts a failure; returns blocked_until() after it.
   std::int64_t record_failure(const std::string& name, std::int64_t now);
   void clear(const std::string& name) { names_.erase(name); }
-  // Forgets every name that starts with `prefix` ("alice@": alice at every origin).
+  // Forgets every name that starts with `prefix` ("alice#": alice at every origin).
   void clear_prefix(const std::string& prefix) {
     std::erase_if(names_, [&](const auto& entry) { return entry.first.rfind(prefix, 0) == 0; });
   }

@@ -7,7 +7,7 @@
 namespace sspr::daemon {
 namespace {
 
-std::string at(const std::string& name, const Origin& origin) { return name + "@" + origin.key; }
+std::string at(const std::string& name, const Origin& origin) { return name + throttle::kOriginSeparator + origin.key; }
 
 // "for another 23 hours 59 minutes" or "until an administrator unlocks it".
 std::string how_long(std::int64_t until, std::int64_t now) {
@@ -17,7 +17,7 @@ std::string how_long(std::int64_t until, std::int64_t now) {
 
 }  // namespace
 
-std::string change_throttle_name(const std::string& user) { return user + "@change"; }
+std::string change_throttle_name(const std::string& user) { return user + throttle::kOriginSeparator + "change"; }
 
 ResetBlocks::ResetBlocks(const Config& config, throttle::Throttle& throttle, AuditLog& audit, UserLookup by_name,
                          Clock clock)
@@ -75,7 +75,7 @@ std::string ResetBlocks::notice(ErrorCode code, const std::string& user, const O
 Result<Done> ResetBlocks::unlock(uid_t caller, const std::string& user) {
   if (caller != 0) return ErrorCode::AccessDenied;
   if (!valid_user_name(user)) return ErrorCode::InvalidUserName;
-  decoys_.clear_prefix(user + "@");
+  decoys_.clear_prefix(user + throttle::kOriginSeparator);
   decoy_ceiling_.clear(user);
   if (by_name_(user)) {
     if (auto cleared = throttle_.clear(user); !cleared) return cleared.error();

@@ -144,7 +144,7 @@ Throttle::Throttle(UniqueFd dir, Policy policy, Policy ceiling, Clock clock)
     : dir_(std::move(dir)), policy_(policy), ceiling_(ceiling), clock_(std::move(clock)) {}
 
 const Policy& Throttle::policy_for(const std::string& name) const noexcept {
-  return name.find('@') == std::string::npos ? ceiling_ : policy_;
+  return name.find(kOriginSeparator) == std::string::npos ? ceiling_ : policy_;
 }
 
 namespace {
@@ -166,7 +166,7 @@ Verdict combined(Verdict at_origin, Verdict everywhere) {
 
 Result<Verdict> Throttle::check(const std::string& user, const std::string& origin) const {
   if (!usable_origin_key(origin)) return ErrorCode::InvalidArgument;
-  auto at_origin = check(user + "@" + origin);
+  auto at_origin = check(user + kOriginSeparator + origin);
   if (!at_origin) return at_origin;
   auto everywhere = check(user);
   if (!everywhere) return everywhere;
@@ -175,7 +175,7 @@ Result<Verdict> Throttle::check(const std::string& user, const std::string& orig
 
 Result<Verdict> Throttle::record(const std::string& user, const std::string& origin, const Event& event) {
   if (!usable_origin_key(origin)) return ErrorCode::InvalidArgument;
-  auto at_origin = record(user + "@" + origin, event);
+  auto at_origin = record(user + kOriginSeparator + origin, event);
   if (!at_origin) return at_origin;
   auto everywhere = record(user, event);
   if (!everywhere) return everywhere;
@@ -245,9 +245,9 @@ Result<Verdict> Throttle::record(const std::string& user, const Event& event) {
 }
 
 Result<Done> Throttle::clear(const std::string& user) {
-  if (!usable_file_name(user) || user.find('@') != std::string::npos) return ErrorCode::InvalidUserName;
+  if (!usable_file_name(user) || user.find(kOriginSeparator) != std::string::npos) return ErrorCode::InvalidUserName;
   std::vector<std::string> names = regular_files_in(dir_.get());
-  std::erase_if(names, [&](const std::string& name) { return name.rfind(user + "@", 0) != 0 || !usable_file_name(name); });
+  std::erase_if(names, [&](const std::string& name) { return name.rfind(user + kOriginSeparator, 0) != 0 || !usable_file_name(name); });
   names.push_back(user);
   for (const auto& name : names) {
     std::string problem;

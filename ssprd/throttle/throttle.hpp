@@ -37,7 +37,10 @@ namespace sspr::daemon::throttle {
 
 using Clock = std::function<std::int64_t()>;
 
-// 1 to 80 of [A-Za-z0-9._:-]: a part of a file name, never '/', '@' or a leading '.'.
+// Between a user and an origin in a state file's name: no user name has it ('@' may be in
+// one: alice@example.com).
+inline constexpr char kOriginSeparator = '#';
+// 1 to 80 of [A-Za-z0-9._:-]: a part of a file name, never '/', '#' or a leading '.'.
 bool usable_origin_key(std::string_view key) noexcept;
 // Unix time in seconds (CLOCK_REALTIME).
 std::int64_t real_time_now() noexcept;
@@ -91,7 +94,7 @@ struct Counts {
 };
 
 // Counts are kept per name: a user ("alice", the ceiling across origins) or a user at an origin
-// ("alice@uid-1003"; an origin key is usable_origin_key()). Names with an origin follow
+// ("alice#uid-1003"; an origin key is usable_origin_key()). Names with an origin follow
 // `policy`, the user's own name `ceiling`; both have the same windows.
 class Throttle {
  public:
