@@ -101,21 +101,27 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
   }
   conv.info("Resetting the password of " + user + ". Prove " + std::to_string(started->required) +
             (started->required == 1 ? " registered method." : " different registered methods."));
-  for (int round = 0; round < kMaxRounds; ++round) {
+  // The methods still to choose from: each proves once. An administrator's second proof is
+  // asked after the first (ssprd says how many remain), as Entra does.
+  auto open = started->methods;
+  const auto proven = [&](const std::string& type) {
+    std::erase_if(open, [&](const auto& m) { return m.first == type; });
+    conv.info("Confirmed. Prove one more registered method, a different one.");
+  };
+  for (int round = 0; round < kMaxRounds && !open.empty(); ++round) {
     std::string menu;
-    for (std::size_t i = 0; i < started->methods.size(); ++i)
-      menu += (i ? "\n" : "") + std::string("  ") + std::to_string(i + 1) + ") " +
-              method_display_name(started->methods[i].first) +
-              (started->methods[i].second.empty() ? "" : " " + started->methods[i].second);
+    for (std::size_t i = 0; i < open.size(); ++i)
+      menu += (i ? "\n" : "") + std::string("  ") + std::to_string(i + 1) + ") " + method_display_name(open[i].first) +
+              (open[i].second.empty() ? "" : " " + open[i].second);
     conv.info(menu);
     auto choice = conv.ask("Your choice: ");
     if (!choice) return ResetOutcome::no_conversation;
     const auto n = parse_uint(trim(*choice));
-    if (!n || *n < 1 || *n > started->methods.size()) {
+    if (!n || *n < 1 || *n > open.size()) {
       conv.error("Please choose one of the listed options.");
       continue;
     }
-    const auto& type = started->methods[*n - 1].first;
+    const std::string type = open[*n - 1].first;
     if (type == "questions") {
       auto asked = client.questions();
       if (!asked) {
@@ -137,6 +143,7 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
         continue;
       }
       if (progress->verified) return choose_password(client, conv);
+      proven(type);
       continue;
     }
     const bool sent_code = type == "email" || type == "sms";
@@ -163,7 +170,9 @@ ResetOutcome run_reset_flow(ResetClient& client, Conversation& conv, const std::
       continue;
     }
     if (progress->verified) return choose_password(client, conv);
+    proven(type);
   }
+  if (open.empty()) conv.error("No other registered method is left to prove. Ask an administrator to reset the password.");
   return ResetOutcome::refused;
 }
 

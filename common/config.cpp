@@ -165,6 +165,10 @@ const std::array kKeys = std::to_array<ConfigKey>({
     {"reset", "questions_asked", ValueType::unsigned_integer, "2", 1, 5, {},
      "Security questions asked in a reset (a random subset of the user's; a new one after a wrong answer).",
      [](Config& c, std::string_view v) { c.reset_questions_asked = as_u32(v); }},
+    {"reset", "decoy_phone_country", ValueType::unsigned_integer, "49", 1, 999, {},
+     "The country calling code of the masked phone numbers shown for names that cannot be reset (that of your "
+     "users' numbers, so that they look like theirs).",
+     [](Config& c, std::string_view v) { c.decoy_phone_country = as_u32(v); }},
     {"reset", "faillock_directory", ValueType::optional_path, "/run/faillock", 0, 0, {},
      "pam_faillock's tally directory: a reset clears the user's tally there (empty: leave it alone).",
      [](Config& c, std::string_view v) { c.faillock_directory = std::string(v); }},

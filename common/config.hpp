@@ -73,6 +73,7 @@ struct Config {
   std::string shadow_directory;
   std::string faillock_directory;
   std::uint32_t reset_questions_asked{};
+  std::uint32_t decoy_phone_country{};
   // [throttle]: the limits on guessing (defaults: Entra ID's published numbers).
   std::uint32_t throttle_failed_proofs{};
   std::uint32_t throttle_failed_proofs_window_minutes{};

@@ -1,5 +1,7 @@
 #include "policy.hpp"
 
+#include "delivery/addresses.hpp"
+
 #include <algorithm>
 
 namespace sspr::daemon {
@@ -48,6 +50,24 @@ bool is_administrator(const Config& config, const UserAccount& account) {
   return std::any_of(account.groups().begin(), account.groups().end(), [&](const std::string& g) {
     return std::find(admin_groups.begin(), admin_groups.end(), g) != admin_groups.end();
   });
+}
+
+bool method_offered(const Config& config, MethodType type) {
+  switch (type) {
+    case MethodType::totp: return config.method_totp;
+    case MethodType::email: return config.method_email && delivery::valid_email_address(config.mail_from);
+    case MethodType::sms: return config.method_sms && !config.sms_webhook_url.empty();
+    case MethodType::questions: return config.method_questions;
+    case MethodType::recovery_codes: return config.method_recovery_codes;
+  }
+  return false;
+}
+
+std::vector<MethodType> offered_methods(const Config& config) {
+  std::vector<MethodType> out;
+  for (auto t : kAllMethodTypes)
+    if (method_offered(config, t)) out.push_back(t);
+  return out;
 }
 
 }  // namespace sspr::daemon

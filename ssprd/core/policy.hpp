@@ -4,8 +4,10 @@
 
 #include "accounts.hpp"
 #include "config.hpp"
+#include "record.hpp"
 
 #include <string>
+#include <vector>
 
 namespace sspr::daemon {
 
@@ -19,5 +21,9 @@ RegistrationRequirement evaluate_registration_requirement(const Config& config, 
 // A member of one of [reset] admin_groups (Entra's administrator policy: two methods to reset,
 // never security questions, and every reset announced to the admin addresses).
 bool is_administrator(const Config& config, const UserAccount& account);
+
+// Whether the configuration offers a method: e-mail needs a valid sender, SMS a gateway.
+bool method_offered(const Config& config, MethodType type);
+std::vector<MethodType> offered_methods(const Config& config);
 
 }  // namespace sspr::daemon

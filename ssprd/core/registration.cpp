@@ -9,6 +9,8 @@
 #include "crypto/totp.hpp"
 #include "delivery/addresses.hpp"
 #include "log.hpp"
+#include "policy.hpp"
+#include "question_pool.hpp"
 #include "text.hpp"
 
 #include <algorithm>
@@ -23,19 +25,6 @@ constexpr std::int64_t kStepUpLifetime = 10 * 60;
 constexpr std::size_t kMaxPending = 10000;
 constexpr unsigned kTotpConfirmTries = 5;
 
-// The built-in pool, as in Entra ID: questions whose answers a stranger cannot look up easily.
-constexpr const char* kBuiltInQuestions[] = {
-    "In what city did you meet your first spouse or partner?",
-    "What was the name of your first pet?",
-    "What was the first concert you attended?",
-    "What was the make and model of your first car?",
-    "What is the name of the street you grew up on?",
-    "What was your childhood nickname?",
-    "In what city was your first job?",
-    "What was the name of your favourite teacher?",
-    "What is the first name of your oldest cousin?",
-    "What was the title of the first book you loved?",
-};
 
 
 std::string masked(MethodType type, const std::string& address) {
@@ -66,30 +55,11 @@ Registration::Registration(const Config& config, const RegistrationStore& store,
       clock_(std::move(clock)),
       proofs_(store, verifier, throttle, audit, clock_) {}
 
-bool Registration::offered(MethodType type) const {
-  switch (type) {
-    case MethodType::totp: return config_.method_totp;
-    case MethodType::email: return config_.method_email && delivery::valid_email_address(config_.mail_from);
-    case MethodType::sms: return config_.method_sms && !config_.sms_webhook_url.empty();
-    case MethodType::questions: return config_.method_questions;
-    case MethodType::recovery_codes: return config_.method_recovery_codes;
-  }
-  return false;
-}
+bool Registration::offered(MethodType type) const { return method_offered(config_, type); }
 
-std::vector<MethodType> Registration::offered_methods() const {
-  std::vector<MethodType> out;
-  for (auto t : kAllMethodTypes)
-    if (offered(t)) out.push_back(t);
-  return out;
-}
+std::vector<MethodType> Registration::offered_methods() const { return daemon::offered_methods(config_); }
 
-std::vector<std::string> Registration::question_pool() const {
-  std::vector<std::string> pool(std::begin(kBuiltInQuestions), std::end(kBuiltInQuestions));
-  for (const auto& q : config_.questions_custom)
-    if (crypto::normalize_question(q)) pool.push_back(q);
-  return pool;
-}
+std::vector<std::string> Registration::question_pool() const { return daemon::question_pool(config_); }
 
 Task<Result<RegistrationDetails>> Registration::details(UserAccount user) const {
   const auto loaded = co_await store_.load(user.name);

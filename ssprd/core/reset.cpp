@@ -4,10 +4,14 @@
 #include "crypto/answers.hpp"
 #include "crypto/digest.hpp"
 #include "crypto/random.hpp"
+#include "crypto/recovery_codes.hpp"
+#include "crypto/sealed.hpp"
+#include "crypto/totp.hpp"
 #include "delivery/addresses.hpp"
 #include "errors.hpp"
 #include "password_quality.hpp"
 #include "policy.hpp"
+#include "question_pool.hpp"
 #include "user_name.hpp"
 
 #include <algorithm>
@@ -15,6 +19,10 @@
 
 namespace sspr::daemon {
 namespace {
+
+constexpr uid_t kNobody = 65534;
+
+
 
 std::string random_id() {
   unsigned char bytes[16];
@@ -31,6 +39,19 @@ const ContactMethod* contact_of(const LoadedRecord& loaded, MethodType type) {
   return contact ? &*contact : nullptr;
 }
 
+// An Argon2id hash no answer matches (nothing normalises to 64 random hex digits), for a
+// decoy's answers to be checked against at a real check's cost. Made once, on a worker thread.
+const std::string& unmatched_answer_hash() {
+  static const std::string hash = [] {
+    unsigned char noise[32];
+    randombytes_buf(noise, sizeof noise);
+    char hex[sizeof noise * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, noise, sizeof noise);
+    return crypto::hash_answer(Secret(std::string_view(hex)));
+  }();
+  return hash;
+}
+
 std::string masked(MethodType type, const std::string& address) {
   return type == MethodType::email ? delivery::mask_email(address) : delivery::mask_phone(address);
 }
@@ -42,7 +63,22 @@ ResetService::ResetService(const Config& config, Parts parts, UserLookup by_name
       parts_(parts),
       by_name_(std::move(by_name)),
       clock_(std::move(clock)),
-      proofs_(parts.store, parts.verifier, parts.throttle, parts.audit, clock_) {}
+      proofs_(parts.store, parts.verifier, parts.throttle, parts.audit, clock_) {
+  // A registration as most are (an app and ten recovery codes), as stored: what a name that
+  // has no record parses instead (start()).
+  RegistrationRecord typical;
+  TotpMethod app;
+  app.sealed_secret = crypto::seal(parts.verifier.sealing_key(), crypto::new_totp_secret().reveal());
+  app.last_step = 60'000'000;
+  typical.totp = std::move(app);
+  RecoveryCodesMethod codes;
+  for (const auto& code : crypto::generate_recovery_codes(10))
+    if (const auto canonical = crypto::canonical_recovery_code(code.reveal()))
+      codes.digests.push_back(parts.verifier.recovery_code_digest(*canonical));
+  typical.recovery_codes = std::move(codes);
+  typical.first_registered = typical.last_confirmed = 1'800'000'000;
+  typical_record_ = serialize_record(typical, "typical");
+}
 
 Result<Done> ResetService::count_try(const std::string& user, const Origin& origin, throttle::Event event) {
   const auto counted = parts_.throttle.record(user, origin.key, event);
@@ -58,38 +94,48 @@ Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_ui
   if (auto room = room_for(owner_uid); !room) co_return room.error();
   const auto account = by_name_(user);
   const std::string name(user);
+  const std::string digest = parts_.verifier.decoy_digest(name);
 
-  unsigned required = config_.reset_methods_required;
-  std::vector<MethodType> usable;
-  LoadedRecord loaded;
-  if (account) {
-    const auto verdict = parts_.throttle.check(account->name, origin.key);
-    if (!verdict || verdict->blocked) {
-      parts_.audit.record(AuditEvent::reset_blocked, account->name, {{"reason", verdict ? verdict->reason : "throttle"}});
-      co_return ErrorCode::RateLimited;
-    }
-    // Members of admin groups always prove two methods (Entra's administrator policy).
-    if (is_administrator(config_, *account)) required = 2;
-    loaded = co_await parts_.store.load(account->name);
-    // Reset fails closed when the record cannot be read (the directory is down).
-    if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
-    if (loaded.state == RecordState::present)
-      for (auto t : loaded.record.methods()) {
-        // Admins never reset with security questions (Entra's administrator policy); a method
-        // still in its cooling-off period does not count.
-        if (t == MethodType::questions && is_administrator(config_, *account)) continue;
-        if (loaded.record.times(t).usable_from > now) continue;
-        usable.push_back(t);
-      }
+  // Every name does the same work, whatever it turns out to be, so that neither the reply nor
+  // its time tells who exists: the throttle is read (an unknown name's twin), the record is
+  // read, the account is checked for a lock.
+  const auto verdict = account ? parts_.throttle.check(account->name, origin.key)
+                               : parts_.throttle.check(decoy_twin(digest), kTwinOrigin);
+  if (account && (!verdict || verdict->blocked)) {
+    parts_.audit.record(AuditEvent::reset_blocked, account->name, {{"reason", verdict ? verdict->reason : "throttle"}});
+    co_return ErrorCode::RateLimited;
   }
+  const LoadedRecord loaded = co_await parts_.store.load(name);
+  // Reset fails closed when the record cannot be read (the directory is down), for every name.
+  if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
+  // A name without a record parses one all the same (a registration like most), as reading a
+  // record costs a parse.
+  if (loaded.state == RecordState::absent) {
+    std::string problem;
+    (void)parse_record(typical_record_, "typical", problem);
+  }
+  const std::string refusal = co_await parts_.writer.reset_refusal(name);
 
+  // Members of admin groups prove two methods (Entra's administrator policy), the second asked
+  // after the first, as Entra does: the reply says the configured number for every name.
+  // (An unknown name's groups are looked up too: the same work.)
+  const UserAccount looked_up = account ? *account : UserAccount(name, kNobody, kNobody);
+  const bool admin = is_administrator(config_, looked_up) && account;
+  const unsigned required = admin ? 2u : config_.reset_methods_required;
+  std::vector<MethodType> usable;
+  if (account && loaded.state == RecordState::present)
+    for (auto t : loaded.record.methods()) {
+      // Admins never reset with security questions (Entra's administrator policy); a method
+      // still in its cooling-off period does not count.
+      if (t == MethodType::questions && admin) continue;
+      if (loaded.record.times(t).usable_from > now) continue;
+      usable.push_back(t);
+    }
   // A locked, disabled or expired account is never reset (an administrator's decision): it
   // gets the decoy an unknown name gets, and the audit says why.
-  if (account && !usable.empty()) {
-    if (const auto refusal = co_await parts_.writer.reset_refusal(account->name); !refusal.empty()) {
-      parts_.audit.record(AuditEvent::reset_blocked, account->name, {{"reason", refusal}});
-      usable.clear();
-    }
+  if (account && !usable.empty() && !refusal.empty()) {
+    parts_.audit.record(AuditEvent::reset_blocked, account->name, {{"reason", refusal}});
+    usable.clear();
   }
   const bool real = account && !usable.empty();
   if (!real && parts_.blocks.decoy_blocked(name, origin, now)) co_return ErrorCode::RateLimited;
@@ -97,18 +143,48 @@ Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_ui
 
   StartedReset started;
   started.id = random_id();
-  started.required = required;
+  started.required = config_.reset_methods_required;
   if (real) {
     for (auto t : usable) {
       const ContactMethod* contact = t == MethodType::email || t == MethodType::sms ? contact_of(loaded, t) : nullptr;
       started.methods.push_back({t, contact ? masked(t, contact->address) : std::string()});
     }
   } else {
-    started.methods.push_back({MethodType::totp, {}});  // a decoy: the same shape as a real one
+    // A decoy: a plausible registration of its own, the same for this name every time.
+    const auto profile = decoy_of(digest);
+    usable = profile.methods;
+    for (auto t : usable) {
+      const auto shown = profile.masked.find(t);
+      started.methods.push_back({t, shown == profile.masked.end() ? std::string() : shown->second});
+    }
   }
   sessions_.emplace(started.id, std::make_shared<ResetSession>(name, usable, required, now, owner, real, owner_uid, origin));
-  parts_.audit.record(AuditEvent::reset_started, name, {{"methods_required", std::to_string(required)}});
+  parts_.audit.record(AuditEvent::reset_started, name, {{"methods_required", std::to_string(started.required)}});
   co_return started;
+}
+
+Result<Done> ResetService::count_check(const ResetSession& session, throttle::Event event) {
+  if (session.real()) return count_try(session.user(), session.origin(), event);
+  // A decoy makes the same write into its twin's state; its verdict means nothing.
+  (void)parts_.throttle.record(decoy_twin(parts_.verifier.decoy_digest(session.user())), kTwinOrigin, event);
+  return Done{};
+}
+
+DecoyProfile ResetService::decoy_of(const std::string& digest) const {
+  return decoy_profile(digest, offered_methods(config_), config_, question_pool(config_).size());
+}
+
+ErrorCode ResetService::decoy_failure(ResetSession& session, MethodType type, ErrorCode refusal) {
+  // The writes a real failure makes (proofs.cpp), into the name's twin state file; the block
+  // itself is counted per name and origin in memory (ResetBlocks), as the real one is on disk.
+  const std::string twin = decoy_twin(parts_.verifier.decoy_digest(session.user()));
+  (void)parts_.throttle.record(twin, kTwinOrigin, throttle::Event::identity_failure());
+  if (const auto method = throttle::method_from_string(to_string(type)))
+    (void)parts_.throttle.record(twin, throttle::Event::method_failure(*method));
+  parts_.audit.record(AuditEvent::reset_step_failed, session.user(),
+                      {{"method", to_string(type)}, {"origin", session.origin().key}});
+  if (parts_.blocks.decoy_failed(session.user(), session.origin(), clock_())) return ErrorCode::RateLimited;
+  return refusal;
 }
 
 Result<Done> ResetService::room_for(uid_t owner_uid) const {
@@ -136,17 +212,12 @@ Task<Result<VerifyOutcome>> ResetService::verify(std::shared_ptr<ResetSession> h
     if (admitted.error() == ErrorCode::NoSuchSession) drop(session);  // expired: gone from the bus too
     co_return admitted.error();
   }
-  // A decoy answers like a real session whose code was wrong, and blocks after as many.
-  if (!session.real()) {
-    if (*type != MethodType::totp) co_return ErrorCode::NotEnrolled;
-    co_return parts_.blocks.decoy_failed(session.user(), session.origin(), now) ? ErrorCode::RateLimited
-                                                                                : ErrorCode::BadCode;
-  }
   if (auto admitted = session.admit_method(SessionCall::verify, *type, now); !admitted) co_return admitted.error();
 
+  // A decoy does what a real session whose code was wrong does, and blocks after as many.
+  const bool real = session.real();
   const auto& user = session.user();
-  if (auto counted = count_try(user, session.origin(), throttle::Event::validation()); !counted)
-    co_return counted.error();
+  if (auto counted = count_check(session, throttle::Event::validation()); !counted) co_return counted.error();
   Result<Done> proven = ErrorCode::BadCode;
   if (*type == MethodType::email || *type == MethodType::sms) {
     proven = session.spend_code(*type, now, config_.code_max_tries, [&](std::string_view digest) {
@@ -157,9 +228,11 @@ Task<Result<VerifyOutcome>> ResetService::verify(std::shared_ptr<ResetSession> h
     const auto held = co_await parts_.locks.lock(user);
     auto loaded = co_await parts_.store.load(user);
     if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;  // not a failed proof
-    if (loaded.state == RecordState::present && co_await proofs_.check_code(user, loaded.record, *type, response))
+    if (real && loaded.state == RecordState::present &&
+        co_await proofs_.check_code(user, loaded.record, *type, response))
       proven = Done{};
   }
+  if (!real) co_return decoy_failure(session, *type, proven ? ErrorCode::BadCode : proven.error());
   // Counted even if the session ended meanwhile: cancelling cannot hide a wrong guess.
   co_return finish_proof(session, *type, proven);
 }
@@ -180,13 +253,19 @@ Task<Result<std::vector<std::string>>> ResetService::questions(std::shared_ptr<R
   auto& session = *held_session;
   const std::int64_t now = clock_();
   if (auto admitted = session.admit(SessionCall::get_questions, now); !admitted) co_return admitted.error();
-  if (!session.real()) co_return ErrorCode::NotEnrolled;
   if (auto admitted = session.admit_method(SessionCall::get_questions, MethodType::questions, now); !admitted)
     co_return admitted.error();
   const auto loaded = co_await parts_.store.load(session.user());
   if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
-  if (loaded.state != RecordState::present || !loaded.record.questions) co_return ErrorCode::NotEnrolled;
-  const auto& items = loaded.record.questions->items;
+  // A decoy asks from the questions its profile registered, as a real session from the record.
+  std::vector<std::string> items;
+  if (session.real()) {
+    if (loaded.state != RecordState::present || !loaded.record.questions) co_return ErrorCode::NotEnrolled;
+    for (const auto& item : loaded.record.questions->items) items.push_back(item.question);
+  } else {
+    const auto pool = question_pool(config_);
+    for (auto i : decoy_of(parts_.verifier.decoy_digest(session.user())).questions) items.push_back(pool[i]);
+  }
   if (session.asked().empty()) {
     // A random subset, drawn without replacement (Fisher-Yates with the OS RNG).
     std::vector<std::size_t> order(items.size());
@@ -198,7 +277,7 @@ Task<Result<std::vector<std::string>>> ResetService::questions(std::shared_ptr<R
   }
   std::vector<std::string> out;
   for (auto i : session.asked())
-    if (i < items.size()) out.push_back(items[i].question);
+    if (i < items.size()) out.push_back(items[i]);
   co_return out;
 }
 
@@ -210,30 +289,32 @@ Task<Result<VerifyOutcome>> ResetService::verify_answers(std::shared_ptr<ResetSe
     co_return admitted.error();
   if (session.asked().empty()) co_return ErrorCode::NotPermitted;  // ask for the questions first (or one is in flight)
   const std::string user = session.user();
-  if (auto counted = count_try(user, session.origin(), throttle::Event::validation()); !counted)
-    co_return counted.error();
+  if (auto counted = count_check(session, throttle::Event::validation()); !counted) co_return counted.error();
   // Right or wrong, the next attempt gets a new subset; taken now, so a second call meanwhile
   // finds nothing asked.
   const auto asked = session.take_asked();
   const auto loaded = co_await parts_.store.load(user);
   if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
   std::vector<std::string> hashes;
-  if (loaded.state == RecordState::present && loaded.record.questions && answers.size() == asked.size())
+  if (session.real() && loaded.state == RecordState::present && loaded.record.questions && answers.size() == asked.size())
     for (auto i : asked)
       if (i < loaded.record.questions->items.size()) hashes.push_back(loaded.record.questions->items[i].answer_hash);
+  // A decoy's answers are checked against a hash nothing matches, at the same cost.
+  const bool decoy = !session.real();
   // Argon2id is slow on purpose: it runs on the worker, never on the event loop.
   auto given = std::make_shared<std::vector<Secret>>(std::move(answers));
-  auto check = [given, hashes] {
-    bool ok = !hashes.empty() && hashes.size() == given->size();
-    for (std::size_t i = 0; ok && i < hashes.size(); ++i) {
+  auto check = [given, hashes, decoy] {
+    bool ok = decoy ? !given->empty() : !hashes.empty() && hashes.size() == given->size();
+    for (std::size_t i = 0; ok && i < given->size(); ++i) {
       const auto normalized = crypto::normalize_answer((*given)[i].reveal());
-      ok = normalized && crypto::verify_answer(hashes[i], *normalized);
+      ok = normalized && crypto::verify_answer(decoy ? unmatched_answer_hash() : hashes[i], *normalized);
     }
     given->clear();
     return ok;
   };
   const auto right = co_await on_worker(parts_.worker, std::move(check));
   if (!right) co_return ErrorCode::RateLimited;  // the worker is full
+  if (!session.real()) co_return decoy_failure(session, MethodType::questions, ErrorCode::BadCode);
   // Counted even if the session ended meanwhile: cancelling cannot hide a wrong guess.
   co_return finish_proof(session, MethodType::questions, *right ? Result<Done>(Done{}) : ErrorCode::BadCode);
 }
@@ -279,18 +360,25 @@ Task<Result<Done>> ResetService::send_code(std::shared_ptr<ResetSession> held_se
   if (!type || (*type != MethodType::email && *type != MethodType::sms)) co_return ErrorCode::InvalidArgument;
   const std::int64_t now = clock_();
   if (auto admitted = session.admit(SessionCall::send_code, now); !admitted) co_return admitted.error();
-  if (!session.real()) co_return ErrorCode::NotEnrolled;
   if (auto admitted = session.admit_method(SessionCall::send_code, *type, now); !admitted) co_return admitted.error();
   const auto user = session.user();
   const auto loaded = co_await parts_.store.load(user);
   const ContactMethod* contact = contact_of(loaded, *type);
-  if (contact == nullptr) co_return ErrorCode::NotEnrolled;
+  if (contact == nullptr && session.real()) co_return ErrorCode::NotEnrolled;
   if (auto admitted = session.admit(SessionCall::send_code, clock_()); !admitted) co_return admitted.error();
-  if (auto counted = count_try(user, session.origin(), throttle::Event::delivery()); !counted)
-    co_return counted.error();
+  if (auto counted = count_check(session, throttle::Event::delivery()); !counted) co_return counted.error();
   Secret code = crypto::random_digits(config_.code_length);
   const std::string digest = parts_.verifier.sent_code_digest(code);
   session.code_issued(*type, digest, now + static_cast<std::int64_t>(config_.code_lifetime_minutes) * 60);
+  if (!session.real()) {
+    // A decoy's code goes nowhere: it is "sent" to the masked address its profile shows, and
+    // like any code that was never delivered to the caller, it never matches.
+    session.code_delivered(*type, digest, true);
+    const auto profile = decoy_of(parts_.verifier.decoy_digest(user));
+    const auto shown = profile.masked.find(*type);
+    sent(shown == profile.masked.end() ? std::string() : shown->second);
+    co_return Done{};
+  }
   const bool queued = parts_.messenger.send_code(
       *type, contact->address, user, code, config_.code_lifetime_minutes,
       [held = session.weak_from_this(), type = *type, digest, shown = masked(*type, contact->address),

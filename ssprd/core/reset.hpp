@@ -11,6 +11,7 @@
 #include "async/worker.hpp"
 #include "audit.hpp"
 #include "config.hpp"
+#include "decoys.hpp"
 #include "manager.hpp"
 #include "messenger.hpp"
 #include "notices.hpp"
@@ -99,6 +100,13 @@ class ResetService {
   Result<VerifyOutcome> finish_proof(ResetSession& session, MethodType type, Result<Done> proven);
   // A refusal the throttle decides: counts a try, audits a block.
   Result<Done> count_try(const std::string& user, const Origin& origin, throttle::Event event);
+  // count_try for the session's user; a decoy's the same write into its twin's state, never refused.
+  Result<Done> count_check(const ResetSession& session, throttle::Event event);
+  // The registration a decoy shows for the name whose Verifier::decoy_digest is `digest`.
+  DecoyProfile decoy_of(const std::string& digest) const;
+  // Counts a decoy's failed proof as proofs.cpp counts a real one: `refusal`, or RateLimited
+  // when it is the one that blocks (per name and origin, ResetBlocks).
+  ErrorCode decoy_failure(ResetSession& session, MethodType type, ErrorCode refusal);
   void drop(const ResetSession& session);
   // TooManySessions when the table, or `owner_uid`'s share of it, is full.
   Result<Done> room_for(uid_t owner_uid) const;
@@ -109,6 +117,7 @@ class ResetService {
   Clock clock_;
   std::map<std::string, std::shared_ptr<ResetSession>> sessions_;
   Proofs proofs_;
+  std::string typical_record_;  // what a name without a record parses (start())
 };
 
 }  // namespace sspr::daemon

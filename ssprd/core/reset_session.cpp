@@ -11,7 +11,7 @@ ResetSession::ResetSession(std::string user, std::vector<MethodType> usable, uns
       owner_uid_(owner_uid),
       origin_(std::move(origin)),
       real_(real),
-      usable_(real ? std::move(usable) : std::vector<MethodType>{}),
+      usable_(std::move(usable)),  // a decoy's are its decoy profile's: refused alike
       required_(required),
       expires_(now + kSessionLifetime) {
   // A session that can never be satisfied stays in `proving` until it expires: it looks the
@@ -39,7 +39,8 @@ Result<Done> ResetSession::admit_method(SessionCall call, MethodType method, std
 }
 
 void ResetSession::method_proven(MethodType method) {
-  if (state_ != SessionState::proving) return;
+  // A decoy never proves anything, whatever a caller managed to make of it.
+  if (state_ != SessionState::proving || !real_) return;
   if (std::find(proven_.begin(), proven_.end(), method) == proven_.end()) proven_.push_back(method);
   if (proven_.size() >= required_) state_ = SessionState::verified;
 }

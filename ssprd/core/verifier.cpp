@@ -13,6 +13,7 @@ namespace {
 
 constexpr const char* kCodeDomain = "contact-confirmation";
 constexpr const char* kRecoveryDomain = "recovery-code";
+constexpr const char* kDecoyDomain = "decoy-profile";
 
 }  // namespace
 
@@ -24,6 +25,10 @@ crypto::TotpParams totp_params(const TotpMethod& m) {
                 : m.algorithm == "SHA512" ? crypto::TotpAlgorithm::sha512
                                           : crypto::TotpAlgorithm::sha1;
   return p;
+}
+
+std::string Verifier::decoy_digest(std::string_view name) const {
+  return crypto::keyed_digest(digest_key_, kDecoyDomain, Secret(name));
 }
 
 Verifier::Verifier(const Secret& master_key)

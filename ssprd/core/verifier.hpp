@@ -28,6 +28,8 @@ class Verifier {
   // Sent codes are kept only as keyed digests.
   std::string sent_code_digest(const Secret& code) const;
   bool sent_code_matches(const std::string& digest, const Secret& code) const;
+  // 64 hex digits that only this host's key gives for `name`: what a decoy shows for it.
+  std::string decoy_digest(std::string_view name) const;
 
   const Secret& sealing_key() const noexcept { return sealing_key_; }
 

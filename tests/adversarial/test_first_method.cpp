@@ -102,8 +102,9 @@ static void test_no_first_method_without_the_password(void**) {
 
   // The reset the attacker wanted: gina has no method, so it is an unknown user's reset.
   ResetConn attacker;
-  assert_string_equal(attacker.start("gina").c_str(), "|totp,|1");
-  assert_string_equal(attacker.verify("totp", "123456").c_str(), "ERROR io.sspr.reset1.Error.BadCode");
+  const auto shown = attacker.start("gina");
+  assert_string_equal(shown.substr(shown.size() - 2).c_str(), "|1");
+  assert_string_equal(attacker.fail_first_method().c_str(), "ERROR io.sspr.reset1.Error.BadCode");
   assert_string_equal(attacker.set_password("Attacker-Password-9").c_str(), "ERROR io.sspr.reset1.Error.NotPermitted");
   assert_true(shadow() == shadow_before);
 }

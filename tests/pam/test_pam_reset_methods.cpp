@@ -113,7 +113,7 @@ static void test_two_methods_an_emailed_and_a_texted_code(void**) {
                   say("Your choice: ", "1"),
                   {"Code from the message: ", [&](const std::string&) { return wrong(mailed = mailed_code()); }},
                   {"Code from the message: ", [&](const std::string&) { return mailed; }},
-                  say("Your choice: ", "2"),
+                  say("Your choice: ", "1"),  // the one left
                   {"Code from the message: ", [&](const std::string&) { return texted = texted_code(); }},
                   say("New password: ", "Two-Methods-Pass-61"),
                   say("Retype the new password: ", "Two-Methods-Pass-61"),
@@ -126,8 +126,9 @@ static void test_two_methods_an_emailed_and_a_texted_code(void**) {
              "Your choice: 1\nA code was sent to g***@e***.com.\n"
              "Code from the message: " + wrong(mailed) + "\nERROR: The code is not correct.\n"
              "Code from the message: " + mailed + "\n"
-             "  1) E-mail g***@e***.com\n  2) Mobile phone (SMS) +49 *** ***12\n"
-             "Your choice: 2\nA code was sent to +49 *** ***12.\n"
+             "Confirmed. Prove one more registered method, a different one.\n"
+             "  1) Mobile phone (SMS) +49 *** ***12\n"
+             "Your choice: 1\nA code was sent to +49 *** ***12.\n"
              "Code from the message: " + texted + "\n"
              "New password: Two-Methods-Pass-61\nRetype the new password: Two-Methods-Pass-61\n"
              "Your password has been changed.\nLog in again with your new password.\n"
@@ -169,7 +170,7 @@ static void test_an_expired_code_then_a_new_one(void**) {
                    }},
                   say("Your choice: ", "1"),
                   {"Code from the message: ", [](const std::string&) { return mailed_code(); }},
-                  say("Your choice: ", "2"),
+                  say("Your choice: ", "1"),  // the one left
                   {"Code from the message: ", [](const std::string&) { return texted_code(); }},
                   say("New password: ", "Expired-Then-Pass-63"),
                   say("Retype the new password: ", "Expired-Then-Pass-63"),

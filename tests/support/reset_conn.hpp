@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <systemd/sd-bus.h>
+#include <utility>
 #include <vector>
 
 namespace sspr::test {
@@ -32,7 +33,11 @@ class ResetConn {
     std::string out = "|";
     sd_bus_message_enter_container(reply.get(), 'a', "(ss)");
     const char *type = nullptr, *masked = nullptr;
-    while (sd_bus_message_read(reply.get(), "(ss)", &type, &masked) > 0) out += std::string(type) + ",";
+    methods.clear();
+    while (sd_bus_message_read(reply.get(), "(ss)", &type, &masked) > 0) {
+      out += std::string(type) + ",";
+      methods.emplace_back(type, masked);
+    }
     sd_bus_message_exit_container(reply.get());
     uint32_t required = 0;
     sd_bus_message_read(reply.get(), "u", &required);
@@ -93,8 +98,24 @@ class ResetConn {
     sd_bus_message_read(reply.get(), "bu", &verified, &remaining);
     return std::string(verified ? "verified" : "not yet") + " " + std::to_string(remaining);
   }
+  // A wrong proof of the first method the start offered, done as a client would do it (a code
+  // sent first, the questions asked first): the last call's outcome.
+  std::string fail_first_method() {
+    if (methods.empty()) return "NO METHODS";
+    const std::string type = methods.front().first;
+    if (type == "questions") {
+      const auto asked = questions();
+      return answer(std::vector<std::string>(asked.size(), "not the answer"));
+    }
+    if (type == "email" || type == "sms") {
+      const auto sent = call(path_, "SendCode", "s", type.c_str());
+      if (sent != "ok") return sent;
+    }
+    return verify(type.c_str(), type == "recovery_codes" ? "AAAAA-AAAAA" : "000000");
+  }
   const std::string& path() const { return path_; }
   std::string last_message;  // of the last error reply
+  std::vector<std::pair<std::string, std::string>> methods;  // (type, masked) of the last start
 
  private:
   BusPtr bus_;

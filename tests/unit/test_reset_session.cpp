@@ -93,12 +93,18 @@ static void test_a_user_without_methods_gets_a_session_that_never_verifies(void*
   expect(s.admit(SessionCall::set_password, kNow), ErrorCode::NotPermitted);
 }
 
-static void test_a_decoy_offers_nothing_it_could_verify(void**) {
-  ResetSession s("nobody", {MethodType::totp}, 1, kNow, ":1.7", false);
+static void test_a_decoy_answers_like_a_real_session_and_never_verifies(void**) {
+  ResetSession s("nobody", {MethodType::totp, MethodType::email}, 1, kNow, ":1.7", false);
   assert_false(s.real());
   assert_string_equal(s.owner().c_str(), ":1.7");
-  assert_true(s.admit(SessionCall::verify, kNow).ok());  // it answers like a real one...
-  expect(s.admit_method(SessionCall::verify, MethodType::totp, kNow), ErrorCode::NotEnrolled);  // ...and never proves
+  // Its profile's methods are admitted, others refused, as in a real session...
+  assert_true(s.admit_method(SessionCall::verify, MethodType::totp, kNow).ok());
+  expect(s.admit_method(SessionCall::verify, MethodType::sms, kNow), ErrorCode::NotEnrolled);
+  // ...and nothing it is told proves anything.
+  s.method_proven(MethodType::totp);
+  assert_int_equal(static_cast<int>(s.state()), static_cast<int>(SessionState::proving));
+  assert_int_equal(s.remaining(), 1);
+  expect(s.admit(SessionCall::set_password, kNow), ErrorCode::NotPermitted);
 }
 
 // A sent code: single use, void after expiry, after too many wrong tries, or when replaced.
@@ -156,7 +162,7 @@ int main() {
       cmocka_unit_test(test_expiry_after_fifteen_minutes),
       cmocka_unit_test(test_cancel_and_failure_end_everything),
       cmocka_unit_test(test_a_user_without_methods_gets_a_session_that_never_verifies),
-      cmocka_unit_test(test_a_decoy_offers_nothing_it_could_verify),
+      cmocka_unit_test(test_a_decoy_answers_like_a_real_session_and_never_verifies),
       cmocka_unit_test(test_sent_codes),
       cmocka_unit_test(test_questions_asked_are_answered_once),
   };
