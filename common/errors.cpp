@@ -86,6 +86,10 @@ constexpr auto kTable = std::to_array<ErrorInfo>({
      "Too many wrong current passwords: password changes are blocked for a while. Your password still works for "
      "logging in. Please try again later.",
      Consequence::refusal, true, false},
+    // The record in the directory is not the one this host read: another host wrote it between.
+    {ErrorCode::RecordChanged, ErrorOrigin::sspr, SSPR_ERR("RecordChanged"), EALREADY, PAM_TRY_AGAIN, false,
+     "Your security info was changed elsewhere at the same moment. Please try again.",
+     Consequence::retry, false, false},
     {ErrorCode::MethodNotOffered, ErrorOrigin::sspr, SSPR_ERR("MethodNotOffered"), EOPNOTSUPP, PAM_SERVICE_ERR, false,
      "This method is not offered on this system.",
      Consequence::retry, false, false},

@@ -33,6 +33,7 @@ enum class ErrorCode : std::uint8_t {
   StepUpRequired,
   StepUpBlocked,
   ChangeBlocked,
+  RecordChanged,
   MethodNotOffered,
   InvalidAddress,
   InvalidAnswers,

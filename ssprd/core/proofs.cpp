@@ -2,19 +2,26 @@
 
 namespace sspr::daemon {
 
-Task<bool> Proofs::check_code(std::string user, RegistrationRecord& record, MethodType type,
-                              const Secret& response) const {
-  bool proven = false;
-  if (type == MethodType::totp && record.totp) {
-    if (const auto step = verifier_.totp_step(*record.totp, response, clock_())) {
-      record.totp->last_step = *step;  // spent: this code, and any older one, never passes again
-      proven = true;
+Task<bool> Proofs::check_code(std::string user, LoadedRecord& loaded, MethodType type, const Secret& response) const {
+  for (int attempt = 0; attempt < kWriteAttempts; ++attempt) {
+    if (loaded.state != RecordState::present) co_return false;
+    auto& record = loaded.record;
+    bool proven = false;
+    if (type == MethodType::totp && record.totp) {
+      if (const auto step = verifier_.totp_step(*record.totp, response, clock_())) {
+        record.totp->last_step = *step;  // spent: this code, and any older one, never passes again
+        proven = true;
+      }
+    } else if (type == MethodType::recovery_codes && record.recovery_codes) {
+      proven = verifier_.consume_recovery_code(*record.recovery_codes, response);
     }
-  } else if (type == MethodType::recovery_codes && record.recovery_codes) {
-    proven = verifier_.consume_recovery_code(*record.recovery_codes, response);
+    if (!proven) co_return false;
+    const auto saved = co_await store_.save(user, record, loaded.version);
+    if (saved) co_return true;
+    if (saved.error() != ErrorCode::RecordChanged) co_return false;
+    loaded = co_await store_.load(user);  // another host wrote it: what does it say now?
   }
-  if (!proven) co_return false;
-  co_return (co_await store_.save(std::move(user), record)).ok();
+  co_return false;
 }
 
 Result<Done> Proofs::count(Purpose purpose, const std::string& user, const Origin& origin, std::string_view method,

@@ -29,11 +29,14 @@ class Proofs {
          Clock clock)
       : store_(store), verifier_(verifier), throttle_(throttle), audit_(audit), clock_(std::move(clock)) {}
 
-  // An app code (totp) or a recovery code against `record` (the user's, as loaded, under the
-  // user's lock): true when it proves, the code then spent and the record saved (a proof that
-  // cannot be spent does not count). A method the user does not have is simply a failed proof.
-  // `record` and `response` belong to the awaiting frame.
-  Task<bool> check_code(std::string user, RegistrationRecord& record, MethodType type, const Secret& response) const;
+  // An app code (totp) or a recovery code against `loaded` (the user's record, as read, under
+  // the user's lock): true when it proves, the code then spent and the record saved (a proof
+  // that cannot be spent does not count). A method the user does not have is simply a failed
+  // proof. When another host wrote the record since it was read (RecordChanged: it may have
+  // spent this very code), the record is read again and the code checked again, a few times.
+  // `loaded` and `response` belong to the awaiting frame.
+  Task<bool> check_code(std::string user, LoadedRecord& loaded, MethodType type, const Secret& response) const;
+  static constexpr int kWriteAttempts = 4;
 
   // Counts the outcome of a proof of `method` ("totp", "email", "password", ...) from `origin`:
   // a failure is an identity failure there (and toward the user's ceiling) and, for a

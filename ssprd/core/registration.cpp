@@ -98,7 +98,7 @@ Task<Result<LoadedRecord>> Registration::load_for_change(Caller caller, UserAcco
   co_return loaded;
 }
 
-Task<Result<Done>> Registration::commit(UserAccount user, RegistrationRecord record, MethodType changed, bool removed,
+Task<Result<Done>> Registration::commit(UserAccount user, RegistrationRecord record, StoredVersion read, MethodType changed, bool removed,
                                       std::vector<std::pair<MethodType, std::string>> notify_before) {
   const std::int64_t now = clock_();
   const bool was_registered = record.first_registered != 0;
@@ -118,7 +118,10 @@ Task<Result<Done>> Registration::commit(UserAccount user, RegistrationRecord rec
     record.first_prompted = 0;
     record.skips_used = 0;
   }
-  if (const auto saved = co_await store_.save(user.name, record); !saved) co_return ErrorCode::Internal;
+  // Written only over the record this change was decided on (another host may have changed
+  // it meanwhile: then the user is asked to try again).
+  if (const auto saved = co_await store_.save(user.name, record, std::move(read)); !saved)
+    co_return saved.error() == ErrorCode::RecordChanged ? ErrorCode::RecordChanged : ErrorCode::Internal;
   audit_.record(removed ? AuditEvent::method_removed : AuditEvent::method_registered, user.name,
                 {{"method", to_string(changed)}});
   if (now_registered && !was_registered)
@@ -192,7 +195,7 @@ Task<Result<Done>> Registration::confirm_totp(Caller caller, UserAccount user, S
   auto& record = loaded.value().record;
   auto before = contacts_of(record);
   record.totp = std::move(method);
-  co_return co_await commit(user, std::move(record), MethodType::totp, false, std::move(before));
+  co_return co_await commit(user, std::move(record), loaded.value().version, MethodType::totp, false, std::move(before));
 }
 
 Task<DirectoryContacts> Registration::find_directory_contacts(UserAccount user) const {
@@ -304,7 +307,7 @@ Task<Result<Done>> Registration::confirm_contact(Caller caller, UserAccount user
   else
     record.sms = ContactMethod{it->second.address};
   pending_contacts_.erase(it);  // single use
-  co_return co_await commit(user, std::move(record), channel, false, std::move(before));
+  co_return co_await commit(user, std::move(record), loaded.value().version, channel, false, std::move(before));
 }
 
 Task<Result<Done>> Registration::set_questions(Caller caller, UserAccount user,
@@ -347,7 +350,7 @@ Task<Result<Done>> Registration::set_questions(Caller caller, UserAccount user,
   auto& record = loaded.value().record;
   auto before = contacts_of(record);
   record.questions = std::move(method);
-  co_return co_await commit(user, std::move(record), MethodType::questions, false, std::move(before));
+  co_return co_await commit(user, std::move(record), loaded.value().version, MethodType::questions, false, std::move(before));
 }
 
 Task<Result<std::vector<Secret>>> Registration::regenerate_recovery_codes(Caller caller, UserAccount user) {
@@ -365,7 +368,7 @@ Task<Result<std::vector<Secret>>> Registration::regenerate_recovery_codes(Caller
   auto& record = loaded.value().record;
   auto before = contacts_of(record);
   record.recovery_codes = std::move(method);  // the old set is void
-  auto committed = co_await commit(user, std::move(record), MethodType::recovery_codes, false, std::move(before));
+  auto committed = co_await commit(user, std::move(record), loaded.value().version, MethodType::recovery_codes, false, std::move(before));
   if (!committed) co_return committed.error();
   co_return codes;
 }
@@ -378,7 +381,7 @@ Task<Result<Done>> Registration::remove_method(Caller caller, UserAccount user, 
   if (!record.has(type)) co_return ErrorCode::NotEnrolled;
   auto before = contacts_of(record);
   record.remove(type);
-  co_return co_await commit(user, std::move(record), type, true, std::move(before));
+  co_return co_await commit(user, std::move(record), loaded.value().version, type, true, std::move(before));
 }
 
 Task<Result<Grace>> Registration::skip_registration(Caller caller, UserAccount user) {
@@ -393,7 +396,8 @@ Task<Result<Grace>> Registration::skip_registration(Caller caller, UserAccount u
   if (!grace.can_skip) co_return ErrorCode::NotPermitted;
   if (record.first_prompted == 0) record.first_prompted = now;
   ++record.skips_used;
-  if (const auto saved = co_await store_.save(user.name, record); !saved) co_return ErrorCode::Internal;
+  if (const auto saved = co_await store_.save(user.name, record, std::move(loaded.version)); !saved)
+    co_return saved.error() == ErrorCode::RecordChanged ? ErrorCode::RecordChanged : ErrorCode::Internal;
   const auto after = grace_of(config_, record, now);
   audit_.record(AuditEvent::registration_skipped, user.name, {{"skips_left", std::to_string(after.skips_left)}});
   co_return after;
@@ -407,7 +411,8 @@ Task<Result<Done>> Registration::reconfirm(UserAccount user) {
   loaded.record.last_confirmed = clock_();
   loaded.record.first_prompted = 0;
   loaded.record.skips_used = 0;
-  if (const auto saved = co_await store_.save(user.name, loaded.record); !saved) co_return ErrorCode::Internal;
+  if (const auto saved = co_await store_.save(user.name, loaded.record, loaded.version); !saved)
+    co_return saved.error() == ErrorCode::RecordChanged ? ErrorCode::RecordChanged : ErrorCode::Internal;
   audit_.record(AuditEvent::reconfirmed, user.name);
   co_return Done{};
 }
@@ -441,7 +446,7 @@ Task<Result<Done>> Registration::step_up(Caller caller, UserAccount user, std::s
   auto loaded = co_await store_.load(user.name);
   if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;
   if (loaded.state == RecordState::corrupt) co_return ErrorCode::CorruptRecord;
-  const bool proven = co_await proofs_.check_code(user.name, loaded.record, *type, response);
+  const bool proven = co_await proofs_.check_code(user.name, loaded, *type, response);
   co_return finish_step_up(caller, user.name, method, proven);
 }
 

@@ -133,7 +133,7 @@ class Registration {
   Task<Result<Done>> send_contact_code(Caller caller, UserAccount user, MethodType channel, std::string address,
                                        std::function<void(Result<ContactOffer>)> on_sent);
   Result<Done> finish_step_up(const Caller& caller, const std::string& user, std::string_view method, bool proven);
-  Task<Result<Done>> commit(UserAccount user, RegistrationRecord record, MethodType changed, bool removed,
+  Task<Result<Done>> commit(UserAccount user, RegistrationRecord record, StoredVersion read, MethodType changed, bool removed,
                             std::vector<std::pair<MethodType, std::string>> notify_before);
   bool offered(MethodType type) const;
 

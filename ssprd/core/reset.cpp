@@ -229,7 +229,7 @@ Task<Result<VerifyOutcome>> ResetService::verify(std::shared_ptr<ResetSession> h
     auto loaded = co_await parts_.store.load(user);
     if (loaded.state == RecordState::unavailable) co_return ErrorCode::BackendUnavailable;  // not a failed proof
     if (real && loaded.state == RecordState::present &&
-        co_await proofs_.check_code(user, loaded.record, *type, response))
+        co_await proofs_.check_code(user, loaded, *type, response))
       proven = Done{};
   }
   if (!real) co_return decoy_failure(session, *type, proven ? ErrorCode::BadCode : proven.error());

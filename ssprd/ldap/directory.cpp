@@ -102,7 +102,7 @@ Result<std::optional<std::string>> read_registration(const LdapSettings& setting
 }
 
 Result<Done> write_registration(const LdapSettings& settings, std::string_view user, std::string_view json,
-                              Diagnostic& diag) {
+                                const std::optional<std::string>& read, Diagnostic& diag) {
   if (auto named = check_name(user, diag); !named) return named.error();
   if (json.empty() || json.size() > kMaxRecordBytes) {
     diag.log_text = "registration record of " + std::to_string(json.size()) + " bytes: must be 1 to " +
@@ -113,13 +113,25 @@ Result<Done> write_registration(const LdapSettings& settings, std::string_view u
   if (!located) return located.error();
   Connection& connection = located->connection;
 
+  // Delete the value as read, add the new one: a test-and-set the directory does atomically
+  // (RFC 4511 4.6). A value that is no longer there fails the delete (noSuchAttribute); a
+  // value added meanwhile where there was none fails the add (the attribute is SINGLE-VALUE).
+  auto* type = const_cast<char*>(settings.registration_attribute.c_str());
+  berval old_value{read ? static_cast<ber_len_t>(read->size()) : 0, read ? const_cast<char*>(read->data()) : nullptr};
+  berval* old_values[] = {&old_value, nullptr};
+  LDAPMod remove{};
+  remove.mod_op = LDAP_MOD_DELETE | LDAP_MOD_BVALUES;
+  remove.mod_type = type;
+  remove.mod_vals.modv_bvals = old_values;
   berval value{static_cast<ber_len_t>(json.size()), const_cast<char*>(json.data())};
   berval* values[] = {&value, nullptr};
-  LDAPMod replace{};
-  replace.mod_op = LDAP_MOD_REPLACE | LDAP_MOD_BVALUES;
-  replace.mod_type = const_cast<char*>(settings.registration_attribute.c_str());
-  replace.mod_vals.modv_bvals = values;
-  LDAPMod* mods[] = {&replace, nullptr};
+  LDAPMod add{};
+  add.mod_op = LDAP_MOD_ADD | LDAP_MOD_BVALUES;
+  add.mod_type = type;
+  add.mod_vals.modv_bvals = values;
+  LDAPMod* with_old[] = {&remove, &add, nullptr};
+  LDAPMod* first[] = {&add, nullptr};
+  LDAPMod** mods = read ? with_old : first;
 
   const std::string what = "write " + settings.registration_attribute + " of " + escape_untrusted(located->dn);
   int msgid = -1;
@@ -137,6 +149,8 @@ Result<Done> write_registration(const LdapSettings& settings, std::string_view u
   }
   if (result == LDAP_SUCCESS) return Done{};
   diag.log_text = connection.describe(what, result, server_text);
+  if (result == LDAP_NO_SUCH_ATTRIBUTE || result == LDAP_TYPE_OR_VALUE_EXISTS || result == LDAP_CONSTRAINT_VIOLATION)
+    return ErrorCode::RecordChanged;
   if (result == LDAP_OBJECT_CLASS_VIOLATION)
     diag.log_text += "; does the entry have the object class ssprUser (conf/ldap/README.md)?";
   return operation_failure(result);

@@ -53,11 +53,14 @@ Result<Done> verify_password(const LdapSettings& settings, std::string_view user
 Result<std::optional<std::string>> read_registration(const LdapSettings& settings, std::string_view user,
                                                    Diagnostic& diag);
 
-// Replaces the registration record. InvalidArgument if `json` is empty or larger than
-// kMaxRecordBytes; Internal if the entry lacks the ssprUser object class (the log says
-// so) or the ACL refuses.
+// Replaces the registration record if it is still `read` (the value read_registration gave, or
+// nullopt: there was none), in one modify — delete that value, add the new one — which the
+// directory applies whole or not at all: RecordChanged when another writer came between (so
+// two hosts can never both spend one code, nor overwrite each other's change).
+// InvalidArgument if `json` is empty or larger than kMaxRecordBytes; Internal if the entry
+// lacks the ssprUser object class (the log says so) or the ACL refuses.
 Result<Done> write_registration(const LdapSettings& settings, std::string_view user, std::string_view json,
-                              Diagnostic& diag);
+                                const std::optional<std::string>& read, Diagnostic& diag);
 
 // Contact data the directory already has, to offer as registration defaults: every value of
 // settings.mail_attribute and settings.mobile_attribute, as stored. Not validated here: the

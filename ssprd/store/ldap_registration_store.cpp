@@ -34,15 +34,15 @@ Task<LoadedRecord> LdapRegistrationStore::load(std::string user) const {
     return local_.read(user);
   };
   auto local = co_await on_worker(local_worker_, std::move(local_read));
-  if (!local) co_return LoadedRecord{RecordState::unavailable, {}, "too many calls under way"};
+  if (!local) co_return LoadedRecord{RecordState::unavailable, {}, "too many calls under way", {}};
   if (*local) co_return std::move(**local);
   auto directory_read = [this, user] { return fetch(user); };
   auto fetched = co_await on_worker(directory_worker_, std::move(directory_read));
-  if (!fetched) co_return LoadedRecord{RecordState::unavailable, {}, "too many directory calls under way"};
+  if (!fetched) co_return LoadedRecord{RecordState::unavailable, {}, "too many directory calls under way", {}};
   co_return std::move(*fetched);
 }
 
-Task<Result<Done>> LdapRegistrationStore::save(std::string user, RegistrationRecord record) const {
+Task<Result<Done>> LdapRegistrationStore::save(std::string user, RegistrationRecord record, StoredVersion read) const {
   // One copy of the record, shared by whichever job writes it.
   auto shared = std::make_shared<const RegistrationRecord>(std::move(record));
   auto local_write = [this, user, shared]() -> std::optional<Result<Done>> {
@@ -52,14 +52,14 @@ Task<Result<Done>> LdapRegistrationStore::save(std::string user, RegistrationRec
   auto local = co_await on_worker(local_worker_, std::move(local_write));
   if (!local) co_return ErrorCode::Internal;  // too many calls under way
   if (*local) co_return std::move(**local);
-  auto directory_write = [this, user, shared] { return write_directory(user, *shared); };
+  auto directory_write = [this, user, shared, read = std::move(read)] { return write_directory(user, *shared, read); };
   auto written = co_await on_worker(directory_worker_, std::move(directory_write));
   if (!written) co_return ErrorCode::BackendUnavailable;  // too many directory calls under way
   co_return std::move(*written);
 }
 
 LoadedRecord LdapRegistrationStore::fetch(const std::string& user) const {
-  if (directory_resting()) return {RecordState::unavailable, {}, "the directory was unreachable moments ago"};
+  if (directory_resting()) return {RecordState::unavailable, {}, "the directory was unreachable moments ago", {}};
   ldap::Diagnostic diag;
   const auto read = ldap::read_registration(settings_, user, diag);
   if (!read) {
@@ -69,17 +69,17 @@ LoadedRecord LdapRegistrationStore::fetch(const std::string& user) const {
       case ErrorCode::BackendUnavailable:
         directory_failed();
         log_error("registration store: %s", diag.log_text.c_str());
-        return {RecordState::unavailable, {}, "the directory cannot be reached"};
+        return {RecordState::unavailable, {}, "the directory cannot be reached", {}};
       default:
         log_error("registration store: %s", diag.log_text.c_str());
-        return {RecordState::corrupt, {}, std::string("the directory refused: ") + error_info(read.error()).message.data()};
+        return {RecordState::corrupt, {}, std::string("the directory refused: ") + error_info(read.error()).message.data(), {}};
     }
   }
   if (!read.value()) return {};
   std::string problem;
   auto record = parse_record(*read.value(), user, problem);
-  if (!record) return {RecordState::corrupt, {}, problem};
-  return {RecordState::present, std::move(*record), {}};
+  if (!record) return {RecordState::corrupt, {}, problem, {}};
+  return {RecordState::present, std::move(*record), {}, std::move(*read.value())};
 }
 
 Result<Done> LdapRegistrationStore::write_local(const std::string& user, const RegistrationRecord& record) const {
@@ -90,11 +90,17 @@ Result<Done> LdapRegistrationStore::write_local(const std::string& user, const R
   return Done{};
 }
 
-Result<Done> LdapRegistrationStore::write_directory(const std::string& user, const RegistrationRecord& record) const {
+Result<Done> LdapRegistrationStore::write_directory(const std::string& user, const RegistrationRecord& record,
+                                                   const StoredVersion& read) const {
   if (directory_resting()) return ErrorCode::BackendUnavailable;
   ldap::Diagnostic diag;
-  const auto written = ldap::write_registration(settings_, user, serialize_record(record, user), diag);
+  const auto written = ldap::write_registration(settings_, user, serialize_record(record, user), read, diag);
   if (written) return Done{};
+  if (written.error() == ErrorCode::RecordChanged) {
+    log_info("registration store: the record of %s changed in the directory since it was read here; read again",
+             user.c_str());
+    return ErrorCode::RecordChanged;
+  }
   log_error("registration store: cannot save the record of %s: %s", user.c_str(), diag.log_text.c_str());
   if (written.error() == ErrorCode::BackendUnavailable) {
     directory_failed();

@@ -31,13 +31,13 @@ class LdapRegistrationStore final : public RegistrationStore {
                         std::function<bool(const std::string&)> is_directory_user, Worker* local_worker,
                         Worker* directory_worker);
   Task<LoadedRecord> load(std::string user) const override;
-  Task<Result<Done>> save(std::string user, RegistrationRecord record) const override;
+  Task<Result<Done>> save(std::string user, RegistrationRecord record, StoredVersion read) const override;
 
  private:
   // The blocking halves, on a worker thread.
   LoadedRecord fetch(const std::string& user) const;
   Result<Done> write_local(const std::string& user, const RegistrationRecord& record) const;
-  Result<Done> write_directory(const std::string& user, const RegistrationRecord& record) const;
+  Result<Done> write_directory(const std::string& user, const RegistrationRecord& record, const StoredVersion& read) const;
   bool directory_resting() const;
   void directory_failed() const;
 

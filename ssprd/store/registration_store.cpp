@@ -17,13 +17,13 @@ namespace {
 
 constexpr std::size_t kMaxRecordSize = 256 * 1024;
 
-LoadedRecord corrupt(std::string problem) { return {RecordState::corrupt, {}, std::move(problem)}; }
+LoadedRecord corrupt(std::string problem) { return {RecordState::corrupt, {}, std::move(problem), {}}; }
 
 }  // namespace
 
 Task<LoadedRecord> LocalRegistrationStore::load(std::string user) const { co_return read(user); }
 
-Task<Result<Done>> LocalRegistrationStore::save(std::string user, RegistrationRecord record) const {
+Task<Result<Done>> LocalRegistrationStore::save(std::string user, RegistrationRecord record, StoredVersion) const {
   if (const int r = write(user, record); r < 0) {
     log_error("cannot save the registration record of %s: %s", user.c_str(), std::strerror(-r));
     co_return ErrorCode::Internal;
@@ -55,7 +55,7 @@ LoadedRecord LocalRegistrationStore::read(const std::string& user) const {
   std::string problem;
   auto record = parse_record(text, user, problem);
   if (!record) return corrupt(problem);
-  return {RecordState::present, std::move(*record), {}};
+  return {RecordState::present, std::move(*record), {}, {}};
 }
 
 int LocalRegistrationStore::write(const std::string& user, const RegistrationRecord& record) const {

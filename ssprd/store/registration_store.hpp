@@ -11,6 +11,7 @@
 #include "result.hpp"
 
 #include <ctime>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,10 +21,16 @@ namespace sspr::daemon {
 // a reset and step aside for enforcement, as when ssprd itself is down.
 enum class RecordState { absent, present, corrupt, unavailable };
 
+// What a record was when it was read, for a write that must find it unchanged: the directory's
+// stored value (nullopt: there was none, or the store needs no check: the local one, where the
+// user's lock orders every write of this host).
+using StoredVersion = std::optional<std::string>;
+
 struct LoadedRecord {
   RecordState state = RecordState::absent;
   RegistrationRecord record;
   std::string problem;  // set when corrupt
+  StoredVersion version;
 };
 
 // Coroutines (async/task.hpp): a store that must wait (the directory) waits on a worker, so the
@@ -34,16 +41,17 @@ class RegistrationStore {
   virtual ~RegistrationStore() = default;
   // `user` must already satisfy valid_user_name().
   virtual Task<LoadedRecord> load(std::string user) const = 0;
-  // Atomically and durably replaces the record: Internal, or BackendUnavailable when the
-  // directory cannot be reached.
-  virtual Task<Result<Done>> save(std::string user, RegistrationRecord record) const = 0;
+  // Atomically and durably replaces the record if it is still `read` (LoadedRecord::version):
+  // RecordChanged when another host wrote it since (read again, decide again), Internal, or
+  // BackendUnavailable when the directory cannot be reached.
+  virtual Task<Result<Done>> save(std::string user, RegistrationRecord record, StoredVersion read) const = 0;
 };
 
 class LocalRegistrationStore final : public RegistrationStore {
  public:
   explicit LocalRegistrationStore(UniqueFd records_dir) noexcept : dir_(std::move(records_dir)) {}
   Task<LoadedRecord> load(std::string user) const override;
-  Task<Result<Done>> save(std::string user, RegistrationRecord record) const override;
+  Task<Result<Done>> save(std::string user, RegistrationRecord record, StoredVersion read) const override;
   // The same, here and now; safe on any thread (everything goes through the directory's fd).
   LoadedRecord read(const std::string& user) const;
   // 0 or a negative errno.

@@ -62,7 +62,7 @@ void every_call_refuses(const LdapSettings& settings, const std::string& name, E
   expect_code(change_password(settings, name, Secret(password_of("lena")), Secret("Injected-Pass-9"), diag),
               change_code, diag);
   expect_code(read_registration(settings, name, diag), code, diag);
-  expect_code(write_registration(settings, name, R"({"injected":true})", diag), code, diag);
+  expect_code(write_registration(settings, name, R"({"injected":true})", std::nullopt, diag), code, diag);
   expect_code(read_contacts(settings, name, diag), code, diag);
 }
 

@@ -189,7 +189,7 @@ static void test_directory_down(void**) {
   expect_code(change_password(stopped, "lena", Secret(password_of("lena")), Secret("Never-Set-1"), diag),
               ErrorCode::BackendUnavailable, diag);
   expect_code(read_registration(stopped, "lena", diag), ErrorCode::BackendUnavailable, diag);
-  expect_code(write_registration(stopped, "lena", "{}", diag), ErrorCode::BackendUnavailable, diag);
+  expect_code(write_registration(stopped, "lena", "{}", std::nullopt, diag), ErrorCode::BackendUnavailable, diag);
   expect_code(read_contacts(stopped, "lena", diag), ErrorCode::BackendUnavailable, diag);
 }
 

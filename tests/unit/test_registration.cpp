@@ -103,9 +103,9 @@ struct WaitingStore final : RegistrationStore {
   Task<LoadedRecord> load(std::string user) const override {
     auto job = [this, user] { return local.read(user); };
     auto loaded = co_await on_worker(worker, std::move(job));
-    co_return loaded.value_or(LoadedRecord{RecordState::unavailable, {}, "worker full"});
+    co_return loaded.value_or(LoadedRecord{RecordState::unavailable, {}, "worker full", {}});
   }
-  Task<Result<Done>> save(std::string user, RegistrationRecord record) const override {
+  Task<Result<Done>> save(std::string user, RegistrationRecord record, StoredVersion) const override {
     auto job = [this, user, record = std::move(record)] { return local.write(user, record); };
     const auto written = co_await on_worker(worker, std::move(job));
     co_return written && *written == 0 ? Result<Done>(Done{}) : Result<Done>(ErrorCode::Internal);
