@@ -121,16 +121,28 @@ std::optional<delivery::MessageTemplate> DeliveryMessenger::render_notice(
   return delivery::render_message(*tmpl, {{"user", user}, {"host", host_}, {"event", event}, {"time", when}});
 }
 
-void DeliveryMessenger::send_notice(MethodType channel, const std::string& destination, const std::string& user,
+bool DeliveryMessenger::send_notice(MethodType channel, const std::string& destination, const std::string& user,
                                     const std::string& event) {
   const auto message = render_notice(channel == MethodType::email ? notice_email_ : notice_sms_, user, event);
-  if (message) submit(channel, destination, *message, nullptr);
+  if (!message) return false;
+  if (!notices_.admit(user, std::time(nullptr), queue_.outstanding(), delivery::DeliveryQueue::kDefaultCapacity)) {
+    log_warning("notice to %s about %s not sent: too many notices, or the delivery queue is busy with codes",
+                masked(channel, destination).c_str(), user.c_str());
+    return false;
+  }
+  return submit(channel, destination, *message, nullptr);
 }
 
-void DeliveryMessenger::send_admin_notice(const std::string& destination, const std::string& user,
+bool DeliveryMessenger::send_admin_notice(const std::string& destination, const std::string& user,
                                           const std::string& event) {
   const auto message = render_notice(admin_notice_email_, user, event);
-  if (message) submit(MethodType::email, destination, *message, nullptr);
+  if (!message) return false;
+  if (!notices_.admit(user, std::time(nullptr), queue_.outstanding(), delivery::DeliveryQueue::kDefaultCapacity)) {
+    log_warning("administrator notice to %s about %s not sent: too many notices, or the delivery queue is busy",
+                masked(MethodType::email, destination).c_str(), user.c_str());
+    return false;
+  }
+  return submit(MethodType::email, destination, *message, nullptr);
 }
 
 }  // namespace sspr::daemon

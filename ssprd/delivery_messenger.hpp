@@ -4,6 +4,7 @@
 
 #include "config.hpp"
 #include "delivery/mailer.hpp"
+#include "delivery/notice_quota.hpp"
 #include "delivery/queue.hpp"
 #include "delivery/sms.hpp"
 #include "delivery/templates.hpp"
@@ -21,9 +22,9 @@ class DeliveryMessenger final : public Messenger {
 
   bool send_code(MethodType channel, const std::string& destination, const std::string& user, const Secret& code,
                  unsigned valid_minutes, std::function<void(bool)> done) override;
-  void send_notice(MethodType channel, const std::string& destination, const std::string& user,
+  bool send_notice(MethodType channel, const std::string& destination, const std::string& user,
                    const std::string& event) override;
-  void send_admin_notice(const std::string& destination, const std::string& user, const std::string& event) override;
+  bool send_admin_notice(const std::string& destination, const std::string& user, const std::string& event) override;
 
  private:
   std::optional<delivery::MessageTemplate> render_notice(const std::optional<delivery::MessageTemplate>& tmpl,
@@ -36,6 +37,7 @@ class DeliveryMessenger final : public Messenger {
   std::string host_;
   std::optional<delivery::MessageTemplate> code_email_, code_sms_, notice_email_, notice_sms_, admin_notice_email_;
   delivery::DeliveryQueue queue_;
+  delivery::NoticeQuota notices_;
 };
 
 }  // namespace sspr::daemon

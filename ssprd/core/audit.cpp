@@ -35,6 +35,7 @@ const char* to_string(AuditEvent event) noexcept {
     case AuditEvent::change_failed: return "change_failed";
     case AuditEvent::reset_unlocked: return "reset_unlocked";
     case AuditEvent::record_removed: return "record_removed";
+    case AuditEvent::attempts_suppressed: return "attempts_suppressed";
   }
   return "unknown";
 }
@@ -59,6 +60,7 @@ const char* message_id(AuditEvent event) noexcept {
     case AuditEvent::change_failed: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a110";
     case AuditEvent::reset_unlocked: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a111";
     case AuditEvent::record_removed: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a112";
+    case AuditEvent::attempts_suppressed: return "5c1b7c7a3f2e4d0b9a61e2f0c3d4a113";
   }
   return "00000000000000000000000000000000";
 }

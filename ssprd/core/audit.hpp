@@ -32,6 +32,7 @@ enum class AuditEvent {
   change_failed,
   reset_unlocked,  // an administrator ended a user's reset block
   record_removed,  // the account had been gone for a week: its registration record went too
+  attempts_suppressed,  // so many unauthenticated attempts from one origin: counted, not each recorded
 };
 
 const char* to_string(AuditEvent event) noexcept;

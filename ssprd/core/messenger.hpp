@@ -19,12 +19,13 @@ class Messenger {
   // event loop. Returns false if the request cannot even be queued.
   virtual bool send_code(MethodType channel, const std::string& destination, const std::string& user,
                          const Secret& code, unsigned valid_minutes, std::function<void(bool)> done) = 0;
-  // Tells the user that their security info changed ("if this wasn't you..."). Best effort.
-  virtual void send_notice(MethodType channel, const std::string& destination, const std::string& user,
+  // Tells the user that their security info changed ("if this wasn't you..."). Best effort:
+  // false when it was not queued (codes come first: delivery/notice_quota.hpp).
+  virtual bool send_notice(MethodType channel, const std::string& destination, const std::string& user,
                            const std::string& event) = 0;
   // Tells an administrator's address that `event` happened to the account `user` (an admin
-  // reset their password). Best effort; e-mail only.
-  virtual void send_admin_notice(const std::string& destination, const std::string& user, const std::string& event) = 0;
+  // reset their password). Best effort, as send_notice; e-mail only.
+  virtual bool send_admin_notice(const std::string& destination, const std::string& user, const std::string& event) = 0;
 };
 
 }  // namespace sspr::daemon

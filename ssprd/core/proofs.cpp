@@ -31,8 +31,11 @@ Result<Done> Proofs::count(Purpose purpose, const std::string& user, const Origi
   if (!proven) {
     const auto after = throttle_.record(user, origin.key, throttle::Event::identity_failure());
     if (throttled) (void)throttle_.record(user, throttle::Event::method_failure(*throttled));
-    audit_.record(reset ? AuditEvent::reset_step_failed : AuditEvent::step_up_failed, user,
-                  {{"method", std::string(method)}, {"origin", origin.key}});
+    if (reset && attempts_ != nullptr)
+      attempts_->record(origin, AuditEvent::reset_step_failed, user, {{"method", std::string(method)}, {"origin", origin.key}});
+    else
+      audit_.record(reset ? AuditEvent::reset_step_failed : AuditEvent::step_up_failed, user,
+                    {{"method", std::string(method)}, {"origin", origin.key}});
     return after && !after->blocked ? refusal : blocked;
   }
   if (throttled) (void)throttle_.record(user, throttle::Event::method_succeeded(*throttled));

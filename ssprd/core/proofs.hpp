@@ -6,6 +6,7 @@
 #pragma once
 
 #include "audit.hpp"
+#include "audit_budget.hpp"
 #include "origin.hpp"
 #include "record.hpp"
 #include "registration_store.hpp"
@@ -42,6 +43,9 @@ class Proofs {
   // a failure is an identity failure there (and toward the user's ceiling) and, for a
   // registered method, a method failure; a success clears the method's failures. Audited for
   // `purpose`. A failure returns `refusal`, or `blocked` when it is the one that blocks.
+  // Where a reset's failed proofs are audited: coalesced per origin (audit_budget.hpp).
+  void set_attempts_audit(AuditBudget* budget) { attempts_ = budget; }
+
   Result<Done> count(Purpose purpose, const std::string& user, const Origin& origin, std::string_view method,
                      bool proven, ErrorCode refusal = ErrorCode::BadCode, ErrorCode blocked = ErrorCode::RateLimited);
 
@@ -51,6 +55,7 @@ class Proofs {
   throttle::Throttle& throttle_;
   AuditLog& audit_;
   Clock clock_;
+  AuditBudget* attempts_ = nullptr;
 };
 
 }  // namespace sspr::daemon

@@ -146,6 +146,7 @@ Task<Result<TotpOffer>> Registration::begin_totp(Caller caller, UserAccount user
   if (!offered(MethodType::totp)) co_return ErrorCode::MethodNotOffered;
   auto loaded = co_await load_for_change(caller, user);
   if (!loaded) co_return loaded.error();
+  sweep_pending();
   if (pending_totp_.size() >= kMaxPending) co_return ErrorCode::RateLimited;
   TotpMethod params;
   params.algorithm = config_.totp_algorithm;
@@ -239,6 +240,7 @@ Task<Result<Done>> Registration::send_contact_code(Caller caller, UserAccount us
 
   const std::int64_t now = clock_();
   // Counted before sending: the message that would exceed the limit is the one refused.
+  sweep_pending();
   if (pending_contacts_.size() >= kMaxPending) co_return ErrorCode::RateLimited;
   const auto verdict = throttle_.record(user.name, caller.origin().key, throttle::Event::delivery());
   if (!verdict || verdict->blocked) co_return ErrorCode::RateLimited;
@@ -426,6 +428,12 @@ Task<Result<Done>> Registration::step_up(Caller caller, UserAccount user, std::s
   // resets elsewhere does not stop the user proving it is them here.
   const auto before = throttle_.check(user.name, caller.origin().key);
   if (!before || before->blocked) co_return ErrorCode::StepUpBlocked;
+  // A method disabled after too many failures in a row proves nothing until an administrator
+  // enables it again (the password still does).
+  if (const auto throttled = throttle::method_from_string(method);
+      throttled && std::find(before->disabled_methods.begin(), before->disabled_methods.end(), *throttled) !=
+                       before->disabled_methods.end())
+    co_return ErrorCode::NotEnrolled;
   if (method == "password") {
     if (!password_check_) co_return finish_step_up(caller, user.name, method, false);
     // A second guess while one is checked would pass the throttle before the first counts.
@@ -456,6 +464,14 @@ Result<Done> Registration::finish_step_up(const Caller& caller, const std::strin
       proofs_.count(Proofs::Purpose::step_up, user, caller.origin(), method, proven, ErrorCode::BadCode, ErrorCode::StepUpBlocked);
   if (counted) step_ups_[{caller.sender, user}] = clock_() + kStepUpLifetime;
   return counted;
+}
+
+void Registration::sweep_pending() {
+  // An offer or a sent code that expired can never be confirmed: it goes, so abandoned ones
+  // never fill the table (each user has at most one per method anyway).
+  const std::int64_t now = clock_();
+  std::erase_if(pending_totp_, [now](const auto& entry) { return entry.second.expires < now; });
+  std::erase_if(pending_contacts_, [now](const auto& entry) { return entry.second.expires <= now; });
 }
 
 void Registration::forget_caller(const std::string& sender) {

@@ -136,6 +136,7 @@ class Registration {
   Task<Result<Done>> commit(UserAccount user, RegistrationRecord record, StoredVersion read, MethodType changed, bool removed,
                             std::vector<std::pair<MethodType, std::string>> notify_before);
   bool offered(MethodType type) const;
+  void sweep_pending();
 
   const Config& config_;
   const RegistrationStore& store_;

@@ -63,7 +63,9 @@ ResetService::ResetService(const Config& config, Parts parts, UserLookup by_name
       parts_(parts),
       by_name_(std::move(by_name)),
       clock_(std::move(clock)),
-      proofs_(parts.store, parts.verifier, parts.throttle, parts.audit, clock_) {
+      proofs_(parts.store, parts.verifier, parts.throttle, parts.audit, clock_),
+      attempts_audit_(parts.audit, clock_) {
+  proofs_.set_attempts_audit(&attempts_audit_);
   // A registration as most are (an app and ten recovery codes), as stored: what a name that
   // has no record parses instead (start()).
   RegistrationRecord typical;
@@ -83,7 +85,7 @@ ResetService::ResetService(const Config& config, Parts parts, UserLookup by_name
 Result<Done> ResetService::count_try(const std::string& user, const Origin& origin, throttle::Event event) {
   const auto counted = parts_.throttle.record(user, origin.key, event);
   if (counted && !counted->blocked) return Done{};
-  parts_.audit.record(AuditEvent::reset_blocked, user, {{"reason", counted ? counted->reason : "throttle"}});
+  attempts_audit_.record(origin, AuditEvent::reset_blocked, user, {{"reason", counted ? counted->reason : "throttle"}});
   return ErrorCode::RateLimited;
 }
 
@@ -102,7 +104,8 @@ Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_ui
   const auto verdict = account ? parts_.throttle.check(account->name, origin.key)
                                : parts_.throttle.check(decoy_twin(digest), kTwinOrigin);
   if (account && (!verdict || verdict->blocked)) {
-    parts_.audit.record(AuditEvent::reset_blocked, account->name, {{"reason", verdict ? verdict->reason : "throttle"}});
+    attempts_audit_.record(origin, AuditEvent::reset_blocked, account->name,
+                           {{"reason", verdict ? verdict->reason : "throttle"}});
     co_return ErrorCode::RateLimited;
   }
   const LoadedRecord loaded = co_await parts_.store.load(name);
@@ -129,12 +132,19 @@ Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_ui
       // still in its cooling-off period does not count.
       if (t == MethodType::questions && admin) continue;
       if (loaded.record.times(t).usable_from > now) continue;
+      // A method that failed [throttle] method_failure_limit times in a row is disabled until
+      // an administrator runs `sspr unlock` (NIST SP 800-63B 5.2.2).
+      const auto throttled = throttle::method_from_string(to_string(t));
+      if (verdict && throttled &&
+          std::find(verdict->disabled_methods.begin(), verdict->disabled_methods.end(), *throttled) !=
+              verdict->disabled_methods.end())
+        continue;
       usable.push_back(t);
     }
   // A locked, disabled or expired account is never reset (an administrator's decision): it
   // gets the decoy an unknown name gets, and the audit says why.
   if (account && !usable.empty() && !refusal.empty()) {
-    parts_.audit.record(AuditEvent::reset_blocked, account->name, {{"reason", refusal}});
+    attempts_audit_.record(origin, AuditEvent::reset_blocked, account->name, {{"reason", refusal}});
     usable.clear();
   }
   const bool real = account && !usable.empty();
@@ -159,7 +169,8 @@ Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_ui
     }
   }
   sessions_.emplace(started.id, std::make_shared<ResetSession>(name, usable, required, now, owner, real, owner_uid, origin));
-  parts_.audit.record(AuditEvent::reset_started, name, {{"methods_required", std::to_string(started.required)}});
+  attempts_audit_.record(origin, AuditEvent::reset_started, name,
+                         {{"methods_required", std::to_string(started.required)}, {"origin", origin.key}});
   co_return started;
 }
 
@@ -181,7 +192,7 @@ ErrorCode ResetService::decoy_failure(ResetSession& session, MethodType type, Er
   (void)parts_.throttle.record(twin, kTwinOrigin, throttle::Event::identity_failure());
   if (const auto method = throttle::method_from_string(to_string(type)))
     (void)parts_.throttle.record(twin, throttle::Event::method_failure(*method));
-  parts_.audit.record(AuditEvent::reset_step_failed, session.user(),
+  attempts_audit_.record(session.origin(), AuditEvent::reset_step_failed, session.user(),
                       {{"method", to_string(type)}, {"origin", session.origin().key}});
   if (parts_.blocks.decoy_failed(session.user(), session.origin(), clock_())) return ErrorCode::RateLimited;
   return refusal;

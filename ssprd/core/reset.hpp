@@ -10,6 +10,7 @@
 #include "async/user_locks.hpp"
 #include "async/worker.hpp"
 #include "audit.hpp"
+#include "audit_budget.hpp"
 #include "config.hpp"
 #include "decoys.hpp"
 #include "manager.hpp"
@@ -117,6 +118,7 @@ class ResetService {
   Clock clock_;
   std::map<std::string, std::shared_ptr<ResetSession>> sessions_;
   Proofs proofs_;
+  AuditBudget attempts_audit_;  // unauthenticated attempts: coalesced per origin
   std::string typical_record_;  // what a name without a record parses (start())
 };
 

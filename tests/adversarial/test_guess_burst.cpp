@@ -6,6 +6,8 @@
 #include "bus_names.hpp"
 #include "cmocka.hpp"
 #include "handle.hpp"
+#include "manager_calls.hpp"
+#include "reset_conn.hpp"
 #include "process.hpp"
 #include "run_as.hpp"
 #include "testbed.hpp"
@@ -35,7 +37,8 @@ int group_setup(void**) {
   if (!(bed = TestBed::shared("root:*:19000:0:99999:7:::\nivan:" + std::string(hashed) + ":19000:0:99999:7:::\n")))
     return -1;
   std::string error;
-  bed->write_config("[reset]\nshadow_directory = " + bed->dir() + "/etc\n");
+  bed->write_config("[registration]\ncooling_off_hours = 0\n[reset]\nshadow_directory = " + bed->dir() +
+                    "/etc\n[throttle]\nmethod_failure_limit = 3\n");
   if (!bed->start_ssprd(error)) return std::fprintf(stderr, "ssprd: %s\n", error.c_str()), -1;
   return 0;
 }
@@ -103,11 +106,38 @@ static void test_a_burst_of_guesses_gets_no_more_than_the_limit(void**) {
   assert_non_null(std::strstr(read_file(bed->dir() + "/etc/shadow").c_str(), "ivan:$y$"));
 }
 
+// Item 9, second half: [throttle] method_failure_limit failures of one method in a row disable
+// it (NIST SP 800-63B 5.2.2) — it was computed and never enforced. Three wrong recovery codes
+// from three hosts (each below its own block): the fourth reset no longer offers recovery
+// codes, a valid one proves nothing, until an administrator runs `sspr unlock`.
+static void test_a_method_failing_too_often_is_disabled(void**) {
+  const auto codes = regenerate_recovery_codes("ivan");
+  assert_int_equal(codes.size(), 10);
+  assert_string_equal(set_security_questions("ivan", {{"What was the name of your first pet?", "Rex the dog"},
+                                                       {"What was your childhood nickname?", "Ivy boy"},
+                                                       {"In what city was your first job?", "Kiel town"}})
+                          .c_str(),
+                      "ok");
+  for (const char* host : {"192.0.2.1", "192.0.2.2", "192.0.2.3"}) {
+    ResetConn guess;
+    assert_string_equal(guess.start("ivan", host).c_str(), "|questions,recovery_codes,|1");
+    assert_string_equal(guess.verify("recovery_codes", "AAAAA-AAAAA").c_str(), "ERROR io.sspr.reset1.Error.BadCode");
+  }
+  ResetConn after;
+  assert_string_equal(after.start("ivan", "192.0.2.4").c_str(), "|questions,|1");
+  assert_string_equal(after.verify("recovery_codes", codes[0]).c_str(), "ERROR io.sspr.reset1.Error.NotEnrolled");
+  assert_string_equal(call_manager("UnlockReset", {"ivan"}).c_str(), "ok");
+  ResetConn unlocked;
+  assert_string_equal(unlocked.start("ivan", "192.0.2.4").c_str(), "|questions,recovery_codes,|1");
+  assert_string_equal(unlocked.verify("recovery_codes", codes[0]).c_str(), "verified 0");
+}
+
 int main() {
   if (!root_or_skip()) return 77;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_the_user_changes_the_password),
       cmocka_unit_test(test_a_burst_of_guesses_gets_no_more_than_the_limit),
+      cmocka_unit_test(test_a_method_failing_too_often_is_disabled),
   };
   return cmocka_run_group_tests(tests, group_setup, nullptr);
 }

@@ -29,11 +29,13 @@ struct Recorder final : Messenger {
     done(true);
     return true;
   }
-  void send_notice(MethodType, const std::string& destination, const std::string&, const std::string& event) override {
+  bool send_notice(MethodType, const std::string& destination, const std::string&, const std::string& event) override {
     notices.push_back(destination + ": " + event);
+    return true;
   }
-  void send_admin_notice(const std::string& destination, const std::string&, const std::string& event) override {
+  bool send_admin_notice(const std::string& destination, const std::string&, const std::string& event) override {
     notices.push_back("admin " + destination + ": " + event);
+    return true;
   }
 };
 
@@ -255,6 +257,19 @@ static void test_the_first_method_needs_proof(void** state) {
   assert_true(run_now(w.registration->begin_totp(Caller{0, ":1.1"}, w.user)).ok());
 }
 
+// Attack (issue 11, item 12): abandoned registrations used to stay until ssprd restarted; once
+// 10,000 were waiting, every user's BeginTotp was refused. An offer expires with its code now,
+// and expired ones make room.
+static void test_abandoned_registrations_expire_and_make_room(void** state) {
+  auto& w = world(state);
+  const Caller root{0, ":1.1"};
+  for (int i = 0; i < 10'000; ++i)
+    assert_true(run_now(w.registration->begin_totp(root, UserAccount{"u" + std::to_string(i), 5000, 5000, {}})).ok());
+  expect_error(run_now(w.registration->begin_totp(root, w.user)), ErrorCode::RateLimited);  // the table's bound
+  w.now += 10 * 60 + 1;  // every offer above has expired
+  assert_true(run_now(w.registration->begin_totp(root, w.user)).ok());
+}
+
 // The attack: one user, two sessions, the same recovery code sent twice at once while the
 // store waits between reading the record and writing it back. Each step-up holds the user's
 // lock from read to write, so the second reads the code already spent.
@@ -296,6 +311,7 @@ int main() {
       cmocka_unit_test_setup_teardown(test_skip_only_within_grace, setup, teardown),
       cmocka_unit_test_setup_teardown(test_methods_not_offered_are_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(test_the_first_method_needs_proof, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_abandoned_registrations_expire_and_make_room, setup, teardown),
       cmocka_unit_test_setup_teardown(test_two_sessions_racing_spend_a_recovery_code_once, setup, teardown),
   };
   return cmocka_run_group_tests(tests, nullptr, nullptr);
