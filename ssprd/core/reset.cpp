@@ -93,7 +93,7 @@ Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_ui
   if (!valid_user_name(user)) co_return ErrorCode::InvalidUserName;
   const std::int64_t now = clock_();
   std::erase_if(sessions_, [now](const auto& kv) { return kv.second->expires() <= now; });
-  if (auto room = room_for(owner_uid); !room) co_return room.error();
+  if (auto room = room_for(origin); !room) co_return room.error();
   const auto account = by_name_(user);
   const std::string name(user);
   const std::string digest = parts_.verifier.decoy_digest(name);
@@ -149,7 +149,7 @@ Task<Result<StartedReset>> ResetService::start(std::string owner, uid_t owner_ui
   }
   const bool real = account && !usable.empty();
   if (!real && parts_.blocks.decoy_blocked(name, origin, now)) co_return ErrorCode::RateLimited;
-  if (auto room = room_for(owner_uid); !room) co_return room.error();  // again: others started meanwhile
+  if (auto room = room_for(origin); !room) co_return room.error();  // again: others started meanwhile
 
   StartedReset started;
   started.id = random_id();
@@ -198,12 +198,13 @@ ErrorCode ResetService::decoy_failure(ResetSession& session, MethodType type, Er
   return refusal;
 }
 
-Result<Done> ResetService::room_for(uid_t owner_uid) const {
+Result<Done> ResetService::room_for(const Origin& origin) const {
   if (sessions_.size() >= kMaxSessions) return ErrorCode::TooManySessions;
-  if (owner_uid == 0) return Done{};  // root: pam_sspr, for every login prompt at once
+  // Per origin — a local uid, or the remote host of a login (root's pam_sspr serves every
+  // login prompt at once, so root itself is not one) — so that no origin reaches the cap above.
   const auto held = std::count_if(sessions_.begin(), sessions_.end(),
-                                  [owner_uid](const auto& kv) { return kv.second->owner_uid() == owner_uid; });
-  if (static_cast<std::size_t>(held) >= kMaxSessionsPerUid) return ErrorCode::TooManySessions;
+                                  [&origin](const auto& kv) { return kv.second->origin() == origin; });
+  if (static_cast<std::size_t>(held) >= kMaxSessionsPerOrigin) return ErrorCode::TooManySessions;
   return Done{};
 }
 

@@ -67,14 +67,14 @@ class ResetService {
                Clock clock = system_clock_now);
 
   // Anyone may start a reset for a user name; what proves the right to finish it are the
-  // methods. A name that is unknown or has nothing registered gets a session that looks the
-  // same (one authenticator app) and can never verify. `owner` (a unique bus name, already
-  // watched so its sessions end with it) and `owner_uid` started it: a non-root uid holds at
-  // most kMaxSessionsPerUid live sessions, so no local user can fill the table that root's
-  // resets at the login prompt need (TooManySessions).
+  // methods. A name that cannot be reset gets a decoy session that looks and answers the same
+  // (decoys.hpp) and can never verify. `owner` (a unique bus name, already watched so its
+  // sessions end with it) and `owner_uid` started it, from `origin`: an origin (a local uid, a
+  // login's remote host) holds at most kMaxSessionsPerOrigin live sessions, so no local user
+  // and no network client can fill the table that everybody's resets need (TooManySessions).
   Task<Result<StartedReset>> start(std::string owner, uid_t owner_uid, Origin origin, std::string user);
   static constexpr std::size_t kMaxSessions = 1000;
-  static constexpr std::size_t kMaxSessionsPerUid = 16;
+  static constexpr std::size_t kMaxSessionsPerOrigin = 16;
   // The session `id` if `owner` started it (null otherwise: to anybody else it does not exist).
   std::shared_ptr<ResetSession> find(const std::string& id, const std::string& owner) const;
 
@@ -109,8 +109,8 @@ class ResetService {
   // when it is the one that blocks (per name and origin, ResetBlocks).
   ErrorCode decoy_failure(ResetSession& session, MethodType type, ErrorCode refusal);
   void drop(const ResetSession& session);
-  // TooManySessions when the table, or `owner_uid`'s share of it, is full.
-  Result<Done> room_for(uid_t owner_uid) const;
+  // TooManySessions when the table, or `origin`'s share of it, is full.
+  Result<Done> room_for(const Origin& origin) const;
 
   const Config& config_;
   Parts parts_;

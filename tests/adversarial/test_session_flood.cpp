@@ -23,21 +23,21 @@ namespace {
 TestBed* bed = nullptr;
 
 // StartReset for `user` on `bus`: "ok" or "ERROR <name>|<message>".
-std::string start_reset(sd_bus* bus, const char* user) {
+std::string start_reset(sd_bus* bus, const char* user, const char* remote_host = "") {
   BusError error;
   sd_bus_message* raw = nullptr;
   if (sd_bus_call_method(bus, bus::kServiceName, bus::kManagerPath, bus::kManagerInterface, "StartReset", error.get(),
-                         &raw, "ss", user, "") < 0)
+                         &raw, "ss", user, remote_host) < 0)
     return std::string("ERROR ") + error.name() + "|" + error.message();
   sd_bus_message_unref(raw);
   return "ok";
 }
 
-std::string start_reset_on_a_new_connection(const char* user) {
+std::string start_reset_on_a_new_connection(const char* user, const char* remote_host = "") {
   sd_bus* raw = nullptr;
   if (sd_bus_open_system(&raw) < 0) return "no bus";
   BusPtr bus(raw);
-  return start_reset(bus.get(), user);
+  return start_reset(bus.get(), user, remote_host);
 }
 
 int group_setup(void**) {
@@ -114,11 +114,35 @@ static void test_one_uid_cannot_hold_every_session(void**) {
                       "Finish or cancel one, or try again in a few minutes.");
 }
 
+// The same from the network: a client at the SSH login prompt opens one connection after
+// another and leaves each at the reset dialogue (root's pam_sspr holds a session for each).
+// Its host gets its share, no more; a login from another host still starts.
+static void test_one_remote_host_cannot_hold_every_session(void**) {
+  sd_bus* raw = nullptr;
+  assert_true(sd_bus_open_system(&raw) >= 0);
+  BusPtr bus(raw);  // one connection plays all the attacker's logins: root is not an origin
+  int started = 0;
+  std::string refused;
+  for (int i = 0; i < 2000 && refused.empty(); ++i) {
+    const auto r = start_reset(bus.get(), "alice", "203.0.113.66");
+    if (r == "ok")
+      ++started;
+    else
+      refused = r;
+  }
+  assert_int_equal(started, 16);
+  assert_string_equal(refused.c_str(), "ERROR io.sspr.reset1.Error.TooManySessions|Too many password resets are under way. "
+                                       "Finish or cancel one, or try again in a few minutes.");
+  assert_string_equal(start_reset_on_a_new_connection("alice", "198.51.100.1").c_str(), "ok");
+  assert_string_equal(start_reset_on_a_new_connection("alice").c_str(), "ok");  // the console
+}
+
 int main() {
   if (!root_or_skip()) return 77;
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_resets_of_callers_that_left_leave_nothing_behind),
       cmocka_unit_test(test_one_uid_cannot_hold_every_session),
+      cmocka_unit_test(test_one_remote_host_cannot_hold_every_session),
   };
   return cmocka_run_group_tests(tests, group_setup, nullptr);
 }
