@@ -121,8 +121,10 @@ int main(int argc, char** argv) {
     sd_bus_message_unref(reply);
     resets[i].bus = connect_bus();
     reply = nullptr;
+    // Twenty logins from twenty hosts (one host holds at most 16 live resets).
+    const std::string host = "192.0.2." + std::to_string(i + 1);
     if (sd_bus_call_method(resets[i].bus.get(), bus::kServiceName, bus::kManagerPath, bus::kManagerInterface,
-                           "StartReset", e.get(), &reply, "ss", name, "") < 0)
+                           "StartReset", e.get(), &reply, "ss", name, host.c_str()) < 0)
       return std::fprintf(stderr, "start: %s\n", e.name()), 1;
     const char* path = nullptr;
     sd_bus_message_read(reply, "o", &path);
