@@ -1,5 +1,7 @@
 #include "ldap/ppolicy_control.hpp"
 
+#include <cstring>
+
 namespace sspr::ldap {
 
 ControlPtr make_ppolicy_request(LDAP* ld) {
@@ -15,10 +17,17 @@ int ppolicy_error(LDAP* ld, LDAPControl** response_controls) {
   ber_int_t expire = -1, grace = -1;
   LDAPPasswordPolicyError error = PP_noError;
   if (ldap_parse_passwordpolicy_control(ld, control, &expire, &grace, &error) != LDAP_SUCCESS) return PP_noError;
-  return error;
+  // libldap stores whatever ENUMERATED the server sent (-38, say) in the C enum; reading such a
+  // value back as the enum is undefined in C++ (found by fuzz_ldap): its bytes are read as int.
+  static_assert(sizeof error == sizeof(int));
+  int value = PP_noError;
+  std::memcpy(&value, &error, sizeof value);
+  return value;
 }
 
 const char* ppolicy_error_text(int error) {
+  // Only the enum's own values are cast to it; anything else is an unknown error.
+  if (error < 0 || error > PP_noError) return "unknown password policy error";
   return ldap_passwordpolicy_err2txt(static_cast<LDAPPasswordPolicyError>(error));
 }
 

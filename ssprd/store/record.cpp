@@ -130,7 +130,8 @@ std::optional<RegistrationRecord> parse_record(std::string_view text, std::strin
   }
   try {
     const auto& version = field(root, "version");
-    if (!version.is_number_unsigned() || version.get<unsigned>() != kVersion)
+    // Compared as read (64 bits): 2^32 + 2 is not version 2 (found by fuzz_record).
+    if (!version.is_number_unsigned() || version.get<std::uint64_t>() != kVersion)
       throw ParseError{"unsupported record version"};
     if (string_field(root, "user") != expected_user) throw ParseError{"record does not belong to this user"};
     RegistrationRecord r;
