@@ -36,6 +36,7 @@ packages=(
   openssh-server openssh-client   # a real sshd on 127.0.0.1 inside the sandbox, and its client
   slapd ldap-utils libldap-common  # a throwaway slapd per LDAP test (slapadd, slapd, ldapwhoami)
   mandoc                  # the man pages are linted (mandoc -T lint)
+  clang libclang-rt-14-dev   # scripts/fuzz.sh: clang and its libFuzzer/ASan/UBSan runtimes (libclang_rt.fuzzer)
   # the Debian package and the system tier
   debhelper dpkg-dev fakeroot lintian   # scripts/package.sh: dpkg-buildpackage, then lintian
   mmdebstrap systemd-container          # a Debian 12 root file system, booted under systemd-nspawn

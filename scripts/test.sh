@@ -1,7 +1,7 @@
 #!/bin/bash
 # The test command of the README (and of CI): installs what is missing, then builds and runs
-# the whole suite twice, normally and under ASan+UBSan, and runs the login benchmarks (in the
-# harness and on the booted Debian).
+# the whole suite twice, normally and under ASan+UBSan, runs every fuzz target for 60 s, and runs
+# the login benchmarks (in the harness and on the booted Debian).
 # Nothing is skipped: a test that cannot run here fails the run.
 #   scripts/test.sh            (as root, from the top of the source tree)
 set -euo pipefail
@@ -23,6 +23,9 @@ run_suite() {  # run_suite BUILD_DIR CMAKE_ARGS...
 
 run_suite build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 run_suite build-asan -DCMAKE_BUILD_TYPE=Debug -DSSPR_SANITIZE=ON
+
+echo "=== fuzzing (every target 60 s, ASan+UBSan)"
+scripts/fuzz.sh 60
 
 echo "=== benchmark (not a test: figures only, see bench/README.md)"
 cmake --build build --target bench

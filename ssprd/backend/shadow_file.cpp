@@ -189,7 +189,7 @@ Result<Done> set_password_hash_locked(int dir_fd, const ShadowPaths& paths, cons
   if (!content) return content.error();
 
   // Every user's hash passes through these buffers: wipe them rather than leave them in freed memory.
-  const WipeOnExit wipe_old(*content);
+  const WipeOnExit wipe_old{*content};
   std::string problem;
   auto updated = replace_shadow_entry(*content, user, new_hash, today_days, problem);
   if (!updated) {
@@ -197,7 +197,7 @@ Result<Done> set_password_hash_locked(int dir_fd, const ShadowPaths& paths, cons
               problem.c_str());
     return updated.error();
   }
-  const WipeOnExit wipe_new(*updated);
+  const WipeOnExit wipe_new{*updated};
   return write_replacement(dir_fd, paths.file, old, old_fd.get(), *updated, ops);
 }
 
