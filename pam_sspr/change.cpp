@@ -71,8 +71,12 @@ int change_password(pam_handle_t* pamh, int flags, const ModuleOptions& options)
       pam_set_item(pamh, PAM_AUTHTOK, chosen.c_str());
       pam_syslog(pamh, LOG_NOTICE, "password of %s changed", user);
       return PAM_SUCCESS;
-    case client::ResetOutcome::refused:
     case client::ResetOutcome::no_conversation:
+      // Nobody to ask (a program changing a password with no conversation, or the user left
+      // the prompt): nothing was decided here, so the next module decides, as without sspr.
+      pam_syslog(pamh, LOG_NOTICE, "no conversation to change the password of %s; left to the next module", user);
+      return PAM_IGNORE;
+    case client::ResetOutcome::refused:
       return PAM_AUTHTOK_ERR;
     case client::ResetOutcome::service_error:
       break;

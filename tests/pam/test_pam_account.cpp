@@ -408,7 +408,7 @@ static void test_other_phases_step_aside(void**) {
   {
     sspr::test::UserRealUid as_bob;  // bob's own passwd
     assert_int_equal(call_module("pam_sm_chauthtok", "bob", {}, PAM_PRELIM_CHECK).code, PAM_SUCCESS);  // ssprd is up
-    assert_int_equal(call_module("pam_sm_chauthtok", "bob", {}, PAM_UPDATE_AUTHTOK).code, PAM_AUTHTOK_ERR);
+    assert_int_equal(call_module("pam_sm_chauthtok", "bob", {}, PAM_UPDATE_AUTHTOK).code, PAM_IGNORE);
   }
   // Root changing a password (passwd bob, chpasswd) is pam_unix's alone: no question of sspr's.
   // In the update pass it only takes the new password, with libpam's prompts, for the next
@@ -432,6 +432,30 @@ static void test_a_change_steps_aside_when_ssprd_is_away(void**) {
   assert_str(outcome, "Success|New password: |Retype new password: |");
 }
 
+// Issue 11, item 6: a user's change with nobody to answer (a program without a conversation, a
+// prompt that fails) is not sspr's to refuse: pam_sspr asks nothing of ssprd, shows nothing, logs
+// why, and the next module of the stack decides (here pam_permit; on a host, pam_unix).
+static void test_a_change_without_conversation_steps_aside(void**) {
+  setenv("PAM_WRAPPER_DEBUGLEVEL", "4", 1);  // pam_wrapper passes on notices too (it reads this per message)
+  CapturedLog log;
+  DirectResult direct;
+  StackResult stack;
+  {
+    sspr::test::UserRealUid as_bob;  // bob's own passwd
+    direct = call_module("pam_sm_chauthtok", "bob", {}, PAM_UPDATE_AUTHTOK);
+    pam_testcase tests[] = {{PAMTEST_CHAUTHTOK, PAM_SUCCESS, 0, 0, {nullptr}}};
+    const auto rc = _pamtest_conv("sspr-passwd", "bob", non_interactive_conv, &stack.errors, tests, 1, nullptr);
+    stack.code = (rc == PAMTEST_ERR_OK || rc == PAMTEST_ERR_CASE) ? tests[0].op_rv : -1000 - static_cast<int>(rc);
+  }
+  assert_int_equal(direct.code, PAM_IGNORE);
+  assert_str(direct.errors, "");
+  assert_int_equal(stack.code, PAM_SUCCESS);  // the next module's answer
+  assert_str(stack.errors, "");
+  const auto logged = log.messages();
+  unsetenv("PAM_WRAPPER_DEBUGLEVEL");
+  assert_true(logged.find("no conversation to change the password of bob; left to the next module") != std::string::npos);
+}
+
 int main() {
   if (geteuid() != 0) {
     std::fprintf(stderr, "SKIP: the shipped bus policy lets only root own io.sspr.reset1; run as root\n");
@@ -451,6 +475,7 @@ int main() {
       cmocka_unit_test_setup(test_hung_daemon_steps_aside_within_5s, ensure_ssprd),
       cmocka_unit_test_setup(test_when_unavailable_deny_refuses_with_a_message, ensure_ssprd),
       cmocka_unit_test_setup(test_a_change_steps_aside_when_ssprd_is_away, ensure_ssprd),
+      cmocka_unit_test_setup(test_a_change_without_conversation_steps_aside, ensure_ssprd),
       cmocka_unit_test_setup(test_unexpected_replies_step_aside, ensure_ssprd),
       cmocka_unit_test_setup(test_other_phases_step_aside, ensure_ssprd),
   };
