@@ -36,7 +36,7 @@ constexpr auto kTable = std::to_array<ErrorInfo>({
      Consequence::failure, false, false},
     {ErrorCode::NotPermitted, ErrorOrigin::sspr, SSPR_ERR("NotPermitted"), EPERM, PAM_PERM_DENIED, false,
      "This step is not allowed now.",
-     Consequence::retry, false, false},
+     Consequence::retry, true, false},  // the directory may say why (ldap/refusal.cpp)
     {ErrorCode::NotEnrolled, ErrorOrigin::sspr, SSPR_ERR("NotEnrolled"), ENOENT, PAM_AUTHINFO_UNAVAIL, false,
      "No security info is registered for this account.",
      Consequence::retry, false, false},

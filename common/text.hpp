@@ -14,7 +14,8 @@ std::string_view trim(std::string_view s) noexcept;
 // Splits on commas and/or whitespace; empty items are dropped.
 std::vector<std::string> split_list(std::string_view s);
 
-// Decimal only, no sign, no leading '+'/spaces; nullopt on overflow or junk.
+// Decimal only, no sign, no leading '+'/spaces, at most 20 digits (leading zeros count: a bound
+// on the input, not only on the value); nullopt on overflow or junk.
 std::optional<std::uint64_t> parse_uint(std::string_view s) noexcept;
 
 // yes/no, true/false, on/off, 1/0 (case-insensitive).
