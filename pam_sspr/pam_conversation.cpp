@@ -7,8 +7,6 @@
 namespace sspr::pam {
 namespace {
 
-constexpr std::size_t kMaxAnswer = 1024;
-
 // Asks once; the reply buffer is wiped before it is freed (the pam_drop_response pattern).
 template <class T>
 std::optional<T> prompt(pam_handle_t* pamh, int style, std::string_view text) {
@@ -18,10 +16,7 @@ std::optional<T> prompt(pam_handle_t* pamh, int style, std::string_view text) {
     if (response) std::free(response);
     return std::nullopt;
   }
-  const std::size_t n = std::strlen(response);
-  std::optional<T> out;
-  if (n <= kMaxAnswer) out.emplace(std::string_view(response, n));
-  secure_wipe(response, n);  // all of it, however long
+  auto out = take_response<T>(response);
   std::free(response);
   return out;
 }
