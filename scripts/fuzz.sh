@@ -4,14 +4,16 @@
 # so the repository's corpus is never modified. Any crash, leak, UB report, broken invariant,
 # timeout or out-of-memory fails the run; the input that did it is kept in
 # build-fuzz/artifacts/ and its path printed. One summary line per target. docs/fuzzing.md.
-#   scripts/fuzz.sh [SECONDS]           (from anywhere; installs nothing: scripts/install-deps.sh does)
+#   scripts/fuzz.sh [SECONDS [TARGET...]]   (from anywhere; installs nothing: scripts/install-deps.sh does)
+# TARGET is a name below (config, record, ...); without one, every target runs.
 # SSPR_BUILD_LOCK=/path: take that flock(1) lock around the configure and build steps only
 # (for a machine where other builds run at the same time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${1:-60}
-if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then echo "usage: scripts/fuzz.sh [SECONDS]" >&2; exit 2; fi
+if ! [[ $seconds =~ ^[1-9][0-9]*$ ]]; then echo "usage: scripts/fuzz.sh [SECONDS [TARGET...]]" >&2; exit 2; fi
+shift || true
 
 # Each target and the longest input it is given: a little past what its parser accepts, so the
 # size limits themselves are fuzzed (templates: 16 KiB files; answers: 1 KiB; the config
@@ -21,6 +23,12 @@ declare -A max_len=(
   [config]=16384 [record]=8192 [shadow]=8192 [login_defs]=4096 [templates]=20480
   [addresses]=512 [answers]=2048 [ldap]=2048 [module_options]=4096
 )
+if [ $# -gt 0 ]; then
+  for t in "$@"; do
+    if [ -z "${max_len[$t]:-}" ]; then echo "fuzz.sh: no target '$t' (there are: ${targets[*]})" >&2; exit 2; fi
+  done
+  targets=("$@")
+fi
 
 for tool in clang clang++; do
   if ! command -v "$tool" >/dev/null; then

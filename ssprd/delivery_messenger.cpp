@@ -4,6 +4,7 @@
 #include "handle.hpp"
 #include "log.hpp"
 
+#include <chrono>
 #include <ctime>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -51,7 +52,7 @@ std::string masked(MethodType channel, const std::string& destination) {
 
 }  // namespace
 
-DeliveryMessenger::DeliveryMessenger(const Config& config, sd_event* event) : queue_(event) {
+DeliveryMessenger::DeliveryMessenger(const Config& config, sd_event* event) : event_(event), queue_(event) {
   mail_.smtp_url = config.smtp_url;
   mail_.from = config.mail_from;
   mail_.require_starttls = config.require_starttls;
@@ -87,10 +88,47 @@ bool DeliveryMessenger::submit(MethodType channel, const std::string& destinatio
     secure_wipe(message.body.data(), message.body.size());
     return result;
   };
-  return queue_.submit(std::move(job), [shown, done = std::move(done)](delivery::DeliveryResult result) {
+  // Timed from the request, waiting in the queue included: what the caller of SendCode waits.
+  const auto asked = std::chrono::steady_clock::now();
+  return queue_.submit(std::move(job), [this, channel, asked, shown, done = std::move(done)](delivery::DeliveryResult result) {
+    times(channel).record({std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - asked),
+                           result.ok});
     if (!result.ok) log_error("delivery to %s failed: %s", shown.c_str(), result.error.c_str());
     if (done) done(result.ok);
   });
+}
+
+bool DeliveryMessenger::send_decoy(MethodType channel, std::function<void(bool)> done) {
+  // Where a real code would be refused at once, so is a decoy's.
+  const auto& tmpl = channel == MethodType::email ? code_email_ : code_sms_;
+  if (!tmpl || queue_.outstanding() >= delivery::DeliveryQueue::kDefaultCapacity) return false;
+  const auto replay = times(channel).sample();
+  // From the clock now, not sd_event_now() (the loop iteration's start, which _relative would
+  // count from): this request's own work so far must not be taken off the time.
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  const auto due = static_cast<uint64_t>(now.tv_sec) * 1'000'000 + static_cast<uint64_t>(now.tv_nsec) / 1000 +
+                   static_cast<uint64_t>(replay.took.count());
+  sd_event_source* raw = nullptr;
+  if (sd_event_add_time(event_, &raw, CLOCK_MONOTONIC, due, 1 /* µs: no coalescing, which would add time */,
+                        &DeliveryMessenger::decoy_due, this) < 0)
+    return false;
+  decoys_.emplace(raw, PendingDecoy{EventSourcePtr(raw), replay.ok, std::move(done)});
+  return true;
+}
+
+int DeliveryMessenger::decoy_due(sd_event_source* source, uint64_t, void* userdata) noexcept {
+  auto* self = static_cast<DeliveryMessenger*>(userdata);
+  auto it = self->decoys_.find(source);
+  if (it == self->decoys_.end()) return 0;
+  auto pending = std::move(it->second);  // the source stays alive until this returns
+  self->decoys_.erase(it);
+  try {
+    if (pending.done) pending.done(pending.ok);
+  } catch (const std::exception& e) {
+    log_error("a decoy delivery's completion failed: %s", e.what());
+  }
+  return 0;
 }
 
 bool DeliveryMessenger::send_code(MethodType channel, const std::string& destination, const std::string& user,

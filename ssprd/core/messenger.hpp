@@ -19,6 +19,10 @@ class Messenger {
   // event loop. Returns false if the request cannot even be queued.
   virtual bool send_code(MethodType channel, const std::string& destination, const std::string& user,
                          const Secret& code, unsigned valid_minutes, std::function<void(bool)> done) = 0;
+  // A decoy's code (core/decoys.hpp): nothing is sent, but `done` is called as send_code's
+  // would be: later, after about as long as a real delivery over `channel` took lately, with
+  // its outcome. False when send_code would refuse at once (the channel unusable, the queue full).
+  virtual bool send_decoy(MethodType channel, std::function<void(bool)> done) = 0;
   // Tells the user that their security info changed ("if this wasn't you..."). Best effort:
   // false when it was not queued (codes come first: delivery/notice_quota.hpp).
   virtual bool send_notice(MethodType channel, const std::string& destination, const std::string& user,

@@ -63,6 +63,18 @@ class ResetConn {
     }
     return "ok";
   }
+  // SendCode: "sent <masked destination>", or "ERROR name".
+  std::string send_code(const char* method) {
+    BusError error;
+    sd_bus_message* raw = nullptr;
+    if (sd_bus_call_method(bus_.get(), bus::kServiceName, path_.c_str(), "io.sspr.reset1.Session", "SendCode",
+                           error.get(), &raw, "s", method) < 0)
+      return last_message = error.message(), std::string("ERROR ") + error.name();
+    MessagePtr reply(raw);
+    const char* shown = nullptr;
+    sd_bus_message_read(reply.get(), "s", &shown);
+    return std::string("sent ") + (shown ? shown : "");
+  }
   std::string verify(const char* method, const std::string& response) {
     return call(path_, "Verify", "ss", method, response.c_str());
   }
