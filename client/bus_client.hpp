@@ -26,6 +26,9 @@ struct StatusQuery {
   std::string detail;                // for logs: what went wrong, never user input unescaped
 };
 
-StatusQuery query_registration_status(std::string_view user, std::uint64_t timeout_ms);
+// Asks the status socket at `status_socket` first when root asks (status_socket_client.hpp),
+// then the bus; one time budget for both.
+StatusQuery query_registration_status(std::string_view user, std::uint64_t timeout_ms,
+                                      const std::string& status_socket = {});
 
 }  // namespace sspr::pam

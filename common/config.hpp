@@ -107,6 +107,7 @@ struct Config {
   std::string state_directory;
   std::string template_directory;
   std::string audit_log;
+  std::string status_socket;
 
   // Every key at its table default.
   static Config defaults();

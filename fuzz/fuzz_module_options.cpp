@@ -5,7 +5,8 @@
 // Invariants:
 //  - the options are always usable: timeout within 100..30000 ms, an absolute config path;
 //  - each argument is either taken or reported by exactly one warning (a typo never locks
-//    anyone out, and never passes silently); the last valid timeout= and config= win; debug
+//    anyone out, and never passes silently); the last valid timeout=, config= and
+//    status_socket= (absolute or empty) win; debug
 //    is on exactly when an argument is "debug";
 //  - warnings are printable one-liners (the argument is escaped in them).
 #include "fuzz_support.hpp"
@@ -43,6 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   bool debug = false;
   std::uint64_t timeout = 3000;
   std::string config = kDefaultConfigPath;
+  std::string status_socket = status::kDefaultSocketPath;
   std::size_t rejected = 0;
   for (std::size_t i = 0; i < args.size(); ++i) {
     if (null_arg[i]) continue;
@@ -63,6 +65,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         ++rejected;
     } else if (arg.starts_with("config=") && arg.size() > 7 && arg[7] == '/') {
       config = std::string(arg.substr(7));
+    } else if (arg.starts_with("status_socket=") && (arg.size() == 14 || arg[14] == '/')) {
+      status_socket = std::string(arg.substr(14));
     } else {
       ++rejected;
     }
@@ -70,6 +74,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   FUZZ_CHECK(options.debug == debug, "debug is " + std::to_string(options.debug));
   FUZZ_CHECK(options.timeout_ms == timeout, "timeout " + std::to_string(options.timeout_ms) + ", expected " + std::to_string(timeout));
   FUZZ_CHECK(options.config_path == config, "config " + show(options.config_path) + ", expected " + show(config));
+  FUZZ_CHECK(options.status_socket == status_socket,
+             "status socket " + show(options.status_socket) + ", expected " + show(status_socket));
+  FUZZ_CHECK(options.status_socket.empty() || options.status_socket.front() == '/',
+             "status socket " + show(options.status_socket));
   FUZZ_CHECK(warnings.size() == rejected,
              std::to_string(warnings.size()) + " warnings for " + std::to_string(rejected) + " rejected arguments");
   for (const auto& w : warnings) {

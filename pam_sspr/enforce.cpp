@@ -88,7 +88,7 @@ int enforce_registration(pam_handle_t* pamh, int flags, const ModuleOptions& opt
     return PAM_USER_UNKNOWN;
   }
 
-  auto query = query_registration_status(user, options.timeout_ms);
+  auto query = query_registration_status(user, options.timeout_ms, options.status_socket);
   // ssprd is up but the directory holding the records is not: the same outage for enforcement.
   if (query.outcome == CallOutcome::error_reply && query.error->code == ErrorCode::BackendUnavailable) {
     query.outcome = CallOutcome::unavailable;

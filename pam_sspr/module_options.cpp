@@ -26,6 +26,12 @@ ModuleOptions parse_module_options(int argc, const char** argv, std::vector<std:
         options.config_path = std::string(path);
       else
         warnings.push_back("ignoring '" + escape_untrusted(arg) + "': config must be an absolute path");
+    } else if (arg.starts_with("status_socket=")) {
+      const auto path = arg.substr(14);
+      if (path.empty() || path.front() == '/')
+        options.status_socket = std::string(path);
+      else
+        warnings.push_back("ignoring '" + escape_untrusted(arg) + "': status_socket must be an absolute path or empty");
     } else {
       warnings.push_back("ignoring unknown option '" + escape_untrusted(arg) + "'");
     }

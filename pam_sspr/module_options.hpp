@@ -2,6 +2,7 @@
 #pragma once
 
 #include "config.hpp"
+#include "status_protocol.hpp"
 
 #include <cstdint>
 #include <string>
@@ -15,6 +16,9 @@ struct ModuleOptions {
   // daemon from holding a login for sd-bus's default 25 s.
   std::uint64_t timeout_ms = 3000;
   std::string config_path = kDefaultConfigPath;
+  // Where ssprd answers root's status queries without the bus (sspr.conf [daemon]
+  // status_socket); empty: the bus only.
+  std::string status_socket = status::kDefaultSocketPath;
 };
 
 inline constexpr std::uint64_t kMinTimeoutMs = 100;

@@ -18,10 +18,10 @@ shift || true
 # Each target and the longest input it is given: a little past what its parser accepts, so the
 # size limits themselves are fuzzed (templates: 16 KiB files; answers: 1 KiB; the config
 # parser refuses lines over 4 KiB).
-targets=(config record shadow login_defs templates addresses answers ldap module_options)
+targets=(config record shadow login_defs templates addresses answers ldap module_options status)
 declare -A max_len=(
   [config]=16384 [record]=8192 [shadow]=8192 [login_defs]=4096 [templates]=20480
-  [addresses]=512 [answers]=2048 [ldap]=2048 [module_options]=4096
+  [addresses]=512 [answers]=2048 [ldap]=2048 [module_options]=4096 [status]=8192
 )
 if [ $# -gt 0 ]; then
   for t in "$@"; do

@@ -20,11 +20,16 @@
 #include "reset_bus.hpp"
 #include "state_directory.hpp"
 #include "state_sweep.hpp"
+#include "status_socket.hpp"
 
+#include <cerrno>
 #include <csignal>
+#include <cstring>
+#include <memory>
 #include <poll.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <systemd/sd-daemon.h>
 #include <vector>
 
@@ -32,6 +37,31 @@ namespace sspr::daemon {
 namespace {
 
 constexpr uint64_t kSweepEvery = 24ull * 3600 * 1000000;  // usec
+
+// The status socket (status_socket.hpp), in a directory that is root's alone (made 0700 if it
+// is missing: systemd's RuntimeDirectory= or tmpfiles make it on a host). Without it logins ask
+// over the bus, so nothing here stops ssprd: it says why and goes on.
+std::unique_ptr<StatusSocket> open_status_socket(sd_event* event, const Manager& manager, const std::string& path) {
+  if (path.empty()) return nullptr;
+  const std::string dir = path.substr(0, path.rfind('/'));
+  if (!dir.empty() && ::mkdir(dir.c_str(), 0700) < 0 && errno != EEXIST) {
+    log_warning("no status socket: cannot make %s: %s; logins ask over the bus", dir.c_str(), std::strerror(errno));
+    return nullptr;
+  }
+  struct stat st {};
+  if (::lstat(dir.empty() ? "/" : dir.c_str(), &st) < 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid() ||
+      (st.st_mode & 022) != 0) {
+    log_warning("no status socket: %s must be a directory of root's that nobody else may write to; logins ask "
+                "over the bus", dir.c_str());
+    return nullptr;
+  }
+  try {
+    return std::make_unique<StatusSocket>(event, manager, path);
+  } catch (const std::exception& e) {
+    log_warning("no status socket: %s; logins ask over the bus", e.what());
+    return nullptr;
+  }
+}
 
 // sd-bus needs the map for the lifetime of the connection: built once, kept for the process.
 const sd_bus_error_map* sspr_error_map() {
@@ -180,7 +210,9 @@ int run_daemon(const Config& config) {
   if ((r = sd_bus_set_exit_on_disconnect(bus.get(), 1)) < 0)
     return log_errno(LOG_ERR, r, "cannot set exit-on-disconnect"), 1;
 
-  // Only now, with every object in place, may clients find us.
+  // Only now, with every object in place, may clients find us: the status socket first, so
+  // that once the name is ours the login's question is answered there too.
+  const auto status_socket = open_status_socket(event.get(), manager, config.status_socket);
   if ((r = sd_bus_request_name(bus.get(), bus::kServiceName, 0)) < 0)
     return log_errno(LOG_ERR, r, "cannot own bus name %s", bus::kServiceName), 1;
 

@@ -6,6 +6,8 @@
 #include "handle.hpp"
 #include "pam_script.hpp"
 #include "process.hpp"
+#include "run_as.hpp"
+#include "status_protocol.hpp"
 #include "testbed.hpp"
 
 #include <chrono>
@@ -17,6 +19,9 @@
 #include <fcntl.h>
 #include <security/pam_appl.h>
 #include <security/pam_modules.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 extern "C" {
@@ -135,9 +140,10 @@ DirectResult call_module(const char* entry, const char* user, std::vector<const 
 }
 
 DirectResult call_account(const char* user, std::vector<const char*> extra = {}, int flags = 0) {
-  static std::string config_arg;
+  static std::string config_arg, socket_arg;
   config_arg = "config=" + bed->config_path();
-  extra.insert(extra.begin(), config_arg.c_str());
+  socket_arg = "status_socket=" + bed->status_socket();
+  extra.insert(extra.begin(), {config_arg.c_str(), socket_arg.c_str()});
   return call_module("pam_sm_acct_mgmt", user, extra, flags);
 }
 
@@ -328,7 +334,7 @@ static void test_no_bus_at_all_steps_aside_within_100ms(void**) {
   const std::string saved = std::getenv("DBUS_SYSTEM_BUS_ADDRESS");
   setenv("DBUS_SYSTEM_BUS_ADDRESS", ("unix:path=" + bed->dir() + "/no-such-socket").c_str(), 1);
   CapturedLog log;
-  const auto r = call_account("bob");
+  const auto r = call_account("bob", {"status_socket="});  // the bus only
   setenv("DBUS_SYSTEM_BUS_ADDRESS", saved.c_str(), 1);
   assert_int_equal(r.code, PAM_IGNORE);
   assert_true(r.elapsed_ms < 100);
@@ -343,8 +349,8 @@ static void test_hung_daemon_steps_aside_within_5s(void**) {
   const auto r = call_account("bob");  // default timeout (3 s)
   bed->resume_ssprd();
   assert_str(log.messages(),
-             "SYSLOG(3): cannot reach ssprd (org.freedesktop.DBus.Error.Timeout); registration is not enforced for "
-             "bob\n");
+             "SYSLOG(3): cannot reach ssprd (no answer in time on its status socket); registration is not enforced "
+             "for bob\n");
   assert_int_equal(r.code, PAM_IGNORE);
   assert_true(r.elapsed_ms >= 2900);  // it did wait for its budget, not fail early
   assert_true(r.elapsed_ms < 5000);
@@ -456,6 +462,163 @@ static void test_a_change_without_conversation_steps_aside(void**) {
   assert_true(logged.find("no conversation to change the password of bob; left to the next module") != std::string::npos);
 }
 
+// --- the status socket (common/status_protocol.hpp): the login's question without the bus ---
+
+// A connection to a Unix socket, or -errno.
+static int connect_to(const std::string& path) {
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+  const int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0) {
+    const int e = errno;
+    close(fd);
+    return -e;
+  }
+  return fd;
+}
+
+// Sends `bytes` and reads the answer to its NUL: the answer without it, "EOF" if the server
+// closed first, "ERRNO n" if the connection failed.
+static std::string ask_socket(const std::string& path, const std::string& bytes) {
+  const int fd = connect_to(path);
+  if (fd < 0) return "ERRNO " + std::to_string(-fd);
+  (void)!write(fd, bytes.data(), bytes.size());
+  std::string in;
+  char buffer[512];
+  for (;;) {
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    in.append(buffer, static_cast<std::size_t>(n));
+    if (in.find('\0') != std::string::npos) break;
+  }
+  close(fd);
+  const auto end = in.find('\0');
+  return end == std::string::npos ? "EOF" : in.substr(0, end);
+}
+
+// With the bus out of reach, a login still gets its answer: it came over the socket, with the
+// same meaning. alice is registered and logs in; bob must register, which the socket said —
+// the registration itself needs the bus, so his login steps aside, saying so.
+static void test_the_status_comes_over_the_socket(void**) {
+  const std::string saved = std::getenv("DBUS_SYSTEM_BUS_ADDRESS");
+  setenv("DBUS_SYSTEM_BUS_ADDRESS", ("unix:path=" + bed->dir() + "/no-such-socket").c_str(), 1);
+  CapturedLog log;
+  const auto alice = call_account("alice");
+  const auto bob = call_account("bob");
+  setenv("DBUS_SYSTEM_BUS_ADDRESS", saved.c_str(), 1);
+  assert_int_equal(alice.code, PAM_SUCCESS);
+  assert_str(alice.errors, "");
+  assert_int_equal(bob.code, PAM_IGNORE);
+  assert_str(bob.errors, "");
+  assert_str(log.messages(), "SYSLOG(3): cannot reach ssprd for the registration of bob; registration is not enforced\n");
+}
+
+static void test_the_socket_is_roots_alone(void**) {
+  struct stat st {};
+  assert_int_equal(lstat(bed->status_socket().c_str(), &st), 0);
+  assert_true(S_ISSOCK(st.st_mode));
+  assert_int_equal(st.st_uid, 0);
+  assert_int_equal(st.st_mode & 07777, 0600);
+  assert_int_equal(lstat((bed->dir() + "/run").c_str(), &st), 0);
+  assert_int_equal(st.st_mode & 07777, 0700);
+  // Another user cannot even connect.
+  assert_str(run_as(1002, 1002, [] { return std::to_string(connect_to(bed->status_socket())); }),
+             std::to_string(-EACCES));
+}
+
+// Attack: a socket served by someone else (an admin's typo pointing at a user's directory) is
+// never believed: the login asks the bus instead, and bob must still register.
+static void test_a_socket_not_served_by_root_is_not_asked(void**) {
+  const std::string dir = bed->dir() + "/elsewhere";
+  mkdir(dir.c_str(), 0755);
+  assert_int_equal(chown(dir.c_str(), 1002, 1002), 0);
+  const std::string path = dir + "/io.sspr.Status";
+  int ready[2];
+  assert_int_equal(pipe(ready), 0);
+  const pid_t liar = fork();
+  if (liar == 0) {
+    if (setgid(1002) < 0 || setuid(1002) < 0) _exit(1);
+    sockaddr_un a{};
+    a.sun_family = AF_UNIX;
+    std::strncpy(a.sun_path, path.c_str(), sizeof a.sun_path - 1);
+    const int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (bind(s, reinterpret_cast<sockaddr*>(&a), sizeof a) < 0 || chmod(path.c_str(), 0666) < 0 || listen(s, 8) < 0)
+      _exit(1);
+    if (write(ready[1], "R", 1) != 1) _exit(1);
+    status::Answer registered;
+    registered.user = "bob";
+    registered.registered = true;
+    const std::string lie = status::reply(registered);
+    for (;;) {
+      const int c = accept(s, nullptr, nullptr);
+      char buffer[512];
+      (void)!read(c, buffer, sizeof buffer);
+      (void)!write(c, lie.data(), lie.size());
+      close(c);
+    }
+  }
+  close(ready[1]);
+  char c = 0;
+  assert_int_equal(read(ready[0], &c, 1), 1);
+  close(ready[0]);
+  const std::string option = "status_socket=" + path;
+  const auto r = call_account("bob", {option.c_str()});
+  kill(liar, SIGKILL);
+  waitpid(liar, nullptr, 0);
+  assert_int_equal(r.code, PAM_PERM_DENIED);  // the bus's answer, not the lie
+  assert_str(r.errors, std::string(kRegistrationRequired) + "\n");
+}
+
+// Attack: what a client that is not pam_sspr sends. A request of another shape is refused with
+// InvalidArgument; one that never ends is cut at 4 KiB without an answer; logins go on.
+static void test_malformed_requests_are_refused(void**) {
+  assert_str(ask_socket(bed->status_socket(), std::string(R"({"method":"io.sspr.Status.Other","parameters":{}})") + '\0'),
+             R"({"error":"io.sspr.reset1.Error.InvalidArgument","parameters":{}})");
+  assert_str(ask_socket(bed->status_socket(), std::string("not json") + '\0'),
+             R"({"error":"io.sspr.reset1.Error.InvalidArgument","parameters":{}})");
+  assert_str(ask_socket(bed->status_socket(), std::string(status::kMaxMessage + 100, 'x')), "EOF");
+  // The answer to a well-formed one, byte for byte as the protocol writes it.
+  const auto answer = ask_socket(bed->status_socket(), status::request("nosuchuser"));
+  assert_str(answer, R"({"error":"io.sspr.reset1.Error.NoSuchUser","parameters":{}})");
+  assert_int_equal(call_account("alice").code, PAM_SUCCESS);
+}
+
+// If an administrator loosened the socket's mode, another user still learns only their own
+// status: the uid comes from the socket (SO_PEERCRED), and the rule is the bus's.
+static void test_a_loosened_socket_still_answers_only_for_oneself(void**) {
+  const std::string dir = bed->dir() + "/run";
+  assert_int_equal(chmod(dir.c_str(), 0755), 0);
+  assert_int_equal(chmod(bed->status_socket().c_str(), 0666), 0);
+  const auto other = run_as(1002, 1002, [] { return ask_socket(bed->status_socket(), status::request("alice")); });
+  const auto own = run_as(1002, 1002, [] { return ask_socket(bed->status_socket(), status::request("bob")); });
+  chmod(bed->status_socket().c_str(), 0600);
+  chmod(dir.c_str(), 0700);
+  assert_str(other, R"({"error":"org.freedesktop.DBus.Error.AccessDenied","parameters":{}})");
+  const auto parsed = status::parse_reply(own);
+  assert_true(parsed && parsed->answer);
+  assert_str(parsed->answer->user, "bob");
+  assert_true(parsed->answer->must_register);
+  assert_false(parsed->answer->registered);
+}
+
+// Attack: root's processes holding connections open (a stuck client, a loop) fill the socket's
+// 64 places; the next connection is closed unanswered and the login asks over the bus.
+static void test_a_full_socket_sends_logins_to_the_bus(void**) {
+  std::vector<int> held;
+  for (std::size_t i = 0; i < 64; ++i) {
+    const int fd = connect_to(bed->status_socket());
+    assert_true(fd >= 0);
+    held.push_back(fd);
+  }
+  const auto beyond = ask_socket(bed->status_socket(), status::request("alice"));
+  const auto login = call_account("alice");
+  for (const int fd : held) close(fd);
+  assert_str(beyond, "EOF");
+  assert_int_equal(login.code, PAM_SUCCESS);
+  assert_str(login.errors, "");
+}
+
 int main() {
   if (geteuid() != 0) {
     std::fprintf(stderr, "SKIP: the shipped bus policy lets only root own io.sspr.reset1; run as root\n");
@@ -476,6 +639,12 @@ int main() {
       cmocka_unit_test_setup(test_when_unavailable_deny_refuses_with_a_message, ensure_ssprd),
       cmocka_unit_test_setup(test_a_change_steps_aside_when_ssprd_is_away, ensure_ssprd),
       cmocka_unit_test_setup(test_a_change_without_conversation_steps_aside, ensure_ssprd),
+      cmocka_unit_test_setup(test_the_status_comes_over_the_socket, ensure_ssprd),
+      cmocka_unit_test_setup(test_the_socket_is_roots_alone, ensure_ssprd),
+      cmocka_unit_test_setup(test_a_socket_not_served_by_root_is_not_asked, ensure_ssprd),
+      cmocka_unit_test_setup(test_malformed_requests_are_refused, ensure_ssprd),
+      cmocka_unit_test_setup(test_a_loosened_socket_still_answers_only_for_oneself, ensure_ssprd),
+      cmocka_unit_test_setup(test_a_full_socket_sends_logins_to_the_bus, ensure_ssprd),
       cmocka_unit_test_setup(test_unexpected_replies_step_aside, ensure_ssprd),
       cmocka_unit_test_setup(test_other_phases_step_aside, ensure_ssprd),
   };

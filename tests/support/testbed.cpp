@@ -115,7 +115,7 @@ TestBed::~TestBed() {
 void TestBed::write_config(const std::string& text) {
   write_file(config_path(),
              text + "\n[daemon]\nstate_directory = " + state_dir() + "\ntemplate_directory = " SSPR_TEMPLATE_DIR
-                    "\naudit_log = " + audit_log() + "\n",
+                    "\naudit_log = " + audit_log() + "\nstatus_socket = " + status_socket() + "\n",
              0644);
 }
 
@@ -134,7 +134,8 @@ void TestBed::make_current() const {
 }
 
 void TestBed::write_pam_service(const std::string& name, const std::string& text) {
-  auto content = replace_all(text, "@MODULE@", SSPR_PAM_MODULE);
+  // pam_sspr asks this bed's ssprd on its status socket, as on a host it asks /run/sspr's.
+  auto content = replace_all(text, "@MODULE@", std::string(SSPR_PAM_MODULE) + " status_socket=" + status_socket());
   content = replace_all(content, "@CONFIG@", config_path());
   content = replace_all(content, "@PERMIT@", SSPR_PAM_PERMIT);
   write_file(service_dir() + "/" + name, content, 0644);

@@ -47,6 +47,9 @@ class TestBed {
   std::string state_dir() const { return dir_ + "/state"; }
   std::string service_dir() const { return dir_ + "/pam.d"; }
   std::string audit_log() const { return dir_ + "/audit/audit.jsonl"; }
+  // ssprd's status socket ([daemon] status_socket), in a directory of the bed's that ssprd
+  // makes 0700; every PAM service written here gives pam_sspr its path.
+  std::string status_socket() const { return dir_ + "/run/io.sspr.Status"; }
 
   // Writes the config (plus [daemon] keys pointing into the test directory). Sections the
   // text ends with must not be [daemon].

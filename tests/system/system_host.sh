@@ -31,6 +31,9 @@ check "the login started ssprd" "active" "$(in_ct systemctl is-active ssprd)"
 dbus_journal=$(in_ct journalctl -q --no-pager -u dbus -o cat)  # whole: grep -q on a pipe risks SIGPIPE
 grep -qF -- "Activating via systemd: service name='io.sspr.reset1' unit='ssprd.service'" <<<"$dbus_journal"
 check "dbus-daemon activated it through systemd" "0" "$?"
+# Once it runs, root's logins ask on its status socket, which the unit's RuntimeDirectory= holds.
+check "the status socket is root's alone, in a root-only /run/sspr" "socket root 600|directory root 700" \
+  "$(in_ct stat -c '%F %U %a' /run/sspr/io.sspr.Status)|$(in_ct stat -c '%F %U %a' /run/sspr)"
 
 # The unit's sandbox, as the running process has it.
 pid=$(in_ct systemctl show -p MainPID --value ssprd)
