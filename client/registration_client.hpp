@@ -7,6 +7,7 @@
 #include "handle.hpp"
 #include "result.hpp"
 #include "secret.hpp"
+#include "status_protocol.hpp"
 #include "totp_offer.hpp"
 
 #include <cstdint>
@@ -29,17 +30,8 @@ struct Registration {
   std::uint64_t reconfirm_by_usec = 0;  // 0: never
 };
 
-struct Status {
-  std::string user;
-  bool registered = false;
-  bool must_register = false;
-  std::string reason;
-  bool reconfirm_due = false;
-  bool can_skip = false;
-  std::uint32_t skips_left = 0;
-  std::uint64_t skip_deadline_usec = 0;
-  bool action_needed() const noexcept { return must_register && (!registered || reconfirm_due); }
-};
+// GetRegistrationStatus's answer, the same over the bus and the status socket.
+using Status = status::Answer;
 
 struct ContactOffer {
   std::string masked_destination;

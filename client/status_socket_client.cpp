@@ -97,10 +97,8 @@ std::optional<StatusQuery> query_status_socket(const std::string& path, std::str
   if (!reply) return std::nullopt;  // another ssprd version, say: the bus may do better
   StatusQuery q;
   if (reply->answer) {
-    const auto& a = *reply->answer;
     q.outcome = CallOutcome::ok;
-    q.reply = {a.user, a.registered, a.must_register, a.reason, a.reconfirm_due, a.can_skip, a.skips_left,
-               a.skip_deadline_usec};
+    q.reply = std::move(*reply->answer);
     return q;
   }
   // As on the bus: only sspr's own errors are answers.

@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include "status_protocol.hpp"
+
 #include "text.hpp"
 #include "user_name.hpp"
 
@@ -260,7 +262,7 @@ const std::array kKeys = std::to_array<ConfigKey>({
     {"daemon", "audit_log", ValueType::optional_path, "/var/log/sspr/audit.jsonl", 0, 0, {},
      "Audit events as JSON lines (root-only; empty: journal only).",
      [](Config& c, std::string_view v) { c.audit_log = std::string(v); }},
-    {"daemon", "status_socket", ValueType::optional_path, "/run/sspr/io.sspr.Status", 0, 0, {},
+    {"daemon", "status_socket", ValueType::optional_path, status::kDefaultSocketPath, 0, 0, {},
      "Root-only socket on which logins ask for their registration status without the system bus, "
      "in a root-only directory (empty: the bus only; pam_sspr's status_socket= must match).",
      [](Config& c, std::string_view v) { c.status_socket = std::string(v); }},

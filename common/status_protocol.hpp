@@ -25,7 +25,7 @@ inline constexpr std::string_view kMethod = "io.sspr.Status.GetRegistrationStatu
 // The longest message either way, its NUL included; a longer one is refused unread.
 inline constexpr std::size_t kMaxMessage = 4096;
 
-// What GetRegistrationStatus answers (the fields of the bus method's reply).
+// What GetRegistrationStatus answers (the fields of the bus method's reply; client::Status).
 struct Answer {
   std::string user;
   bool registered = false;
@@ -35,6 +35,7 @@ struct Answer {
   bool can_skip = false;
   std::uint32_t skips_left = 0;
   std::uint64_t skip_deadline_usec = 0;
+  bool action_needed() const noexcept { return must_register && (!registered || reconfirm_due); }
 };
 
 // A reply as read: the answer, or the error row it names (nullptr with `error_name` set: not

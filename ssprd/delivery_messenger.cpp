@@ -101,7 +101,7 @@ bool DeliveryMessenger::submit(MethodType channel, const std::string& destinatio
 bool DeliveryMessenger::send_decoy(MethodType channel, std::function<void(bool)> done) {
   // Where a real code would be refused at once, so is a decoy's.
   const auto& tmpl = channel == MethodType::email ? code_email_ : code_sms_;
-  if (!tmpl || queue_.outstanding() >= delivery::DeliveryQueue::kDefaultCapacity) return false;
+  if (!tmpl || queue_.full()) return false;
   const auto replay = times(channel).sample();
   // From the clock now, not sd_event_now() (the loop iteration's start, which _relative would
   // count from): this request's own work so far must not be taken off the time.

@@ -382,37 +382,28 @@ Task<Result<Done>> ResetService::send_code(std::shared_ptr<ResetSession> held_se
   Secret code = crypto::random_digits(config_.code_length);
   const std::string digest = parts_.verifier.sent_code_digest(code);
   session.code_issued(*type, digest, now + static_cast<std::int64_t>(config_.code_lifetime_minutes) * 60);
-  if (!session.real()) {
+  // The reply: the address shown once the code went out, DeliveryFailed if it could not.
+  auto delivered = [held = session.weak_from_this(), type = *type, digest, sent = std::move(sent)](std::string shown) {
+    return [held, type, digest, sent, shown = std::move(shown)](bool ok) {
+      if (const auto still = held.lock()) still->code_delivered(type, digest, ok);
+      if (ok)
+        sent(shown);
+      else
+        sent(ErrorCode::DeliveryFailed);
+    };
+  };
+  bool queued = false;
+  if (session.real()) {
+    queued = parts_.messenger.send_code(*type, contact->address, user, code, config_.code_lifetime_minutes,
+                                        delivered(masked(*type, contact->address)));
+  } else {
     // A decoy's code goes nowhere: it is "sent" to the masked address its profile shows, as
     // long after and with the outcome of a recent real delivery, and like any code that was
     // never delivered to the caller, it never matches.
     const auto profile = decoy_of(parts_.verifier.decoy_digest(user));
     const auto found = profile.masked.find(*type);
-    const bool queued = parts_.messenger.send_decoy(
-        *type, [held = session.weak_from_this(), type = *type, digest,
-                shown = found == profile.masked.end() ? std::string() : found->second, sent = std::move(sent)](bool ok) {
-          if (const auto still = held.lock()) still->code_delivered(type, digest, ok);
-          if (ok)
-            sent(shown);
-          else
-            sent(ErrorCode::DeliveryFailed);
-        });
-    if (!queued) {
-      session.code_withdrawn(*type);
-      co_return ErrorCode::DeliveryFailed;
-    }
-    co_return Done{};
+    queued = parts_.messenger.send_decoy(*type, delivered(found == profile.masked.end() ? std::string() : found->second));
   }
-  const bool queued = parts_.messenger.send_code(
-      *type, contact->address, user, code, config_.code_lifetime_minutes,
-      [held = session.weak_from_this(), type = *type, digest, shown = masked(*type, contact->address),
-       sent = std::move(sent)](bool ok) {
-        if (const auto still = held.lock()) still->code_delivered(type, digest, ok);
-        if (ok)
-          sent(shown);
-        else
-          sent(ErrorCode::DeliveryFailed);
-      });
   if (!queued) {
     session.code_withdrawn(*type);
     co_return ErrorCode::DeliveryFailed;

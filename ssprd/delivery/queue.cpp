@@ -18,7 +18,7 @@ sd_event* with_curl(sd_event* event) {
 }  // namespace
 
 DeliveryQueue::DeliveryQueue(sd_event* event, unsigned workers, std::size_t capacity)
-    : worker_(with_curl(event), "delivery", workers, capacity) {}
+    : capacity_(capacity), worker_(with_curl(event), "delivery", workers, capacity) {}
 
 bool DeliveryQueue::submit(Job job, Completion on_done) {
   auto result = std::make_shared<DeliveryResult>();

@@ -33,8 +33,11 @@ class DeliveryQueue {
 
   // Jobs accepted and not yet finished (queued + running).
   std::size_t outstanding() const { return worker_.outstanding(); }
+  // submit() would refuse now.
+  bool full() const { return outstanding() >= capacity_; }
 
  private:
+  std::size_t capacity_;
   Worker worker_;
 };
 
